@@ -1,0 +1,170 @@
+"""Fast mode, seeds and the default sizes every chapter reads.
+
+One switch, the environment variable ``VAEGAN_EDU_FAST``, decides whether the book runs in *full* mode
+(results worth showing in class) or *fast* mode (tiny budgets so the whole test suite stays quick).
+Notebooks never read the variable themselves: they call :func:`settings` once and read the sizes from
+the frozen :class:`Settings` it returns (``cfg.vae_epochs``, ``cfg.num_train`` ...).
+
+Taught in: 00_tour
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+
+import numpy as np
+
+FAST_ENV_VAR = "VAEGAN_EDU_FAST"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every size a chapter may shrink in fast mode, and the seed.
+
+    Fields are grouped by what they control; each comment gives the full-mode value's purpose.
+    Use :func:`settings` to get the instance for the current mode; never build one by hand in a chapter.
+    """
+
+    fast: bool  # True when VAEGAN_EDU_FAST is set: tiny budgets for tests
+    seed: int  # the one seed that fixes every random number of a chapter
+
+    # --- data -------------------------------------------------------------------------------------
+    num_train: int  # training images taken from an image dataset
+    num_test: int  # test images taken from an image dataset
+    num_points: int  # points drawn from a 2-D toy distribution
+
+    # --- Monte Carlo and plotting ------------------------------------------------------------------
+    num_mc_samples: int  # samples for Monte Carlo estimates (KL, ELBO, gradients)
+    grid_size: int  # points per axis of a density / decision-surface grid
+    image_grid: int  # images per side of a sample or manifold grid
+    num_seeds: int  # seeds for an experiment repeated to show its spread
+
+    # --- optimisation ------------------------------------------------------------------------------
+    batch_size: int  # minibatch size for image models
+    fit_steps: int  # gradient steps for small optimisations inside a chapter (e.g. fitting q)
+
+    # --- VAE (chapters 03, 04, 07) -----------------------------------------------------------------
+    vae_epochs: int  # epochs for the chapter's main VAE
+    sweep_epochs: int  # epochs for each model of a sweep (beta, seeds)
+    iwae_k: int  # importance samples for the IWAE log-likelihood estimate
+
+    # --- GAN (chapters 05, 06, 07) -----------------------------------------------------------------
+    gan_2d_steps: int  # generator steps for a GAN on 2-D toy data
+    gan_epochs: int  # epochs for the DCGAN on digits
+    num_eval_samples: int  # generated samples used by a quality metric (FD, precision/recall)
+
+    def replace(self, **changes) -> "Settings":
+        """Return a copy with some fields changed (``cfg.replace(seed=1)``)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ValueError(
+                f"Unknown setting(s) {sorted(unknown)}. Known settings: "
+                f"{[f.name for f in dataclasses.fields(self)]}."
+            )
+        return dataclasses.replace(self, **changes)
+
+
+# Full mode: what a lecturer shows in class. Fast mode: enough to execute every cell in seconds.
+_FULL = dict(
+    num_train=20_000,
+    num_test=5_000,
+    num_points=2_500,
+    num_mc_samples=10_000,
+    grid_size=200,
+    image_grid=15,
+    num_seeds=3,
+    batch_size=128,
+    fit_steps=2_000,
+    vae_epochs=15,
+    sweep_epochs=5,
+    iwae_k=1_000,
+    gan_2d_steps=3_000,
+    gan_epochs=10,
+    num_eval_samples=2_000,
+)
+_FAST = dict(
+    num_train=1_000,
+    num_test=500,
+    num_points=1_000,
+    num_mc_samples=1_000,
+    grid_size=40,
+    image_grid=5,
+    num_seeds=1,
+    batch_size=128,
+    fit_steps=100,
+    vae_epochs=1,
+    sweep_epochs=1,
+    iwae_k=20,
+    gan_2d_steps=100,
+    gan_epochs=1,
+    num_eval_samples=300,
+)
+
+
+def fast_mode() -> bool:
+    """Whether ``VAEGAN_EDU_FAST`` asks for fast mode (``1``/``true``/``yes``/``on``)."""
+    raw = os.environ.get(FAST_ENV_VAR, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(
+        f"Invalid value for the environment variable {FAST_ENV_VAR}: {raw!r}. "
+        f"Use 1 for fast mode or 0 (or leave it unset) for full mode."
+    )
+
+
+def check_seed(seed) -> int:
+    """Validate a seed: a non-negative Python or NumPy integer below 2**32."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(
+            f"`seed` must be a non-negative integer such as 0 or 42; received {seed!r} "
+            f"of type {type(seed).__name__}."
+        )
+    if not 0 <= int(seed) < 2**32:
+        raise ValueError(f"`seed` must be between 0 and 2**32 - 1; received {seed}.")
+    return int(seed)
+
+
+def set_seed(seed: int) -> None:
+    """Fix Python's, NumPy's and Keras's global random numbers with one seed.
+
+    Calls :func:`keras.utils.set_random_seed`, which seeds ``random``, NumPy and the backend
+    (TensorFlow, JAX or PyTorch). Layers that sample still own their ``keras.random.SeedGenerator``.
+
+    Taught in: 00_tour
+    """
+    import keras
+
+    seed = check_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+
+
+def settings(seed: int = 0, fast: bool | None = None) -> Settings:
+    """The chapter's settings for the current mode, after seeding every random number generator.
+
+    Parameters
+    ----------
+    seed : int >= 0
+        Seed passed to :func:`set_seed`.
+    fast : bool or None
+        Force fast (True) or full (False) mode; None reads ``VAEGAN_EDU_FAST``.
+
+    Examples
+    --------
+    >>> cfg = settings(seed=0, fast=True)
+    >>> cfg.fast, cfg.vae_epochs
+    (True, 1)
+
+    Taught in: 00_tour
+    """
+    if fast is None:
+        fast = fast_mode()
+    set_seed(seed)
+    return Settings(fast=bool(fast), seed=int(seed), **(_FAST if fast else _FULL))
