@@ -5,7 +5,6 @@ the VAE chapters, the GAN losses and the gradient penalty of the GAN chapters. E
 equation, works on batches and returns a scalar or one value per example as documented.
 """
 
-import keras
 from keras import ops
 
 # === GAN (chapters 05-06) ===
@@ -193,3 +192,157 @@ def interpolate(real, fake, epsilon):
     fake = ops.convert_to_tensor(fake, dtype="float32")
     eps = ops.reshape(ops.convert_to_tensor(epsilon, dtype="float32"), (-1,) + (1,) * (len(real.shape) - 1))
     return eps * real + (1.0 - eps) * fake
+
+
+# === VAE (chapters 03-04) ===
+
+import math  # noqa: E402  (kept in this section: only the VAE losses need it)
+
+VAE_LIKELIHOODS = ("bernoulli", "gaussian")
+_LOG_2PI = 1.8378770664093453  # log(2 * pi)
+
+
+def _check_likelihood(likelihood):
+    if likelihood not in VAE_LIKELIHOODS:
+        raise ValueError(
+            f"Invalid value received for argument `likelihood`. Expected one of {VAE_LIKELIHOODS}. "
+            f"Received: likelihood={likelihood!r}. Fix: use likelihood='bernoulli' for images in [0, 1] "
+            f"(the decoder outputs logits) or likelihood='gaussian' for a fixed-variance Gaussian."
+        )
+    return likelihood
+
+
+def _flat_sum(values):
+    """Sum every axis but the first: (batch, ...) -> (batch,)."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1):
+    r"""Log-likelihood :math:`\log p(x \mid z)` of each image, summed over pixels (nats per image).
+
+    The decoder outputs ``logits`` :math:`\ell`; its mean image is :math:`\hat x = \sigma(\ell)`.
+
+    .. math::
+        \text{bernoulli:}\quad \log p(x\mid z) = \sum_i x_i \ell_i - \mathrm{softplus}(\ell_i)
+            = \sum_i x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i)
+
+        \text{gaussian:}\quad \log p(x\mid z) = -\sum_i \Big[\frac{(x_i - \hat x_i)^2}{2 s^2}
+            + \log s + \tfrac12 \log 2\pi\Big]
+
+    with :math:`s` = ``obs_std``. The Bernoulli form is written with ``softplus`` so that it never takes the
+    log of 0. For grey-level pixels (not just 0 and 1) the Bernoulli "likelihood" is the usual
+    cross-entropy shortcut, not a normalised density over [0, 1]; it is what Kingma & Welling
+    (arXiv:1312.6114) and most tutorials use.
+
+    Parameters
+    ----------
+    x : tensor of shape (batch, height, width, channels), values in [0, 1]
+    logits : tensor of the same shape, the decoder's output before the sigmoid
+    likelihood : {"bernoulli", "gaussian"}
+    obs_std : float > 0, the Gaussian's fixed standard deviation (ignored for Bernoulli)
+
+    Returns
+    -------
+    tensor of shape (batch,)
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``likelihood`` or ``obs_std <= 0``.
+
+    Taught in: 03_vae
+    """
+    _check_likelihood(likelihood)
+    x = ops.cast(x, logits.dtype)
+    if likelihood == "bernoulli":
+        return _flat_sum(x * logits - ops.softplus(logits))
+    if not obs_std > 0:
+        raise ValueError(
+            f"`obs_std` must be a positive float (the Gaussian likelihood's standard deviation); "
+            f"received obs_std={obs_std!r}. Fix: use e.g. obs_std=0.1."
+        )
+    x_hat = ops.sigmoid(logits)
+    log_norm = math.log(obs_std) + 0.5 * _LOG_2PI  # log(s) + log(2 pi) / 2, a Python float
+    return -_flat_sum(0.5 * ops.square((x - x_hat) / obs_std) + log_norm)
+
+
+def kl_per_latent(mu, log_var):
+    r"""KL divergence from :math:`q(z\mid x) = \mathcal N(\mu, \mathrm{diag}\,\sigma^2)` to
+    :math:`p(z) = \mathcal N(0, I)`, one value per latent coordinate.
+
+    .. math::
+        \mathrm{KL}_j = -\tfrac12\,(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2)
+
+    Summing over :math:`j` gives the KL term of the ELBO. Each term is >= 0 and is 0 only at
+    :math:`\mu_j = 0, \log\sigma_j^2 = 0`: a latent whose KL stays near 0 for every input carries no
+    information about the input (it has "collapsed" to the prior).
+
+    Parameters
+    ----------
+    mu, log_var : tensors of shape (batch, latent_dim)
+
+    Returns
+    -------
+    tensor of shape (batch, latent_dim)
+
+    Taught in: 03_vae
+    """
+    return -0.5 * (1.0 + log_var - ops.square(mu) - ops.exp(log_var))
+
+
+def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1):
+    r"""The two terms of the negative ELBO of each image, in nats per image.
+
+    .. math::
+        -\mathrm{ELBO}(x) = \underbrace{-\mathbb E_{q(z\mid x)}[\log p(x\mid z)]}_{\text{reconstruction}}
+            + \underbrace{\mathrm{KL}(q(z\mid x)\,\|\,p(z))}_{\text{kl}}
+
+    The expectation is estimated with the single sample :math:`z` that produced ``logits``
+    (the reparameterisation trick, Kingma & Welling arXiv:1312.6114); the KL is exact.
+
+    Parameters
+    ----------
+    x, logits : tensors of shape (batch, height, width, channels)
+    mu, log_var : tensors of shape (batch, latent_dim)
+    likelihood, obs_std : see :func:`reconstruction_log_likelihood`
+
+    Returns
+    -------
+    (reconstruction, kl) : two tensors of shape (batch,)
+
+    Taught in: 03_vae
+    """
+    reconstruction = -reconstruction_log_likelihood(x, logits, likelihood, obs_std)
+    kl = ops.sum(kl_per_latent(mu, log_var), axis=-1)
+    return reconstruction, kl
+
+
+def beta_vae_objective(reconstruction, kl_dims, beta=1.0, free_bits=0.0):
+    r"""The loss a (β-)VAE minimises, averaged over the batch, optionally with "free bits".
+
+    .. math::
+        L = \overline{\text{rec}} + \beta \sum_j \max\big(\overline{\mathrm{KL}_j},\ \lambda\big)
+
+    where bars are batch means and :math:`\lambda` = ``free_bits`` (nats per latent). With
+    :math:`\beta = 1, \lambda = 0` this is the negative ELBO. :math:`\beta > 1` is the β-VAE of Higgins et
+    al. (ICLR 2017); :math:`\lambda > 0` is the free-bits trick of Kingma et al. (IAF, arXiv:1606.04934):
+    a latent whose average KL is below :math:`\lambda` pays the constant :math:`\lambda` instead, so the
+    loss no longer pushes it all the way to the prior (a fix for posterior collapse).
+
+    Parameters
+    ----------
+    reconstruction : tensor of shape (batch,), from :func:`vae_loss_terms`
+    kl_dims : tensor of shape (batch, latent_dim), from :func:`kl_per_latent`
+    beta : float or scalar tensor >= 0
+    free_bits : float >= 0
+
+    Returns
+    -------
+    scalar tensor
+
+    Taught in: 03_vae
+    """
+    kl_mean_dims = ops.mean(kl_dims, axis=0)  # (latent_dim,)
+    if free_bits > 0:
+        kl_mean_dims = ops.maximum(kl_mean_dims, free_bits)
+    return ops.mean(reconstruction) + beta * ops.sum(kl_mean_dims)

@@ -1,0 +1,532 @@
+"""Generative adversarial networks: the networks (MLPs for 2-D points, DCGAN-style for images) and the
+:class:`GAN` model that trains them with ``fit()``.
+
+The maths of one training step (losses, packing, gradient penalty) is written here with ``keras.ops``;
+only taking gradients needs the backend's autodiff, so the per-backend train steps live in
+:mod:`vaegan_edu.training` (TensorFlow and PyTorch; JAX is not supported yet, see there).
+
+Taught in: 05_gan_game, 06_gan
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from vaegan_edu import losses
+
+# === GAN (chapters 05-06) ===
+
+
+def _check_positive_int(name, value, example):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected a positive integer such as {example}. "
+            f"Received: {name}={value!r}."
+        )
+    return int(value)
+
+
+def _check_num_classes(num_classes):
+    if num_classes is None:
+        return None
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+        raise ValueError(
+            "Invalid value received for argument `num_classes`. Expected None (unconditional GAN) or an "
+            f"integer >= 2 such as 10 for digits. Received: num_classes={num_classes!r}."
+        )
+    return int(num_classes)
+
+
+def _dense(units, spectral_norm, name=None, activation=None):
+    layer = layers.Dense(units, activation=activation, name=name)
+    # Spectral normalisation (Miyato et al. 2018, arXiv:1802.05957) divides each weight matrix by its
+    # largest singular value, estimated by one power iteration per training step.
+    return layers.SpectralNormalization(layer, name=f"sn_{name}" if name else None) if spectral_norm else layer
+
+
+def mlp_generator(latent_dim=8, data_dim=2, hidden_units=128, num_hidden=3, num_classes=None, data_scale=1.0,
+                  name="generator"):
+    r"""A fully connected generator :math:`G(z)` for low-dimensional data (the 2-D toys of chapter 05).
+
+    .. math:: x = s \cdot W_L\, \mathrm{ReLU}(\dots \mathrm{ReLU}(W_1 [z; \text{onehot}(y)])), \quad z \sim N(0, I)
+
+    ``data_scale`` :math:`s` lets the network work at unit scale when the data does not (e.g. the 5x5 grid
+    spans [-4, 4]).
+
+    Parameters
+    ----------
+    latent_dim, data_dim, hidden_units, num_hidden : int >= 1
+    num_classes : int >= 2 or None
+        If given, the generator takes ``[z, labels]`` with integer labels of shape (batch,).
+    data_scale : float > 0
+
+    Returns
+    -------
+    keras.Model mapping (batch, latent_dim) [and (batch,)] to (batch, data_dim)
+
+    Taught in: 05_gan_game
+    """
+    latent_dim = _check_positive_int("latent_dim", latent_dim, 8)
+    data_dim = _check_positive_int("data_dim", data_dim, 2)
+    hidden_units = _check_positive_int("hidden_units", hidden_units, 128)
+    num_hidden = _check_positive_int("num_hidden", num_hidden, 3)
+    num_classes = _check_num_classes(num_classes)
+    z_in = keras.Input((latent_dim,), name="z")
+    inputs, h = [z_in], z_in
+    if num_classes:
+        y_in = keras.Input((), dtype="int32", name="labels")
+        inputs.append(y_in)
+        h = layers.Concatenate()([z_in, layers.CategoryEncoding(num_classes, output_mode="one_hot")(y_in)])
+    for i in range(num_hidden):
+        h = layers.Dense(hidden_units, activation="relu", name=f"hidden_{i}")(h)
+    x = layers.Dense(data_dim, name="out")(h)
+    if data_scale != 1.0:
+        x = layers.Rescaling(float(data_scale))(x)
+    return keras.Model(inputs if num_classes else z_in, x, name=name)
+
+
+def mlp_discriminator(data_dim=2, hidden_units=128, num_hidden=3, pack=1, num_classes=None, spectral_norm=False,
+                      data_scale=1.0, name="discriminator"):
+    r"""A fully connected discriminator returning one logit per (packed) example.
+
+    .. math:: D(x) = \sigma(\text{logit}), \quad
+              \text{logit} = w^\top \mathrm{LeakyReLU}(\dots W_1 [x_1/s; \dots; x_m/s])
+
+    With packing (PacGAN, Lin et al. 2018, arXiv:1712.04086) the input is ``pack`` = :math:`m` examples
+    concatenated, so the discriminator judges sets and can see a lack of diversity.
+
+    Parameters
+    ----------
+    data_dim, hidden_units, num_hidden, pack : int >= 1
+    num_classes : int >= 2 or None
+        Conditional discriminator taking ``[x, labels]`` (not combinable with ``pack > 1``).
+    spectral_norm : bool
+    data_scale : float > 0
+        Inputs are divided by it (normalisation inside the model).
+
+    Returns
+    -------
+    keras.Model mapping (batch, pack * data_dim) [and (batch,)] to (batch, 1)
+
+    Taught in: 05_gan_game
+    """
+    data_dim = _check_positive_int("data_dim", data_dim, 2)
+    hidden_units = _check_positive_int("hidden_units", hidden_units, 128)
+    num_hidden = _check_positive_int("num_hidden", num_hidden, 3)
+    pack = _check_positive_int("pack", pack, 2)
+    num_classes = _check_num_classes(num_classes)
+    _check_pack_conditional(pack, num_classes)
+    x_in = keras.Input((pack * data_dim,), name="x")
+    inputs, h = [x_in], x_in
+    if data_scale != 1.0:
+        h = layers.Rescaling(1.0 / float(data_scale))(h)
+    if num_classes:
+        y_in = keras.Input((), dtype="int32", name="labels")
+        inputs.append(y_in)
+        h = layers.Concatenate()([h, layers.CategoryEncoding(num_classes, output_mode="one_hot")(y_in)])
+    for i in range(num_hidden):
+        h = _dense(hidden_units, spectral_norm, name=f"hidden_{i}")(h)
+        h = layers.LeakyReLU(0.2)(h)
+    logit = _dense(1, spectral_norm, name="logit")(h)
+    return keras.Model(inputs if num_classes else x_in, logit, name=name)
+
+
+def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classes=None, name="generator"):
+    r"""A DCGAN-style generator (Radford et al. 2015, arXiv:1511.06434) for 28x28 or 32x32 images.
+
+    Dense to a (h/4, w/4, 2*width) map, then two stride-2 transposed convolutions with batch normalisation;
+    a sigmoid output matches images in [0, 1].
+
+    .. math:: x = \sigma(\mathrm{ConvT}(\mathrm{ReLU}(\mathrm{BN}(\mathrm{ConvT}(\dots W [z; \text{onehot}(y)])))))
+
+    Parameters
+    ----------
+    latent_dim, width : int >= 1
+    image_shape : tuple (height, width, channels), height and width divisible by 4
+    num_classes : int >= 2 or None
+
+    Returns
+    -------
+    keras.Model mapping (batch, latent_dim) [and (batch,)] to (batch, *image_shape)
+
+    Taught in: 06_gan
+    """
+    latent_dim = _check_positive_int("latent_dim", latent_dim, 64)
+    width = _check_positive_int("width", width, 32)
+    num_classes = _check_num_classes(num_classes)
+    height, wide, channels = _check_image_shape(image_shape)
+    z_in = keras.Input((latent_dim,), name="z")
+    inputs, h = [z_in], z_in
+    if num_classes:
+        y_in = keras.Input((), dtype="int32", name="labels")
+        inputs.append(y_in)
+        h = layers.Concatenate()([z_in, layers.CategoryEncoding(num_classes, output_mode="one_hot")(y_in)])
+    h = layers.Dense((height // 4) * (wide // 4) * 2 * width, use_bias=False)(h)
+    h = layers.ReLU()(layers.BatchNormalization()(h))
+    h = layers.Reshape((height // 4, wide // 4, 2 * width))(h)  # (batch, h/4, w/4, 2 width)
+    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
+    h = layers.ReLU()(layers.BatchNormalization()(h))  # (batch, h/2, w/2, width)
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="sigmoid")(h)
+    return keras.Model(inputs if num_classes else z_in, x, name=name)  # (batch, h, w, channels)
+
+
+def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=None, spectral_norm=False,
+                        name="discriminator"):
+    r"""A DCGAN-style discriminator: two stride-2 convolutions with LeakyReLU, then one logit.
+
+    No batch normalisation, so the same network also serves as a WGAN-GP critic (the penalty is per
+    example, which batch statistics would break; Gulrajani et al. 2017). With ``pack`` :math:`m`, the
+    :math:`m` images are stacked along the channel axis (PacGAN). A conditional discriminator receives the
+    label as an extra learnt image channel.
+
+    Parameters
+    ----------
+    image_shape : tuple (height, width, channels), height and width divisible by 4
+    width, pack : int >= 1
+    num_classes : int >= 2 or None
+    spectral_norm : bool
+
+    Returns
+    -------
+    keras.Model mapping (batch, h, w, pack * channels) [and (batch,)] to (batch, 1)
+
+    Taught in: 06_gan
+    """
+    width = _check_positive_int("width", width, 32)
+    pack = _check_positive_int("pack", pack, 2)
+    num_classes = _check_num_classes(num_classes)
+    _check_pack_conditional(pack, num_classes)
+    height, wide, channels = _check_image_shape(image_shape)
+    x_in = keras.Input((height, wide, pack * channels), name="x")
+    inputs, h = [x_in], x_in
+    if num_classes:
+        y_in = keras.Input((), dtype="int32", name="labels")
+        inputs.append(y_in)
+        label_map = layers.Reshape((height, wide, 1))(layers.Embedding(num_classes, height * wide)(y_in))
+        h = layers.Concatenate()([x_in, label_map])  # (batch, h, w, channels + 1)
+    for i, filters in enumerate((width, 2 * width)):
+        conv = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{i}")
+        h = layers.LeakyReLU(0.2)((layers.SpectralNormalization(conv) if spectral_norm else conv)(h))
+    h = layers.Flatten()(h)  # (batch, h/4 * w/4 * 2 width)
+    logit = _dense(1, spectral_norm, name="logit")(h)
+    return keras.Model(inputs if num_classes else x_in, logit, name=name)
+
+
+def _check_image_shape(image_shape):
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
+    if shape is None or len(shape) != 3 or shape[0] % 4 or shape[1] % 4:
+        raise ValueError(
+            "Invalid value received for argument `image_shape`. Expected (height, width, channels) with "
+            f"height and width divisible by 4, such as (28, 28, 1). Received: image_shape={image_shape!r}."
+        )
+    return tuple(int(s) for s in shape)
+
+
+def _check_pack_conditional(pack, num_classes):
+    if pack > 1 and num_classes:
+        raise ValueError(
+            f"Packing (pack={pack}) and a conditional GAN (num_classes={num_classes}) cannot be combined here: "
+            "a packed input would mix labels. Fix: use pack=1 or num_classes=None."
+        )
+
+
+def pack_samples(x, pack):
+    r"""Group ``pack`` consecutive examples into one discriminator input (PacGAN, Lin et al. 2018).
+
+    Vectors (batch, d) become (batch / m, m * d); images (batch, h, w, c) become (batch / m, h, w, m * c).
+    A batch whose size is not a multiple of ``pack`` loses its last ``batch % pack`` examples.
+
+    Parameters
+    ----------
+    x : tensor of shape (batch, d) or (batch, h, w, c)
+    pack : int >= 1
+
+    Returns
+    -------
+    tensor of shape (batch // pack, pack * d) or (batch // pack, h, w, pack * c)
+
+    Taught in: 05_gan_game
+    """
+    if pack == 1:
+        return x
+    n = (ops.shape(x)[0] // pack) * pack
+    x = x[:n]
+    if len(x.shape) == 2:
+        return ops.reshape(x, (-1, pack * x.shape[1]))
+    h, w, c = x.shape[1:]
+    x = ops.reshape(x, (-1, pack, h, w, c))
+    x = ops.transpose(x, (0, 2, 3, 1, 4))  # (batch / pack, h, w, pack, c)
+    return ops.reshape(x, (-1, h, w, pack * c))
+
+
+@keras.saving.register_keras_serializable(package="vaegan_edu")
+class GAN(keras.Model):
+    r"""A generator and a discriminator trained against each other (Goodfellow et al. 2014, arXiv:1406.2661).
+
+    .. math::
+        \min_G \max_D V(D, G) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)]
+                              + \mathbb{E}_{z \sim N(0, I)}[\log(1 - D(G(z)))]
+
+    One ``train_step`` (see :mod:`vaegan_edu.training`) does, in this order:
+    1. ``d_steps`` times: sample :math:`z`, generate, pack, take one discriminator step on
+       :func:`~vaegan_edu.losses.gan_discriminator_loss` (+ ``gp_weight`` x gradient penalty for
+       ``"wasserstein_gp"``);
+    2. sample a fresh :math:`z` and take one generator step on :func:`~vaegan_edu.losses.gan_generator_loss`;
+    3. update the trackers ``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``: the mean of :math:`D(x)` and
+       :math:`D(G(z))` (probabilities) for the cross-entropy losses, the mean raw critic score for
+       ``"wasserstein_gp"`` and ``"hinge"``.
+
+    Parameters
+    ----------
+    generator, discriminator : keras.Model or None
+        Networks to train. ``None`` builds them from the settings below: MLPs when ``data_shape`` has one
+        axis (:func:`mlp_generator`, :func:`mlp_discriminator`), DCGAN networks for images.
+    latent_dim : int >= 1
+    data_shape : tuple
+        ``(d,)`` for points, ``(h, w, c)`` for images.
+    num_classes : int >= 2 or None
+        Class-conditional GAN: ``fit(x, labels)``; generator and discriminator receive the labels.
+    d_steps : int >= 1
+        Discriminator steps per generator step (on the same real batch, as in keras-io's WGAN-GP example).
+    pack : int >= 1
+        PacGAN packing degree.
+    label_smoothing : float in [0, 0.5)
+        One-sided label smoothing for the cross-entropy losses.
+    gp_weight : float >= 0
+        :math:`\lambda` of the WGAN-GP penalty (Gulrajani et al. use 10).
+    hidden_units, num_hidden, width, spectral_norm, data_scale
+        Used only when building the networks.
+    seed : int or None
+        Seed of the model's own random stream (latent samples); None derives it from the global seed.
+
+    Examples
+    --------
+    >>> gan = GAN(latent_dim=4, data_shape=(2,))
+    >>> gan.compile(loss="non_saturating")
+    >>> gan.generate(3).shape
+    (3, 2)
+
+    Taught in: 05_gan_game
+    """
+
+    def __init__(self, generator=None, discriminator=None, latent_dim=8, data_shape=(2,), num_classes=None,
+                 d_steps=1, pack=1, label_smoothing=0.0, gp_weight=10.0, hidden_units=128, num_hidden=3,
+                 width=32, spectral_norm=False, data_scale=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = _check_positive_int("latent_dim", latent_dim, 8)
+        self.data_shape = tuple(int(s) for s in data_shape)
+        if len(self.data_shape) not in (1, 3):
+            raise ValueError(
+                "Invalid value received for argument `data_shape`. Expected (d,) for points or "
+                f"(height, width, channels) for images. Received: data_shape={data_shape!r}."
+            )
+        self.num_classes = _check_num_classes(num_classes)
+        self.d_steps = _check_positive_int("d_steps", d_steps, 5)
+        self.pack = _check_positive_int("pack", pack, 2)
+        _check_pack_conditional(self.pack, self.num_classes)
+        if not 0.0 <= float(label_smoothing) < 0.5:
+            raise ValueError(
+                "Invalid value received for argument `label_smoothing`. Expected a float in [0, 0.5). "
+                f"Received: label_smoothing={label_smoothing!r}."
+            )
+        if float(gp_weight) < 0:
+            raise ValueError(f"`gp_weight` must be >= 0 (10 in the WGAN-GP paper); received {gp_weight!r}.")
+        self.label_smoothing = float(label_smoothing)
+        self.gp_weight = float(gp_weight)
+        self.hidden_units, self.num_hidden, self.width = int(hidden_units), int(num_hidden), int(width)
+        self.spectral_norm, self.data_scale, self.seed = bool(spectral_norm), float(data_scale), seed
+        points = len(self.data_shape) == 1
+        if generator is None:
+            generator = (
+                mlp_generator(self.latent_dim, self.data_shape[0], self.hidden_units, self.num_hidden,
+                              self.num_classes, self.data_scale)
+                if points else dcgan_generator(self.latent_dim, self.data_shape, self.width, self.num_classes)
+            )
+        if discriminator is None:
+            discriminator = (
+                mlp_discriminator(self.data_shape[0], self.hidden_units, self.num_hidden, self.pack,
+                                  self.num_classes, self.spectral_norm, self.data_scale)
+                if points else dcgan_discriminator(self.data_shape, self.width, self.pack, self.num_classes,
+                                                   self.spectral_norm)
+            )
+        self.generator, self.discriminator = generator, discriminator
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_name = None
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+
+    # --- Keras plumbing ---------------------------------------------------------------------------------
+    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", **kwargs):
+        """Set the two optimizers (Adam(2e-4, beta_1=0.5) each by default, as in DCGAN) and the loss variant.
+
+        ``loss`` is one of ``"minimax"`` (saturating generator loss), ``"non_saturating"``,
+        ``"wasserstein_gp"``, ``"hinge"``. Other keyword arguments (``steps_per_execution``,
+        ``jit_compile``) go to :meth:`keras.Model.compile`.
+        """
+        super().compile(**kwargs)
+        self.loss_name = losses._check_gan_loss(loss)
+        if self.label_smoothing and loss not in ("minimax", "non_saturating"):
+            raise ValueError(
+                f"This GAN was built with label_smoothing={self.label_smoothing}, which only applies to the "
+                f"cross-entropy losses; received loss={loss!r}. Fix: build it with label_smoothing=0.0."
+            )
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self):
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "loss": self.loss_name,
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+            loss=config["loss"],
+        )
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            latent_dim=self.latent_dim, data_shape=list(self.data_shape), num_classes=self.num_classes,
+            d_steps=self.d_steps, pack=self.pack, label_smoothing=self.label_smoothing,
+            gp_weight=self.gp_weight, hidden_units=self.hidden_units, num_hidden=self.num_hidden,
+            width=self.width, spectral_norm=self.spectral_norm, data_scale=self.data_scale, seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, inputs, training=False):
+        """The generator: ``gan(z)`` or ``gan([z, labels])`` for a conditional GAN."""
+        return self.generator(inputs, training=training)
+
+    # --- the maths of one step (backend-agnostic) ------------------------------------------------------
+    def sample_latent(self, batch_size):
+        """Draw :math:`z \\sim N(0, I)` of shape (batch_size, latent_dim) from the model's seed generator."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def _generate(self, z, labels, training):
+        return self.generator([z, labels] if self.num_classes else z, training=training)
+
+    def _logits(self, x, labels, training):
+        x = pack_samples(x, self.pack)
+        return self.discriminator([x, labels] if self.num_classes else x, training=training)
+
+    def _scores(self, logits):
+        """D as a probability for the cross-entropy losses, the raw critic score otherwise."""
+        return ops.sigmoid(logits) if self.loss_name in ("minimax", "non_saturating") else logits
+
+    def discriminator_objective(self, real, labels, input_gradient=None):
+        """Discriminator loss on one batch, with mean D(x) and D(G(z)).
+
+        ``input_gradient(fn, x)`` (from :mod:`vaegan_edu.training`) computes the WGAN-GP penalty's input
+        gradient; with None the penalty is left out (evaluation)."""
+        batch_size = ops.shape(real)[0]
+        fake = self._generate(self.sample_latent(batch_size), labels, training=True)
+        real_logits = self._logits(real, labels, training=True)
+        fake_logits = self._logits(fake, labels, training=True)
+        d_loss = losses.gan_discriminator_loss(real_logits, fake_logits, self.loss_name, self.label_smoothing)
+        if self.loss_name == "wasserstein_gp" and self.gp_weight and input_gradient is not None:
+            eps = keras.random.uniform((batch_size,), seed=self.seed_generator)
+            x_hat = losses.interpolate(real, fake, eps)
+            grads = input_gradient(lambda x: self._logits(x, labels, training=True), x_hat)
+            d_loss = d_loss + self.gp_weight * losses.gradient_penalty_from_gradients(grads)
+        return d_loss, ops.mean(self._scores(real_logits)), ops.mean(self._scores(fake_logits))
+
+    def generator_objective(self, batch_size, labels):
+        """Generator loss on a fresh batch of latent samples."""
+        fake = self._generate(self.sample_latent(batch_size), labels, training=True)
+        return losses.gan_generator_loss(self._logits(fake, labels, training=True), self.loss_name)
+
+    def train_step(self, data):
+        from vaegan_edu import training
+
+        return training.gan_train_step(self, data)
+
+    def test_step(self, data):
+        real, labels = _unpack(data)
+        d_loss, d_real, d_fake = self.discriminator_objective(real, labels)
+        g_loss = self.generator_objective(ops.shape(real)[0], labels)
+        return self.update_trackers(d_loss, g_loss, d_real, d_fake)
+
+    def update_trackers(self, d_loss, g_loss, d_real, d_fake):
+        """Update the four trackers and return their current means."""
+        for tracker, value in zip(self.metrics, (d_loss, g_loss, d_real, d_fake)):
+            tracker.update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    # --- using a trained GAN (NumPy in, NumPy out) -------------------------------------------------------
+    def generate(self, num_samples=None, z=None, labels=None, batch_size=1024):
+        """Generated samples as a NumPy array: from ``z`` if given, else from ``num_samples`` fresh draws.
+
+        Returns
+        -------
+        np.ndarray of shape (num_samples, *data_shape)
+        """
+        if z is None:
+            if num_samples is None:
+                raise ValueError("Pass either `num_samples` (an int such as 1000) or `z` of shape (n, latent_dim).")
+            z = ops.convert_to_numpy(self.sample_latent(_check_positive_int("num_samples", num_samples, 1000)))
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"`z` must have shape (n, latent_dim) = (n, {self.latent_dim}); received shape {z.shape}. "
+                "Fix: draw it with np.random.default_rng(seed).normal(size=(n, gan.latent_dim))."
+            )
+        if self.num_classes:
+            if labels is None:
+                raise ValueError(
+                    f"This GAN is conditional on {self.num_classes} classes: pass `labels`, integer array of shape "
+                    f"({len(z)},), e.g. labels=np.full({len(z)}, 3)."
+                )
+            labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(z),))
+            return self.generator.predict([z, labels], batch_size=batch_size, verbose=0)
+        return self.generator.predict(z, batch_size=batch_size, verbose=0)
+
+    def discriminate(self, x, labels=None, batch_size=4096):
+        """The discriminator's D(x) (probability) or critic score per example, as a NumPy array (n,).
+
+        With packing, each example is judged as a pack of ``pack`` copies of itself (a convention for
+        drawing the decision surface; the packed discriminator never sees such packs in training).
+        """
+        x = np.asarray(x, dtype="float32")
+        if x.shape[1:] != self.data_shape:
+            raise ValueError(
+                f"`x` must have shape (n, {', '.join(map(str, self.data_shape))}); received shape {x.shape}."
+            )
+        if self.pack > 1:
+            x = np.concatenate([x] * self.pack, axis=-1)
+        inputs = [x, np.asarray(labels, dtype="int32")] if self.num_classes else x
+        logits = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)[:, 0]
+        return ops.convert_to_numpy(self._scores(logits))
+
+
+def _unpack(data):
+    """(x,) or (x, labels) from what fit() passes."""
+    if isinstance(data, (tuple, list)):
+        return data[0], (data[1] if len(data) > 1 else None)
+    return data, None
+

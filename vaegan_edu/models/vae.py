@@ -1,0 +1,240 @@
+"""The variational autoencoder as a :class:`keras.Model` that trains with ``fit()`` on every backend.
+
+Taught in: 03_vae
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from vaegan_edu import losses
+from vaegan_edu.models.blocks import Sampling, build_decoder, build_encoder, check_image_shape, check_latent_dim
+
+
+def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray:
+    """Validate an image batch given to a VAE; return it as float32 NumPy.
+
+    Raises a ValueError that says the expected shape and how to fix it, and, for the Bernoulli
+    likelihood, when values fall outside [0, 1].
+    """
+    x = np.asarray(x, dtype="float32")
+    if x.ndim != 4 or tuple(x.shape[1:]) != tuple(image_shape):
+        hint = ""
+        if tuple(x.shape) == tuple(image_shape):
+            hint = f" Add a batch axis with `{name}[None, ...]`."
+        elif x.ndim == 3 and tuple(x.shape[1:]) == tuple(image_shape[:2]):
+            hint = f" Add the channel axis with `{name}[..., None]`."
+        elif x.ndim == 2 and x.shape[1] == int(np.prod(image_shape)):
+            hint = f" Reshape flat images with `{name}.reshape(-1, {', '.join(map(str, image_shape))})`."
+        raise ValueError(
+            f"`{name}` must have shape (batch, {', '.join(map(str, image_shape))}) for this VAE "
+            f"(image_shape={tuple(image_shape)}); received shape {tuple(x.shape)}.{hint or ' Fix: use images of the size the VAE was built for.'}"
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"`{name}` is empty (shape {x.shape}); pass at least one image.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"`{name}` contains NaN or infinite values; clean the data before using the VAE.")
+    if likelihood == "bernoulli" and (x.min() < 0.0 or x.max() > 1.0):
+        raise ValueError(
+            f"The Bernoulli likelihood needs pixel values in [0, 1]; `{name}` has values in "
+            f"[{x.min():.3g}, {x.max():.3g}]. Fix: rescale, e.g. `{name} / 255.0` for 8-bit images, or use "
+            f"likelihood='gaussian'."
+        )
+    return x
+
+
+@keras.saving.register_keras_serializable(package="vaegan_edu")
+class VAE(keras.Model):
+    r"""A variational autoencoder (Kingma & Welling, arXiv:1312.6114) with a β weight on the KL term.
+
+    .. math::
+        \mathrm{ELBO}(x) = \mathbb E_{q(z\mid x)}[\log p(x\mid z)] - \mathrm{KL}(q(z\mid x)\,\|\,p(z))
+            \le \log p(x)
+
+    with :math:`q(z\mid x) = \mathcal N(\mu(x), \mathrm{diag}\,\sigma^2(x))` (the encoder),
+    :math:`p(z) = \mathcal N(0, I)` and :math:`p(x\mid z)` Bernoulli or Gaussian with mean
+    :math:`\sigma(\ell(z))` (the decoder). Training minimises
+    :func:`vaegan_edu.losses.beta_vae_objective`: the negative ELBO when ``beta=1`` and ``free_bits=0``.
+
+    ``fit()`` owns the gradients (the model overrides :meth:`compute_loss`), so the same code trains on
+    TensorFlow, JAX and PyTorch. It logs, in nats per image (summed over pixels and latents):
+    ``reconstruction`` (:math:`-\log p(x\mid z)`), ``kl`` and ``elbo`` (always with β = 1), plus ``loss``.
+
+    Parameters
+    ----------
+    image_shape : (height, width, channels)
+    latent_dim : int >= 1
+    beta : float >= 0
+        Weight of the KL term (β-VAE, Higgins et al. ICLR 2017). Stored in a non-trainable variable so
+        :class:`vaegan_edu.training.KLWarmup` can change it between epochs.
+    likelihood : {"bernoulli", "gaussian"}
+    obs_std : float > 0
+        Standard deviation of the Gaussian likelihood.
+    architecture : {"dense", "conv"}
+        Used to build the encoder and decoder when they are not given.
+    free_bits : float >= 0
+        Nats per latent below which the KL is not penalised (see :func:`vaegan_edu.losses.beta_vae_objective`).
+    encoder, decoder : keras.Model or None
+        Custom networks with the signatures of :func:`build_encoder` / :func:`build_decoder`.
+    seed : int or None
+        Seed of the :class:`Sampling` layer.
+
+    Raises
+    ------
+    ValueError
+        For ``latent_dim <= 0``, ``beta < 0``, an unknown likelihood, or a bad image shape.
+
+    Examples
+    --------
+    >>> vae = VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0)
+    >>> vae.decode(np.zeros((3, 2))).shape
+    (3, 8, 8, 1)
+
+    Taught in: 03_vae
+    """
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        latent_dim=2,
+        beta=1.0,
+        likelihood="bernoulli",
+        obs_std=0.1,
+        architecture="dense",
+        free_bits=0.0,
+        encoder=None,
+        decoder=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.image_shape = check_image_shape(image_shape, architecture)
+        self.latent_dim = check_latent_dim(latent_dim)
+        self.likelihood = losses._check_likelihood(likelihood)
+        for arg, value in (("beta", beta), ("free_bits", free_bits)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(
+                    f"Invalid value received for argument `{arg}`. Expected a float >= 0. "
+                    f"Received: {arg}={value!r}. Fix: use e.g. {arg}=1.0 (beta) or 0.0 (free_bits)."
+                )
+        if not obs_std > 0:
+            raise ValueError(f"`obs_std` must be > 0; received obs_std={obs_std!r}. Fix: use e.g. 0.1.")
+        self.obs_std = float(obs_std)
+        self.architecture = architecture
+        self.free_bits = float(free_bits)
+        self.seed = seed
+        self.encoder = encoder or build_encoder(self.image_shape, self.latent_dim, architecture)
+        self.decoder = decoder or build_decoder(self.image_shape, self.latent_dim, architecture)
+        self.sampling = Sampling(seed=seed, name="sampling")
+        # beta is a variable, not a Python float, so a callback can change it after compile (KL warm-up)
+        self.beta_weight = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(float(beta)), trainable=False, name="beta"
+        )
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        self.built = True
+
+    # --- the weight on the KL term ---------------------------------------------------------------------
+    @property
+    def beta(self) -> float:
+        """Current weight of the KL term."""
+        return float(ops.convert_to_numpy(self.beta_weight.value))
+
+    @beta.setter
+    def beta(self, value):
+        if not value >= 0:
+            raise ValueError(f"`beta` must be >= 0; received beta={value!r}.")
+        self.beta_weight.assign(float(value))
+
+    # --- forward pass and loss --------------------------------------------------------------------------
+    def call(self, x, training=None):
+        """Encode, sample and decode; returns a dict of ``mu``, ``log_var``, ``z`` and ``logits``."""
+        mu, log_var = self.encoder(x, training=training)  # (batch, latent_dim) each
+        z = self.sampling((mu, log_var))  # (batch, latent_dim)
+        logits = self.decoder(z, training=training)  # (batch, height, width, channels)
+        return {"mu": mu, "log_var": log_var, "z": z, "logits": logits}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """β-weighted negative ELBO of the batch; updates the reconstruction, KL and ELBO trackers."""
+        if y_pred is None:
+            y_pred = self(x, training=training)
+        reconstruction, kl = losses.vae_loss_terms(
+            x, y_pred["logits"], y_pred["mu"], y_pred["log_var"], self.likelihood, self.obs_std
+        )  # (batch,) each
+        kl_dims = losses.kl_per_latent(y_pred["mu"], y_pred["log_var"])  # (batch, latent_dim)
+        loss = losses.beta_vae_objective(reconstruction, kl_dims, self.beta_weight, self.free_bits)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        self.elbo_tracker.update_state(-(reconstruction + kl))
+        return loss
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """:meth:`keras.Model.fit`, after checking NumPy images (shape, and [0, 1] for Bernoulli)."""
+        if isinstance(x, np.ndarray):
+            x = check_images(x, self.image_shape, self.likelihood)
+        return super().fit(x, y, *args, **kwargs)
+
+    # --- convenience methods returning NumPy ----------------------------------------------------------
+    def encode(self, x, batch_size=512):
+        """Posterior parameters of each image: ``(mu, log_var)``, NumPy arrays of shape (n, latent_dim)."""
+        x = check_images(x, self.image_shape, self.likelihood)
+        mus, log_vars = [], []
+        for start in range(0, len(x), batch_size):
+            mu, log_var = self.encoder(x[start : start + batch_size], training=False)
+            mus.append(ops.convert_to_numpy(mu))
+            log_vars.append(ops.convert_to_numpy(log_var))
+        return np.concatenate(mus), np.concatenate(log_vars)
+
+    def decode(self, z, batch_size=512, logits=False):
+        """Mean images :math:`\\sigma(\\ell(z))` (or the logits), NumPy (n, height, width, channels)."""
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            hint = " Add a batch axis with `z[None, :]`." if z.shape == (self.latent_dim,) else ""
+            raise ValueError(
+                f"`z` must have shape (batch, {self.latent_dim}) for this VAE (latent_dim={self.latent_dim}); "
+                f"received shape {z.shape}.{hint}"
+            )
+        outputs = []
+        for start in range(0, len(z), batch_size):
+            out = self.decoder(z[start : start + batch_size], training=False)
+            outputs.append(ops.convert_to_numpy(out if logits else ops.sigmoid(out)))
+        return np.concatenate(outputs)
+
+    def reconstruct(self, x):
+        """Decode the posterior means of ``x``: NumPy images of the same shape."""
+        mu, _ = self.encode(x)
+        return self.decode(mu)
+
+    def sample(self, num_samples, seed=0):
+        r"""Generate images: draw :math:`z \sim \mathcal N(0, I)` (NumPy, seeded) and decode its mean image."""
+        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+            raise ValueError(f"`num_samples` must be an integer >= 1; received {num_samples!r}.")
+        z = np.random.default_rng(seed).standard_normal((int(num_samples), self.latent_dim)).astype("float32")
+        return self.decode(z)
+
+    # --- serialisation ---------------------------------------------------------------------------------
+    def get_config(self):
+        base = super().get_config()
+        return {
+            **base,
+            "image_shape": list(self.image_shape),
+            "latent_dim": self.latent_dim,
+            "beta": self.beta,
+            "likelihood": self.likelihood,
+            "obs_std": self.obs_std,
+            "architecture": self.architecture,
+            "free_bits": self.free_bits,
+            "seed": self.seed,
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
