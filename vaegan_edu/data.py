@@ -1,0 +1,637 @@
+r"""Datasets of the book: all offline, deterministic by seed, images as float32 in [0, 1].
+
+Image datasets come back as a :class:`Dataset` with ``x_train``/``x_test`` of shape (n, height, width, 1):
+
+``"digits8"``
+    The real handwritten 8x8 digits that ship with scikit-learn (1,797 images, UCI "Optical Recognition of
+    Handwritten Digits"), pixel counts 0..16 divided by 16, with a fixed stratified 1,437 / 360 split.
+``"glyphs"``
+    The book's default: MNIST-sized 28x28 digits 0-9 rendered from the 21 TrueType faces that ship with
+    matplotlib (DejaVu Sans, Sans Mono and Serif, STIX, Computer Modern; regular, bold and slanted cuts),
+    with random rotation, scale, shear, stroke width and an elastic distortion, then centred by their mass in
+    a 28x28 frame as MNIST is. The generating factors come back with the images.
+``"sprites"``
+    A dSprites-style set (Matthey et al. 2017): a white square, ellipse or heart on a black 32x32 canvas,
+    with known factors shape, scale, rotation, x and y on a grid of 3 x 6 x 20 x 16 x 16 values; train and
+    test are disjoint sets of factor combinations.
+``"mnist"``, ``"fashion_mnist"``
+    Through :mod:`keras.datasets`, for readers who are online (Colab); cached by Keras after the first
+    download. Offline they fail fast with :class:`DatasetOfflineError`.
+
+:func:`toy_2d` gives the 2-D mixtures of the mode-collapse literature and two classic shapes.
+
+Rendering works from a signed-distance field (SDF) of every base shape: each image samples the SDF through
+its own affine map and displacement field, and turns distance into ink with a one-pixel anti-aliasing ramp.
+Stroke width is then just an offset on the distance, and 25,000 glyphs take a few seconds in NumPy.
+
+Taught in: 00_tour
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import socket
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from vaegan_edu.config import check_seed
+
+IMAGE_DATASETS = ("digits8", "glyphs", "sprites", "mnist", "fashion_mnist")
+OFFLINE_DATASETS = ("digits8", "glyphs", "sprites")
+TOY_2D = ("ring8", "grid25", "moons", "swiss_roll")
+
+CACHE_ENV_VAR = "VAEGAN_EDU_CACHE"
+_CACHE_VERSION = 1  # bump when a generator changes, so old cache files are never reused
+
+# Default split sizes of the generated datasets (the MNIST test set has 10,000; 5,000 keeps CPUs happy).
+_DEFAULT_SIZES = {"glyphs": (20_000, 5_000), "sprites": (20_000, 5_000)}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Dataset:
+    """An image dataset split into train and test.
+
+    Attributes
+    ----------
+    name : str
+    x_train, x_test : float32 arrays of shape (n, height, width, 1), values in [0, 1]
+    y_train, y_test : int64 arrays of shape (n,) with class labels, or None
+    factors_train, factors_test : float32 arrays of shape (n, num_factors), or None
+        The generating factors, one column per name in ``factor_names``.
+    factor_names : tuple of str, or None
+    """
+
+    name: str
+    x_train: np.ndarray
+    x_test: np.ndarray
+    y_train: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    factors_train: np.ndarray | None = None
+    factors_test: np.ndarray | None = None
+    factor_names: tuple[str, ...] | None = None
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(height, width, channels) of one image."""
+        return tuple(self.x_train.shape[1:])
+
+    def __repr__(self) -> str:
+        factors = f", factors={list(self.factor_names)}" if self.factor_names else ""
+        labels = "" if self.y_train is None else f", classes={int(self.y_train.max()) + 1}"
+        return (
+            f"Dataset({self.name!r}, train={len(self.x_train)}, test={len(self.x_test)}, "
+            f"image_shape={self.image_shape}{labels}{factors})"
+        )
+
+
+class DatasetOfflineError(ConnectionError):
+    """An online dataset was asked for, but its server cannot be reached."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------------------
+
+
+def load(
+    name: str,
+    seed: int = 0,
+    num_train: int | None = None,
+    num_test: int | None = None,
+    cache: bool = True,
+) -> Dataset:
+    """Load one of the book's image datasets.
+
+    Parameters
+    ----------
+    name : {"digits8", "glyphs", "sprites", "mnist", "fashion_mnist"}
+    seed : int >= 0
+        Seed of the generated datasets (``"glyphs"``, ``"sprites"``): the same seed gives the same images.
+        The real datasets have a fixed split and ignore it.
+    num_train, num_test : int > 0 or None
+        Keep only the first images of each split (None: all of them). For the generated datasets the first
+        ``n`` images do not depend on how many are asked for, up to the default sizes (20,000 / 5,000).
+    cache : bool
+        Keep generated datasets in a cache folder (``$VAEGAN_EDU_CACHE``, default
+        ``~/.cache/vaegan_edu``) so later loads are instant. Files are written atomically and keyed by
+        every generation parameter; a damaged file is regenerated.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        Unknown name, non-positive or too large sizes, invalid seed.
+    DatasetOfflineError
+        ``"mnist"`` or ``"fashion_mnist"`` requested on a machine that cannot reach the download server.
+
+    Examples
+    --------
+    >>> ds = load("digits8")
+    >>> ds.x_train.shape, ds.x_test.shape
+    ((1437, 8, 8, 1), (360, 8, 8, 1))
+
+    Taught in: 00_tour
+    """
+    if name not in IMAGE_DATASETS:
+        raise ValueError(
+            f"Unknown dataset {name!r}. Accepted names: {list(IMAGE_DATASETS)} "
+            f"(offline: {list(OFFLINE_DATASETS)}; for 2-D toy data use toy_2d({list(TOY_2D)}))."
+        )
+    seed = check_seed(seed)
+    num_train = _check_size("num_train", num_train)
+    num_test = _check_size("num_test", num_test)
+    if name == "digits8":
+        ds = _load_digits8()
+    elif name in ("mnist", "fashion_mnist"):
+        ds = _load_online(name)
+    else:
+        default_train, default_test = _DEFAULT_SIZES[name]
+        n_train = max(num_train or default_train, default_train)
+        n_test = max(num_test or default_test, default_test)
+        generator = _make_glyphs if name == "glyphs" else _make_sprites
+        ds = _generate_cached(name, generator, seed, n_train, n_test, cache)
+    return _subset(ds, num_train, num_test)
+
+
+def toy_2d(name: str, n: int, seed: int = 0):
+    r"""Points from a 2-D toy distribution, for watching a GAN learn.
+
+    ``"ring8"``: a mixture of 8 Gaussians with equal weights, means on a circle of radius 1, standard
+    deviation 0.01; ``"grid25"``: 25 Gaussians with means on the grid :math:`\{-4,-2,0,2,4\}^2`, standard
+    deviation 0.05. Both are the set-up of PacGAN (Lin et al., NeurIPS 2018, arXiv:1712.04086, section 5),
+    whose mode-coverage metric (after VEEGAN, Srivastava et al. 2017) the book uses: a sample is *high
+    quality* within 3 standard deviations of its nearest mode. ``"moons"`` (two interleaved half circles,
+    noise 0.05) and ``"swiss_roll"`` (a 2-D spiral scaled to about [-1, 1], noise 0.05) have no modes.
+
+    Parameters
+    ----------
+    name : {"ring8", "grid25", "moons", "swiss_roll"}
+    n : int > 0
+        Number of points.
+    seed : int >= 0
+
+    Returns
+    -------
+    x : float32 array (n, 2)
+    modes : float32 array (num_modes, 2), or None
+    std : float, or None
+        Standard deviation of each mixture component.
+
+    Taught in: 05_gan_game
+    """
+    if name not in TOY_2D:
+        raise ValueError(f"Unknown 2-D toy dataset {name!r}. Accepted names: {list(TOY_2D)}.")
+    n = _check_size("n", n)
+    if n is None:
+        raise ValueError("`n` must be a positive integer (the number of points); received None.")
+    seed = check_seed(seed)
+    rng = np.random.default_rng(seed)
+    if name in ("ring8", "grid25"):
+        if name == "ring8":
+            angles = 2 * np.pi * np.arange(8) / 8
+            modes, std = np.stack([np.cos(angles), np.sin(angles)], axis=1), 0.01
+        else:
+            ticks = np.arange(-4.0, 5.0, 2.0)
+            modes, std = np.stack(np.meshgrid(ticks, ticks), axis=-1).reshape(-1, 2), 0.05
+        which = rng.integers(len(modes), size=n)
+        x = modes[which] + std * rng.standard_normal((n, 2))
+        return x.astype(np.float32), modes.astype(np.float32), std
+    from sklearn import datasets as skd
+
+    if name == "moons":
+        x, _ = skd.make_moons(n, noise=0.05, random_state=seed)
+        x = (x - [0.5, 0.25]) / [1.0, 0.5]  # centre on the origin, about unit spread
+    else:
+        x3, _ = skd.make_swiss_roll(n, noise=0.5, random_state=seed)
+        x = x3[:, [0, 2]] / 10.0  # the spiral lives in the (x, z) plane; noise 0.05 after scaling
+    return x.astype(np.float32), None, None
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation and caching
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_size(argument: str, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(
+            f"`{argument}` must be a positive integer or None; received {value!r}. "
+            f"Ask for at least one example, e.g. {argument}=1000."
+        )
+    return int(value)
+
+
+def _subset(ds: Dataset, num_train: int | None, num_test: int | None) -> Dataset:
+    for argument, wanted, have in (
+        ("num_train", num_train, len(ds.x_train)),
+        ("num_test", num_test, len(ds.x_test)),
+    ):
+        if wanted is not None and wanted > have:
+            raise ValueError(
+                f"`{argument}`={wanted} is more than the {have} examples of {ds.name!r}; "
+                f"use {argument}<={have} or None for all of them."
+            )
+
+    def cut(a, k):
+        return a if a is None or k is None else a[:k]
+
+    return dataclasses.replace(
+        ds,
+        x_train=cut(ds.x_train, num_train),
+        x_test=cut(ds.x_test, num_test),
+        y_train=cut(ds.y_train, num_train),
+        y_test=cut(ds.y_test, num_test),
+        factors_train=cut(ds.factors_train, num_train),
+        factors_test=cut(ds.factors_test, num_test),
+    )
+
+
+def cache_dir() -> Path:
+    """Folder for generated datasets: ``$VAEGAN_EDU_CACHE`` or ``~/.cache/vaegan_edu``."""
+    return Path(os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "vaegan_edu")
+
+
+_ARRAYS = ("x_train", "x_test", "y_train", "y_test", "factors_train", "factors_test")
+
+
+def _generate_cached(name, generator, seed, n_train, n_test, cache) -> Dataset:
+    key = f"{name}-v{_CACHE_VERSION}-seed{seed}-train{n_train}-test{n_test}"
+    path = cache_dir() / f"{key}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
+    if cache and path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in _ARRAYS}
+                names = tuple(str(s) for s in f["factor_names"])
+            return Dataset(name, factor_names=names, **arrays)
+        except Exception:  # a damaged or foreign file: regenerate and overwrite it below
+            pass
+    ds = generator(seed, n_train, n_test)
+    if cache:
+        _atomic_savez(path, factor_names=np.array(ds.factor_names), **{k: getattr(ds, k) for k in _ARRAYS})
+    return ds
+
+
+def _atomic_savez(path: Path, **arrays) -> None:
+    """Write an .npz next to ``path`` and rename it into place: a crash never leaves half a file there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------------------------------
+# digits8: the real 8x8 digits of scikit-learn
+# --------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _load_digits8() -> Dataset:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(np.float32)[..., None]  # (1797, 8, 8, 1), counts 0..16 -> [0, 1]
+    y = digits.target.astype(np.int64)
+    # The split is part of the dataset, like MNIST's: fixed, stratified by class, 20 % test.
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=360, stratify=y, random_state=0)
+    for a in (x_train, x_test, y_train, y_test):
+        a.flags.writeable = False
+    return Dataset("digits8", x_train, x_test, y_train, y_test)
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering from signed-distance fields (shared by glyphs and sprites)
+# --------------------------------------------------------------------------------------------------
+
+_BANK_RES = 96  # pixels per side of each base shape's distance field
+_BANK_EXTENT = 1.6  # the field covers [-0.8, 0.8]^2 in shape units (a shape spans at most [-0.5, 0.5])
+
+
+def _sdf_from_path(path, transform) -> np.ndarray:
+    """Signed distance (shape units, negative inside) of a filled matplotlib Path on the bank grid."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.transforms import Affine2D
+    from scipy.ndimage import distance_transform_edt
+
+    px_per_unit = _BANK_RES / _BANK_EXTENT
+    to_pixels = transform + Affine2D().scale(px_per_unit).translate(_BANK_RES / 2, _BANK_RES / 2)
+    renderer = RendererAgg(_BANK_RES, _BANK_RES, 72)
+    renderer.draw_path(renderer.new_gc(), path, to_pixels, rgbFace=(0, 0, 0))
+    inside = np.asarray(renderer.buffer_rgba())[::-1, :, 3] > 127  # Agg rows run top to bottom
+    sdf = distance_transform_edt(~inside) - distance_transform_edt(inside)
+    return (sdf / px_per_unit).astype(np.float32)
+
+
+def _sample_bank(bank, ids, u, v):
+    """Bilinear lookup of ``bank[ids]`` at shape coordinates (u right, v up); far outside is +inf-ish."""
+    scale = _BANK_RES / _BANK_EXTENT
+    col = u * scale + _BANK_RES / 2 - 0.5
+    row = v * scale + _BANK_RES / 2 - 0.5
+    col = np.clip(col, 0, _BANK_RES - 1.001)
+    row = np.clip(row, 0, _BANK_RES - 1.001)
+    c0, r0 = np.floor(col).astype(np.int32), np.floor(row).astype(np.int32)
+    fc, fr = col - c0, row - r0
+    g = ids.reshape((-1,) + (1,) * (u.ndim - 1))
+    top = bank[g, r0, c0] * (1 - fc) + bank[g, r0, c0 + 1] * fc
+    bottom = bank[g, r0 + 1, c0] * (1 - fc) + bank[g, r0 + 1, c0 + 1] * fc
+    return top * (1 - fr) + bottom * fr
+
+
+def _render(bank, ids, inverse, offset, size, size_px, ink_offset=None, displacement=None):
+    """Render ``len(ids)`` images of ``size`` x ``size`` pixels.
+
+    Pixel centre p (pixels, y up, relative to the image centre plus ``offset``) maps to shape coordinates
+    ``inverse @ (p - offset) / size_px``; ink = clip(0.5 - (d - ink_offset), 0, 1) where d is the signed
+    distance in pixels, a one-pixel anti-aliased edge.
+    """
+    n = len(ids)
+    centres = (np.arange(size) - (size - 1) / 2.0).astype(np.float32)
+    px = np.broadcast_to(centres[None, None, :], (n, size, size))
+    py = np.broadcast_to(-centres[None, :, None], (n, size, size))
+    if displacement is not None:
+        dx, dy = displacement
+        px, py = px + dx, py + dy
+    px = px - offset[:, 0, None, None]
+    py = py - offset[:, 1, None, None]
+    scale = size_px[:, None, None]
+    u = (inverse[:, 0, 0, None, None] * px + inverse[:, 0, 1, None, None] * py) / scale
+    v = (inverse[:, 1, 0, None, None] * px + inverse[:, 1, 1, None, None] * py) / scale
+    distance_px = _sample_bank(bank, ids, u, v) * scale
+    if ink_offset is not None:
+        distance_px = distance_px - ink_offset[:, None, None]
+    return np.clip(0.5 - distance_px, 0.0, 1.0).astype(np.float32)
+
+
+def _affine_inverse(rotation, scale, shear):
+    """Inverse of the 2x2 map rotation @ shear @ diag(scale, scale) for each image, shape (n, 2, 2)."""
+    c, s = np.cos(rotation), np.sin(rotation)
+    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+    shr = np.zeros_like(rot)
+    shr[:, 0, 0] = shr[:, 1, 1] = 1.0
+    shr[:, 0, 1] = shear
+    forward = rot @ shr * scale[:, None, None]
+    return np.linalg.inv(forward).astype(np.float32)
+
+
+def _in_chunks(n, chunk, fn):
+    return np.concatenate([fn(slice(i, min(i + chunk, n))) for i in range(0, n, chunk)])
+
+
+# --------------------------------------------------------------------------------------------------
+# glyphs: 28x28 digits rendered from matplotlib's fonts
+# --------------------------------------------------------------------------------------------------
+
+GLYPH_FONTS = (
+    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
+    "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
+    "DejaVuSansMono-BoldOblique.ttf",
+    "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
+    "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf", "STIXGeneralBolIta.ttf",
+    "cmr10.ttf", "cmb10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmti10.ttf",
+)  # fmt: skip
+GLYPH_FACTORS = ("digit", "font", "rotation", "scale", "shear", "thickness", "elastic", "aspect")
+
+# Ranges of the random factors (uniform). Angles in radians; scale multiplies the 20-pixel box MNIST fits
+# digits into; thickness is added to the stroke's half width in pixels; elastic is the amplitude in pixels of
+# a smooth random displacement field; aspect stretches the width.
+_GLYPH_RANGES = {
+    "rotation": (-np.deg2rad(15), np.deg2rad(15)),
+    "scale": (0.8, 1.05),
+    "shear": (-0.3, 0.3),
+    "thickness": (-0.3, 1.0),
+    "elastic": (0.0, 1.5),
+    "aspect": (0.8, 1.2),
+}
+_GLYPH_BOX_PX = 20.0  # MNIST fits each digit's larger side into 20 pixels, then centres it by mass in 28
+
+
+@lru_cache(maxsize=1)
+def _glyph_bank() -> np.ndarray:
+    """Distance fields of digits 0-9 in every font, shape (num_fonts * 10, res, res); index font * 10 + d."""
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+    from matplotlib.transforms import Affine2D
+
+    font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    fields = []
+    for font in GLYPH_FONTS:
+        prop = FontProperties(fname=str(font_dir / font))
+        for digit in range(10):
+            path = TextPath((0, 0), str(digit), size=1.0, prop=prop)
+            lo, hi = path.vertices.min(0), path.vertices.max(0)
+            centre, extent = (lo + hi) / 2, (hi - lo).max()
+            fields.append(_sdf_from_path(path, Affine2D().translate(*-centre).scale(1.0 / extent)))
+    bank = np.stack(fields)
+    bank.flags.writeable = False
+    return bank
+
+
+def _glyph_factors(rng, n):
+    digit = rng.integers(10, size=n)
+    font = rng.integers(len(GLYPH_FONTS), size=n)
+    cont = {k: rng.uniform(lo, hi, size=n).astype(np.float32) for k, (lo, hi) in _GLYPH_RANGES.items()}
+    # Three random low-frequency waves per axis make a smooth displacement field (Simard et al. 2003 blur
+    # white noise instead; waves give the same gentle wobble and are cheap to evaluate).
+    waves = (
+        (rng.standard_normal((n, 2, 3, 2)) * 0.25).astype(np.float32),
+        rng.uniform(0, 2 * np.pi, size=(n, 2, 3)).astype(np.float32),
+    )
+    return digit, font, cont, waves
+
+
+def _elastic_field(waves, amplitude, sl, size):
+    freq, phase = waves[0][sl], waves[1][sl]  # (m, 2 axes, 3 waves, 2), (m, 2, 3)
+    c = (np.arange(size) - (size - 1) / 2.0).astype(np.float32)
+    gx, gy = np.meshgrid(c, -c)  # (size, size)
+    arg = freq[..., 0, None, None] * gx + freq[..., 1, None, None] * gy + phase[..., None, None]
+    field = np.sin(arg).sum(axis=2) / np.sqrt(3.0)  # (m, 2, size, size), unit-ish variance
+    return field[:, 0] * amplitude[sl, None, None], field[:, 1] * amplitude[sl, None, None]
+
+
+def _render_glyphs(rng, n, size=28):
+    bank = _glyph_bank()
+    digit, font, f, waves = _glyph_factors(rng, n)
+    ids = font * 10 + digit
+    inverse = _affine_inverse(f["rotation"], np.ones(n), f["shear"])
+    inverse[:, :, 0] /= f["aspect"][:, None]  # stretch the width: divide u by the aspect ratio
+    size_px = (_GLYPH_BOX_PX * f["scale"]).astype(np.float32)
+
+    def draw(sl, offset):
+        return _render(
+            bank, ids[sl], inverse[sl], offset, size, size_px[sl], f["thickness"][sl],
+            _elastic_field(waves, f["elastic"], sl, size),
+        )  # fmt: skip
+
+    # Pass 1 at the frame centre, to measure each digit's centre of mass; pass 2 moves it to the centre.
+    zero = np.zeros((n, 2), np.float32)
+    first = _in_chunks(n, 4096, lambda sl: draw(sl, zero[sl]))
+    c = np.arange(size) - (size - 1) / 2.0
+    mass = first.sum(axis=(1, 2)) + 1e-6
+    com = np.stack([(first.sum(1) * c).sum(1) / mass, (first.sum(2) * -c).sum(1) / mass], axis=1)
+    images = _in_chunks(n, 4096, lambda sl: draw(sl, -com[sl]))
+    factors = np.stack([digit, font] + [f[k] for k in GLYPH_FACTORS[2:]], axis=1).astype(np.float32)
+    return images[..., None], digit.astype(np.int64), factors
+
+
+def _make_glyphs(seed, n_train, n_test) -> Dataset:
+    train_rng, test_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    x_train, y_train, f_train = _render_glyphs(train_rng, n_train)
+    x_test, y_test, f_test = _render_glyphs(test_rng, n_test)
+    return Dataset("glyphs", x_train, x_test, y_train, y_test, f_train, f_test, GLYPH_FACTORS)
+
+
+# --------------------------------------------------------------------------------------------------
+# sprites: dSprites-style shapes with known factors
+# --------------------------------------------------------------------------------------------------
+
+SPRITE_SHAPES = ("square", "ellipse", "heart")
+SPRITE_FACTORS = ("shape", "scale", "rotation", "x", "y")
+SPRITE_SIZE = 32
+# The factor grid: dSprites has 6 scales in [0.5, 1], 40 rotations and 32 positions per axis on 64x64;
+# on a 32x32 canvas we keep 6 scales, 20 rotations and 16 positions per axis.
+SPRITE_GRID = {
+    "shape": np.arange(3, dtype=np.float32),
+    "scale": np.linspace(0.5, 1.0, 6, dtype=np.float32),
+    "rotation": np.linspace(0, 2 * np.pi, 20, endpoint=False, dtype=np.float32),
+    "x": np.linspace(0, 1, 16, dtype=np.float32),
+    "y": np.linspace(0, 1, 16, dtype=np.float32),
+}
+_SPRITE_PX = 13.0  # side of a shape at scale 1, in pixels
+_SPRITE_MARGIN = 8.0  # positions x, y in [0, 1] map to centres in [margin, size - margin] pixels
+
+
+@lru_cache(maxsize=1)
+def _sprite_bank() -> np.ndarray:
+    from matplotlib.path import Path as MplPath
+    from matplotlib.transforms import Affine2D
+
+    square = MplPath.unit_rectangle()  # [0, 1]^2
+    ellipse = MplPath.unit_circle()  # radius 1
+    t = np.linspace(0, 2 * np.pi, 200)
+    heart_xy = np.stack(
+        [16 * np.sin(t) ** 3, 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)], 1
+    )  # the classic heart curve, about 32 x 29 units
+    heart = MplPath(heart_xy, closed=True)
+    lo, hi = heart_xy.min(0), heart_xy.max(0)
+    shapes = [
+        (square, Affine2D().translate(-0.5, -0.5).scale(0.8)),  # a square a bit smaller than the box
+        (ellipse, Affine2D().scale(0.5, 0.25)),  # 2:1 ellipse spanning the box
+        (heart, Affine2D().translate(*-(lo + hi) / 2).scale(1.0 / (hi - lo).max())),
+    ]
+    bank = np.stack([_sdf_from_path(p, tr) for p, tr in shapes])
+    bank.flags.writeable = False
+    return bank
+
+
+def _render_sprites(factors: np.ndarray) -> np.ndarray:
+    shape, scale, rotation, x, y = factors.T
+    n = len(factors)
+    inverse = _affine_inverse(rotation, np.ones(n), np.zeros(n))
+    span = SPRITE_SIZE - 2 * _SPRITE_MARGIN
+    offset = np.stack([x * span + _SPRITE_MARGIN, (1 - y) * span + _SPRITE_MARGIN], 1) - SPRITE_SIZE / 2
+    # y grows downwards like dSprites' posY; our pixel coordinates grow upwards, hence 1 - y.
+    images = _in_chunks(
+        n, 4096,
+        lambda sl: _render(_sprite_bank(), shape[sl].astype(np.int64), inverse[sl], offset[sl].astype(np.float32),
+                           SPRITE_SIZE, (_SPRITE_PX * scale[sl]).astype(np.float32)),
+    )  # fmt: skip
+    return images[..., None]
+
+
+def _make_sprites(seed, n_train, n_test) -> Dataset:
+    sizes = [len(v) for v in SPRITE_GRID.values()]
+    total = int(np.prod(sizes))
+    if n_train + n_test > total:
+        raise ValueError(
+            f"The sprite grid has {total} factor combinations; num_train + num_test = {n_train + n_test} "
+            f"is too many. Ask for at most {total} images in all."
+        )
+    rng = np.random.default_rng(seed)
+    combos = rng.choice(total, size=n_train + n_test, replace=False)  # disjoint train and test
+    index = np.stack(np.unravel_index(combos, sizes), axis=1)
+    factors = np.stack([grid[index[:, j]] for j, grid in enumerate(SPRITE_GRID.values())], axis=1)
+    images = _render_sprites(factors)
+    labels = factors[:, 0].astype(np.int64)
+    return Dataset(
+        "sprites", images[:n_train], images[n_train:], labels[:n_train], labels[n_train:],
+        factors[:n_train], factors[n_train:], SPRITE_FACTORS,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------
+# Online datasets through keras.datasets
+# --------------------------------------------------------------------------------------------------
+
+_ONLINE_HOST = ("storage.googleapis.com", 443)  # where keras.datasets downloads MNIST and Fashion-MNIST
+_ONLINE_FILES = {"mnist": ("mnist.npz",), "fashion_mnist": (
+    "fashion-mnist/train-labels-idx1-ubyte.gz", "fashion-mnist/train-images-idx3-ubyte.gz",
+    "fashion-mnist/t10k-labels-idx1-ubyte.gz", "fashion-mnist/t10k-images-idx3-ubyte.gz")}  # fmt: skip
+NETWORK_TIMEOUT_S = 5.0
+
+
+def _keras_datasets_dir() -> Path:
+    from keras.src.backend.config import keras_home
+
+    return Path(keras_home()) / "datasets"
+
+
+def _can_reach(host: str, port: int, timeout: float) -> bool:
+    """True when a TCP connection to host:port opens within ``timeout`` seconds (DNS included)."""
+    result = []
+
+    def probe():
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=probe, daemon=True)  # getaddrinfo has no timeout of its own
+    worker.start()
+    worker.join(timeout)
+    return bool(result and result[0])
+
+
+def _load_online(name: str) -> Dataset:
+    import keras
+
+    folder = _keras_datasets_dir()
+    cached = all((folder / f).exists() for f in _ONLINE_FILES[name])
+    if not cached and not _can_reach(*_ONLINE_HOST, NETWORK_TIMEOUT_S):
+        raise DatasetOfflineError(
+            f"Cannot download {name!r}: this machine is offline (no connection to {_ONLINE_HOST[0]} within "
+            f"{NETWORK_TIMEOUT_S:.0f} s). Use an offline dataset instead: {list(OFFLINE_DATASETS)}, "
+            f"e.g. ve.data.load('glyphs') for MNIST-sized digits."
+        )
+    module = getattr(keras.datasets, name)
+    try:
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as exc:  # a failed or damaged download: remove what it left so the next try is clean
+        for f in _ONLINE_FILES[name]:
+            (folder / f).unlink(missing_ok=True)
+        raise DatasetOfflineError(
+            f"Downloading {name!r} failed ({type(exc).__name__}: {exc}); the partial files were removed. "
+            f"Try again when online, or use an offline dataset: {list(OFFLINE_DATASETS)}."
+        ) from exc
+
+    def images(a):
+        return (a.astype(np.float32) / 255.0)[..., None]
+
+    return Dataset(name, images(x_train), images(x_test), y_train.astype(np.int64), y_test.astype(np.int64))
