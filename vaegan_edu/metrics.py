@@ -291,6 +291,120 @@ def kl_to_uniform(histogram) -> float:
     return float(np.sum(h[nz] * np.log(len(h) * h[nz])))
 
 
+# --- the book's digit classifier: features for the Fréchet distance and precision/recall on digits --------
+
+DIGIT_CLASSIFIER_NAME = "digit_classifier"
+
+
+def build_digit_classifier(image_shape=(28, 28, 1), num_classes=10, feature_dim=64):
+    """A small CNN for 28x28 digits; its ``features`` layer (feature_dim units) feeds the image metrics.
+
+    Taught in: 06_gan
+    """
+    x_in = keras.Input(image_shape, name="images")
+    h = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x_in)  # (batch, 14, 14, 32)
+    h = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)  # (batch, 7, 7, 64)
+    h = keras.layers.Flatten()(h)
+    features = keras.layers.Dense(feature_dim, activation="relu", name="features")(h)
+    logits = keras.layers.Dense(num_classes, name="logits")(features)
+    return keras.Model(x_in, logits, name=DIGIT_CLASSIFIER_NAME)
+
+
+def train_digit_classifier(seed=0, num_train=20_000, epochs=3, batch_size=128):
+    """Train :func:`build_digit_classifier` on the book's rendered glyph digits (the weight builder).
+
+    Deterministic for a given seed. Its test accuracy is printed by chapter 06 and by the rebuild script.
+
+    Returns
+    -------
+    keras.Model, trained
+
+    Taught in: 06_gan
+    """
+    from vaegan_edu import config, data
+
+    config.set_seed(seed)
+    ds = data.load("glyphs", seed=seed, num_train=num_train)
+    model = build_digit_classifier(ds.image_shape)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    model.fit(ds.x_train, ds.y_train, batch_size=batch_size, epochs=epochs, verbose=0)
+    return model
+
+
+@functools.lru_cache(maxsize=1)
+def digit_classifier():
+    """The book's pretrained digit classifier (loaded once, checksum-verified, safe mode).
+
+    It is **not** Inception-v3: Fréchet distances computed with it are not FIDs and must not be compared
+    with FIDs in papers (different network, different images, different sample sizes). It is used because
+    Inception weights cannot be downloaded offline and were trained on ImageNet photos, not digits.
+
+    Taught in: 06_gan
+    """
+    from vaegan_edu import weights
+
+    return weights.load_pretrained(DIGIT_CLASSIFIER_NAME)
+
+
+def _digit_images(images, classifier):
+    x = np.asarray(images, dtype=np.float32)
+    expected = tuple(classifier.input_shape[1:])
+    if x.shape[1:] != expected:
+        raise ValueError(
+            f"`images` must have shape (n, {', '.join(map(str, expected))}) for the digit classifier; received "
+            f"{x.shape}. Fix: add a channel axis with x[..., None] or a batch axis with x[None]."
+        )
+    if len(x) == 0:
+        raise ValueError("`images` is empty; pass at least one image.")
+    return x
+
+
+def classify_digits(images, classifier=None):
+    """Class probabilities of digit images from the book's classifier.
+
+    Parameters
+    ----------
+    images : array (n, 28, 28, 1), values in [0, 1]
+    classifier : keras.Model or None
+        None uses :func:`digit_classifier`.
+
+    Returns
+    -------
+    np.ndarray (n, 10): probabilities; ``.argmax(1)`` gives the digit
+
+    Taught in: 06_gan
+    """
+    classifier = classifier or digit_classifier()
+    logits = classifier.predict(_digit_images(images, classifier), batch_size=512, verbose=0)
+    logits = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def digit_features(images, classifier=None):
+    """The classifier's penultimate ``features`` layer for each image, array (n, feature_dim).
+
+    Taught in: 06_gan
+    """
+    classifier = classifier or digit_classifier()
+    extractor = keras.Model(classifier.input, classifier.get_layer("features").output)
+    return extractor.predict(_digit_images(images, classifier), batch_size=512, verbose=0)
+
+
+def digit_frechet_distance(images_a, images_b, classifier=None) -> float:
+    """:func:`frechet_distance` between two sets of digit images, on the book's classifier's features.
+
+    Not the Inception FID (see :func:`digit_classifier`): only compare it with numbers from this function.
+
+    Taught in: 06_gan
+    """
+    return frechet_distance(digit_features(images_a, classifier), digit_features(images_b, classifier))
+
+
 # === VAE (chapters 03-04) ===
 
 
@@ -561,116 +675,3 @@ def mutual_information_gap(latents, factors, num_bins=20) -> MIGResult:
     gaps = (top2[0] - top2[1]) / entropy
     return MIGResult(float(gaps.mean()), gaps, mi, entropy, np.argmax(mi, axis=0))
 
-
-# --- the book's digit classifier: features for the Fréchet distance and precision/recall on digits --------
-
-DIGIT_CLASSIFIER_NAME = "digit_classifier"
-
-
-def build_digit_classifier(image_shape=(28, 28, 1), num_classes=10, feature_dim=64):
-    """A small CNN for 28x28 digits; its ``features`` layer (feature_dim units) feeds the image metrics.
-
-    Taught in: 06_gan
-    """
-    x_in = keras.Input(image_shape, name="images")
-    h = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x_in)  # (batch, 14, 14, 32)
-    h = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)  # (batch, 7, 7, 64)
-    h = keras.layers.Flatten()(h)
-    features = keras.layers.Dense(feature_dim, activation="relu", name="features")(h)
-    logits = keras.layers.Dense(num_classes, name="logits")(features)
-    return keras.Model(x_in, logits, name=DIGIT_CLASSIFIER_NAME)
-
-
-def train_digit_classifier(seed=0, num_train=20_000, epochs=3, batch_size=128):
-    """Train :func:`build_digit_classifier` on the book's rendered glyph digits (the weight builder).
-
-    Deterministic for a given seed. Its test accuracy is printed by chapter 06 and by the rebuild script.
-
-    Returns
-    -------
-    keras.Model, trained
-
-    Taught in: 06_gan
-    """
-    from vaegan_edu import config, data
-
-    config.set_seed(seed)
-    ds = data.load("glyphs", seed=seed, num_train=num_train)
-    model = build_digit_classifier(ds.image_shape)
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
-    model.fit(ds.x_train, ds.y_train, batch_size=batch_size, epochs=epochs, verbose=0)
-    return model
-
-
-@functools.lru_cache(maxsize=1)
-def digit_classifier():
-    """The book's pretrained digit classifier (loaded once, checksum-verified, safe mode).
-
-    It is **not** Inception-v3: Fréchet distances computed with it are not FIDs and must not be compared
-    with FIDs in papers (different network, different images, different sample sizes). It is used because
-    Inception weights cannot be downloaded offline and were trained on ImageNet photos, not digits.
-
-    Taught in: 06_gan
-    """
-    from vaegan_edu import weights
-
-    return weights.load_pretrained(DIGIT_CLASSIFIER_NAME)
-
-
-def _digit_images(images, classifier):
-    x = np.asarray(images, dtype=np.float32)
-    expected = tuple(classifier.input_shape[1:])
-    if x.shape[1:] != expected:
-        raise ValueError(
-            f"`images` must have shape (n, {', '.join(map(str, expected))}) for the digit classifier; received "
-            f"{x.shape}. Fix: add a channel axis with x[..., None] or a batch axis with x[None]."
-        )
-    if len(x) == 0:
-        raise ValueError("`images` is empty; pass at least one image.")
-    return x
-
-
-def classify_digits(images, classifier=None):
-    """Class probabilities of digit images from the book's classifier.
-
-    Parameters
-    ----------
-    images : array (n, 28, 28, 1), values in [0, 1]
-    classifier : keras.Model or None
-        None uses :func:`digit_classifier`.
-
-    Returns
-    -------
-    np.ndarray (n, 10): probabilities; ``.argmax(1)`` gives the digit
-
-    Taught in: 06_gan
-    """
-    classifier = classifier or digit_classifier()
-    logits = classifier.predict(_digit_images(images, classifier), batch_size=512, verbose=0)
-    logits = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    return probs / probs.sum(axis=1, keepdims=True)
-
-
-def digit_features(images, classifier=None):
-    """The classifier's penultimate ``features`` layer for each image, array (n, feature_dim).
-
-    Taught in: 06_gan
-    """
-    classifier = classifier or digit_classifier()
-    extractor = keras.Model(classifier.input, classifier.get_layer("features").output)
-    return extractor.predict(_digit_images(images, classifier), batch_size=512, verbose=0)
-
-
-def digit_frechet_distance(images_a, images_b, classifier=None) -> float:
-    """:func:`frechet_distance` between two sets of digit images, on the book's classifier's features.
-
-    Not the Inception FID (see :func:`digit_classifier`): only compare it with numbers from this function.
-
-    Taught in: 06_gan
-    """
-    return frechet_distance(digit_features(images_a, classifier), digit_features(images_b, classifier))
