@@ -116,7 +116,8 @@ def load(
         The real datasets have a fixed split and ignore it.
     num_train, num_test : int > 0 or None
         Keep only the first images of each split (None: all of them). For the generated datasets the first
-        ``n`` images do not depend on how many are asked for, up to the default sizes (20,000 / 5,000).
+        ``n`` images do not depend on how many are asked for, up to the default sizes (20,000 / 5,000),
+        and only the images asked for are rendered.
     cache : bool
         Keep generated datasets in a cache folder (``$VAEGAN_EDU_CACHE``, default
         ``~/.cache/vaegan_edu``) so later loads are instant. Files are written atomically and keyed by
@@ -155,10 +156,8 @@ def load(
         ds = _load_online(name)
     else:
         default_train, default_test = _DEFAULT_SIZES[name]
-        n_train = max(num_train or default_train, default_train)
-        n_test = max(num_test or default_test, default_test)
         generator = _make_glyphs if name == "glyphs" else _make_sprites
-        ds = _generate_cached(name, generator, seed, n_train, n_test, cache)
+        return _generate_cached(name, generator, seed, num_train or default_train, num_test or default_test, cache)
     return _subset(ds, num_train, num_test)
 
 
@@ -356,19 +355,19 @@ def _sample_bank(bank, ids, u, v):
 def _render(bank, ids, inverse, offset, size, size_px, ink_offset=None, displacement=None):
     """Render ``len(ids)`` images of ``size`` x ``size`` pixels.
 
-    Pixel centre p (pixels, y up, relative to the image centre plus ``offset``) maps to shape coordinates
-    ``inverse @ (p - offset) / size_px``; ink = clip(0.5 - (d - ink_offset), 0, 1) where d is the signed
+    Pixel centre p (pixels, y up, relative to the image centre) maps to shape coordinates
+    ``inverse @ (q + displacement(q)) / size_px`` with ``q = p - offset``; ink = clip(0.5 - (d - ink_offset), 0, 1) where d is the signed
     distance in pixels, a one-pixel anti-aliased edge.
     """
     n = len(ids)
     centres = (np.arange(size) - (size - 1) / 2.0).astype(np.float32)
     px = np.broadcast_to(centres[None, None, :], (n, size, size))
     py = np.broadcast_to(-centres[None, :, None], (n, size, size))
-    if displacement is not None:
-        dx, dy = displacement
-        px, py = px + dx, py + dy
     px = px - offset[:, 0, None, None]
     py = py - offset[:, 1, None, None]
+    if displacement is not None:  # a field that moves with the shape, so it does not shift its centre
+        dx, dy = displacement(px, py)
+        px, py = px + dx, py + dy
     scale = size_px[:, None, None]
     u = (inverse[:, 0, 0, None, None] * px + inverse[:, 0, 1, None, None] * py) / scale
     v = (inverse[:, 1, 0, None, None] * px + inverse[:, 1, 1, None, None] * py) / scale
@@ -412,9 +411,9 @@ GLYPH_FACTORS = ("digit", "font", "rotation", "scale", "shear", "thickness", "el
 # a smooth random displacement field; aspect stretches the width.
 _GLYPH_RANGES = {
     "rotation": (-np.deg2rad(15), np.deg2rad(15)),
-    "scale": (0.8, 1.05),
+    "scale": (0.72, 0.98),
     "shear": (-0.3, 0.3),
-    "thickness": (-0.3, 1.0),
+    "thickness": (-0.3, 0.9),
     "elastic": (0.0, 1.5),
     "aspect": (0.8, 1.2),
 }
@@ -456,18 +455,25 @@ def _glyph_factors(rng, n):
     return digit, font, cont, waves
 
 
-def _elastic_field(waves, amplitude, sl, size):
-    freq, phase = waves[0][sl], waves[1][sl]  # (m, 2 axes, 3 waves, 2), (m, 2, 3)
-    c = (np.arange(size) - (size - 1) / 2.0).astype(np.float32)
-    gx, gy = np.meshgrid(c, -c)  # (size, size)
-    arg = freq[..., 0, None, None] * gx + freq[..., 1, None, None] * gy + phase[..., None, None]
-    field = np.sin(arg).sum(axis=2) / np.sqrt(3.0)  # (m, 2, size, size), unit-ish variance
-    return field[:, 0] * amplitude[sl, None, None], field[:, 1] * amplitude[sl, None, None]
+def _elastic_field(freq, phase, amplitude):
+    """A displacement function (px, py) -> (dx, dy): per image, 3 random plane waves per axis."""
+
+    def displacement(px, py):  # px, py: (m, size, size)
+        arg = (freq[..., 0, None, None] * px[:, None, None] + freq[..., 1, None, None] * py[:, None, None]
+               + phase[..., None, None])  # (m, 2 axes, 3 waves, size, size)  # fmt: skip
+        field = np.sin(arg).sum(axis=2) / np.sqrt(3.0)  # (m, 2, size, size), unit-ish variance
+        return field[:, 0] * amplitude[:, None, None], field[:, 1] * amplitude[:, None, None]
+
+    return displacement
 
 
-def _render_glyphs(rng, n, size=28):
+def _render_glyphs(rng, n, n_draw, size=28):
+    """Draw the random factors of ``n_draw`` glyphs (so prefixes agree across sizes), render the first n."""
     bank = _glyph_bank()
-    digit, font, f, waves = _glyph_factors(rng, n)
+    digit, font, f, waves = _glyph_factors(rng, max(n, n_draw))
+    digit, font = digit[:n], font[:n]
+    f = {k: v[:n] for k, v in f.items()}
+    waves = (waves[0][:n], waves[1][:n])
     ids = font * 10 + digit
     inverse = _affine_inverse(f["rotation"], np.ones(n), f["shear"])
     inverse[:, :, 0] /= f["aspect"][:, None]  # stretch the width: divide u by the aspect ratio
@@ -476,7 +482,7 @@ def _render_glyphs(rng, n, size=28):
     def draw(sl, offset):
         return _render(
             bank, ids[sl], inverse[sl], offset, size, size_px[sl], f["thickness"][sl],
-            _elastic_field(waves, f["elastic"], sl, size),
+            _elastic_field(waves[0][sl], waves[1][sl], f["elastic"][sl]),
         )  # fmt: skip
 
     # Pass 1 at the frame centre, to measure each digit's centre of mass; pass 2 moves it to the centre.
@@ -492,8 +498,9 @@ def _render_glyphs(rng, n, size=28):
 
 def _make_glyphs(seed, n_train, n_test) -> Dataset:
     train_rng, test_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    x_train, y_train, f_train = _render_glyphs(train_rng, n_train)
-    x_test, y_test, f_test = _render_glyphs(test_rng, n_test)
+    default_train, default_test = _DEFAULT_SIZES["glyphs"]
+    x_train, y_train, f_train = _render_glyphs(train_rng, n_train, default_train)
+    x_test, y_test, f_test = _render_glyphs(test_rng, n_test, default_test)
     return Dataset("glyphs", x_train, x_test, y_train, y_test, f_train, f_test, GLYPH_FACTORS)
 
 
@@ -558,13 +565,16 @@ def _render_sprites(factors: np.ndarray) -> np.ndarray:
 def _make_sprites(seed, n_train, n_test) -> Dataset:
     sizes = [len(v) for v in SPRITE_GRID.values()]
     total = int(np.prod(sizes))
-    if n_train + n_test > total:
+    if max(n_train, _DEFAULT_SIZES["sprites"][0]) + max(n_test, _DEFAULT_SIZES["sprites"][1]) > total:
         raise ValueError(
             f"The sprite grid has {total} factor combinations; num_train + num_test = {n_train + n_test} "
             f"is too many. Ask for at most {total} images in all."
         )
-    rng = np.random.default_rng(seed)
-    combos = rng.choice(total, size=n_train + n_test, replace=False)  # disjoint train and test
+    # Draw the default number of combinations (so prefixes agree across sizes), disjoint train and test.
+    default_train, default_test = _DEFAULT_SIZES["sprites"]
+    draw_train, draw_test = max(n_train, default_train), max(n_test, default_test)
+    combos = np.random.default_rng(seed).choice(total, size=draw_train + draw_test, replace=False)
+    combos = np.concatenate([combos[:n_train], combos[draw_train : draw_train + n_test]])
     index = np.stack(np.unravel_index(combos, sizes), axis=1)
     factors = np.stack([grid[index[:, j]] for j, grid in enumerate(SPRITE_GRID.values())], axis=1)
     images = _render_sprites(factors)

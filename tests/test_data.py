@@ -1,0 +1,278 @@
+import socket
+import time
+
+import numpy as np
+import pytest
+
+from vaegan_edu import data
+
+SMALL = dict(num_train=300, num_test=100)
+
+
+@pytest.fixture(scope="module")
+def glyphs():
+    return data.load("glyphs", seed=0, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def sprites():
+    return data.load("sprites", seed=0, **SMALL)
+
+
+def _check_images(x, shape):
+    assert x.dtype == np.float32
+    assert x.shape[1:] == shape
+    assert x.min() >= 0.0 and x.max() <= 1.0
+    assert 0.02 < x.mean() < 0.5  # ink on a dark background, neither empty nor flooded
+
+
+def test_digits8_is_the_real_sklearn_set_with_a_fixed_disjoint_split():
+    from sklearn.datasets import load_digits
+
+    ds = data.load("digits8")
+    assert (len(ds.x_train), len(ds.x_test)) == (1437, 360)
+    _check_images(ds.x_train, (8, 8, 1))
+    assert ds.x_train.max() == 1.0
+    real = load_digits().images.reshape(len(load_digits().images), -1) / 16.0
+    both = np.concatenate([ds.x_train, ds.x_test]).reshape(-1, 64)
+    # every image of the split is a row of the original and no row is used twice
+    rows = {r.tobytes() for r in real.astype(np.float32)}
+    assert all(r.tobytes() in rows for r in both)
+    assert len({r.tobytes() for r in both}) == len({r.tobytes() for r in real.astype(np.float32)})
+    assert set(np.unique(ds.y_test)) == set(range(10))
+    np.testing.assert_array_equal(data.load("digits8", seed=5).x_test, ds.x_test)  # the split is fixed
+
+
+def test_glyphs_shapes_ranges_labels_and_factors(glyphs):
+    _check_images(glyphs.x_train, (28, 28, 1))
+    assert glyphs.y_train.dtype == np.int64 and set(np.unique(glyphs.y_train)) == set(range(10))
+    assert glyphs.factor_names == data.GLYPH_FACTORS
+    assert glyphs.factors_train.shape == (300, len(data.GLYPH_FACTORS))
+    np.testing.assert_array_equal(glyphs.factors_train[:, 0], glyphs.y_train)
+    fonts = glyphs.factors_train[:, 1]
+    assert fonts.min() >= 0 and fonts.max() < len(data.GLYPH_FONTS) and len(np.unique(fonts)) > 10
+
+
+def test_glyphs_are_centred_by_mass_and_fit_the_mnist_box(glyphs):
+    x = glyphs.x_train[..., 0]
+    c = np.arange(28) - 13.5
+    mass = x.sum(axis=(1, 2))
+    com_x = (x.sum(axis=1) * c).sum(axis=1) / mass
+    com_y = (x.sum(axis=2) * c).sum(axis=1) / mass
+    assert np.abs(com_x).max() < 1.0 and np.abs(com_y).max() < 1.0
+    border = np.concatenate([x[:, :2], x[:, -2:], x[:, :, :2].transpose(0, 2, 1), x[:, :, -2:].transpose(0, 2, 1)], 1)
+    assert (border.max(axis=(1, 2)) > 0.5).mean() < 0.05  # a blank margin as in MNIST, nearly always
+    height = (x.max(axis=2) > 0.5).sum(axis=1)
+    assert 16 <= np.median(height) <= 21  # MNIST fits the digit's larger side into a 20-pixel box
+
+
+def test_glyph_classes_are_distinguishable(glyphs):
+    """A linear classifier separates the rendered digits far above chance: the labels match the pictures."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(max_iter=300).fit(glyphs.x_train.reshape(300, -1), glyphs.y_train)
+    assert clf.score(glyphs.x_test.reshape(100, -1), glyphs.y_test) > 0.5  # chance is 0.1
+
+
+@pytest.mark.parametrize("name", ["glyphs", "sprites"])
+def test_generated_sets_are_deterministic_by_seed(name):
+    a = data.load(name, seed=1, num_train=50, num_test=20, cache=False)
+    b = data.load(name, seed=1, num_train=50, num_test=20, cache=False)
+    c = data.load(name, seed=2, num_train=50, num_test=20, cache=False)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    np.testing.assert_array_equal(a.factors_test, b.factors_test)
+    assert not np.array_equal(a.x_train, c.x_train)
+
+
+@pytest.mark.parametrize("name", ["glyphs", "sprites"])
+def test_first_images_do_not_depend_on_how_many_are_asked_for(name):
+    small = data.load(name, num_train=40, num_test=10, cache=False)
+    large = data.load(name, num_train=80, num_test=30, cache=False)
+    np.testing.assert_array_equal(small.x_train, large.x_train[:40])
+    np.testing.assert_array_equal(small.x_test, large.x_test[:10])
+
+
+def test_glyph_train_and_test_are_disjoint(glyphs):
+    train = {x.tobytes() for x in glyphs.x_train}
+    assert not any(x.tobytes() in train for x in glyphs.x_test)
+
+
+def test_sprites_factors_grid_and_disjoint_combinations(sprites):
+    _check_images(sprites.x_train, (32, 32, 1))
+    assert sprites.factor_names == ("shape", "scale", "rotation", "x", "y")
+    for j, values in enumerate(data.SPRITE_GRID.values()):
+        assert set(np.unique(sprites.factors_train[:, j])) <= set(values.tolist())
+    train = {f.tobytes() for f in sprites.factors_train}
+    assert not any(f.tobytes() in train for f in sprites.factors_test)
+    np.testing.assert_array_equal(sprites.y_train, sprites.factors_train[:, 0])
+
+
+def test_sprite_position_and_scale_move_the_ink(sprites):
+    x, f = sprites.x_train[..., 0], sprites.factors_train
+    cols = (x.sum(axis=1) * np.arange(32)).sum(axis=1) / x.sum(axis=(1, 2))
+    rows = (x.sum(axis=2) * np.arange(32)).sum(axis=1) / x.sum(axis=(1, 2))
+    assert np.corrcoef(cols, f[:, 3])[0, 1] > 0.95  # x factor moves the shape right
+    assert np.corrcoef(rows, f[:, 4])[0, 1] > 0.95  # y factor moves it down, as in dSprites
+    area = x.sum(axis=(1, 2))
+    for shape in range(3):
+        m = f[:, 0] == shape
+        assert np.corrcoef(area[m], f[m, 1] ** 2)[0, 1] > 0.9  # area grows with scale squared
+
+
+def test_cache_is_reused_and_a_damaged_file_is_regenerated(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    first = data.load("glyphs", num_train=30, num_test=10)
+    files = list(tmp_path.glob("glyphs-*.npz"))
+    assert len(files) == 1 and not list(tmp_path.glob("*.tmp"))
+    calls = []
+    monkeypatch.setattr(data, "_make_glyphs", lambda *a: calls.append(a) or pytest.fail("regenerated"))
+    np.testing.assert_array_equal(data.load("glyphs", num_train=30, num_test=10).x_train, first.x_train)
+    monkeypatch.undo()
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    files[0].write_bytes(files[0].read_bytes()[:100])  # a half-written file
+    again = data.load("glyphs", num_train=30, num_test=10)
+    np.testing.assert_array_equal(again.x_train, first.x_train)
+    with np.load(files[0]) as f:  # and the damaged file was replaced by a good one
+        np.testing.assert_array_equal(f["x_train"], first.x_train)
+
+
+def test_an_interrupted_cache_write_leaves_no_file(tmp_path, monkeypatch):
+    target = tmp_path / "x.npz"
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", explode)
+    with pytest.raises(KeyboardInterrupt):
+        data._atomic_savez(target, a=np.zeros(3))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(name="cifar"), r"Unknown dataset 'cifar'. Accepted names: \['digits8', 'glyphs'"),
+        (dict(name="glyphs", num_train=0), "`num_train` must be a positive integer"),
+        (dict(name="glyphs", num_test=-5), "`num_test` must be a positive integer"),
+        (dict(name="glyphs", num_train=2.5), "`num_train` must be a positive integer"),
+        (dict(name="glyphs", seed=-1), "`seed` must be between 0"),
+        (dict(name="glyphs", seed="a"), "`seed` must be a non-negative integer"),
+        (dict(name="digits8", num_train=5000), "more than the 1437 examples"),
+        (dict(name="sprites", num_train=90_000), "factor combinations"),
+    ],
+)
+def test_bad_arguments_say_what_is_accepted(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.load(**kwargs)
+
+
+def test_digits8_subset():
+    ds = data.load("digits8", num_train=100, num_test=10)
+    assert ds.x_train.shape == (100, 8, 8, 1) and ds.y_test.shape == (10,)
+
+
+# --- 2-D toys ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, num_modes, std", [("ring8", 8, 0.01), ("grid25", 25, 0.05)])
+def test_mixtures_follow_the_pacgan_setup(name, num_modes, std):
+    x, modes, s = data.toy_2d(name, 4000, seed=0)
+    assert x.shape == (4000, 2) and x.dtype == np.float32 and s == std
+    assert modes.shape == (num_modes, 2)
+    if name == "ring8":
+        np.testing.assert_allclose(np.linalg.norm(modes, axis=1), 1.0, rtol=1e-6)
+    else:
+        assert sorted(set(modes[:, 0].tolist())) == [-4, -2, 0, 2, 4]
+    d = np.linalg.norm(x[:, None] - modes[None], axis=2)
+    nearest = d.argmin(axis=1)
+    offsets = x - modes[nearest]
+    np.testing.assert_allclose(offsets.std(axis=0), std, rtol=0.1)  # the stated spread
+    counts = np.bincount(nearest, minlength=num_modes)
+    assert counts.min() > 0.5 * 4000 / num_modes  # every mode used, about equally
+
+
+@pytest.mark.parametrize("name", ["moons", "swiss_roll"])
+def test_shapes_without_modes(name):
+    x, modes, std = data.toy_2d(name, 500, seed=3)
+    assert x.shape == (500, 2) and modes is None and std is None
+    assert np.abs(x).max() < 3.0 and x.std() > 0.2
+    np.testing.assert_array_equal(x, data.toy_2d(name, 500, seed=3)[0])
+    assert not np.array_equal(x, data.toy_2d(name, 500, seed=4)[0])
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (("ring", 10), r"Unknown 2-D toy dataset 'ring'. Accepted names: \['ring8'"),
+        (("ring8", 0), "`n` must be a positive integer"),
+        (("ring8", None), "`n` must be a positive integer"),
+        (("ring8", 10, -2), "`seed`"),
+    ],
+)
+def test_toy_2d_bad_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        data.toy_2d(*args)
+
+
+# --- online datasets -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty_keras_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_keras_datasets_dir", lambda: tmp_path)
+    return tmp_path
+
+
+def _block_network(monkeypatch, behaviour):
+    def connect(*args, **kwargs):
+        if behaviour == "hang":
+            time.sleep(60)  # a black-holed network: packets vanish, nothing answers
+        raise OSError("Network is unreachable (blocked by the test)")
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+@pytest.mark.parametrize("behaviour", ["refuse", "hang"])
+def test_offline_error_is_fast_clear_and_leaves_no_cache(name, behaviour, monkeypatch, empty_keras_cache):
+    _block_network(monkeypatch, behaviour)
+    monkeypatch.setattr(data, "NETWORK_TIMEOUT_S", 1.0)
+    start = time.monotonic()
+    with pytest.raises(data.DatasetOfflineError, match="offline") as info:
+        data.load(name)
+    assert time.monotonic() - start < 15  # the bound the book promises: it never hangs
+    assert "'glyphs'" in str(info.value) and "digits8" in str(info.value)
+    assert list(empty_keras_cache.iterdir()) == []
+
+
+def test_offline_error_default_timeout_is_within_the_promise():
+    assert data.NETWORK_TIMEOUT_S <= 10
+
+
+def test_failed_download_removes_partial_files(monkeypatch, empty_keras_cache):
+    import keras
+
+    monkeypatch.setattr(data, "_can_reach", lambda *a: True)
+
+    def broken_download(*args, **kwargs):
+        (empty_keras_cache / "mnist.npz").write_bytes(b"half a file")
+        raise EOFError("connection reset")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", broken_download)
+    with pytest.raises(data.DatasetOfflineError, match="partial files were removed"):
+        data.load("mnist")
+    assert list(empty_keras_cache.iterdir()) == []
+
+
+def test_cached_online_dataset_loads_without_network(monkeypatch, empty_keras_cache):
+    import keras
+
+    (empty_keras_cache / "mnist.npz").write_bytes(b"stand-in for the cached download")
+    _block_network(monkeypatch, "refuse")
+    rng = np.random.default_rng(0)
+    fake = ((rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), np.arange(6)),
+            (rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), np.arange(2)))  # fmt: skip
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: fake)
+    ds = data.load("mnist")
+    assert ds.x_train.shape == (6, 28, 28, 1) and ds.x_train.dtype == np.float32
+    np.testing.assert_allclose(ds.x_test[..., 0], fake[1][0] / 255.0, rtol=1e-6)
