@@ -200,3 +200,296 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
         for key, value in (on_eval(done) or {}).items() if on_eval else ():
             history.setdefault(key, []).append(value)
     return history
+
+
+# === VAE (chapters 03-04) ===
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where IPython display handles redraw in place)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+class LiveProgress(keras.callbacks.Callback):
+    """Live training progress for a notebook: one text line and one figure, both redrawn in place.
+
+    The text line (epoch, batch, a bar and the latest loss) is refreshed every ``update_every`` batches;
+    the figure (one panel per logged quantity, training and validation curves) after every epoch. When
+    training ends the figure stays and the text line becomes a one-line summary, so the saved notebook
+    holds two outputs instead of hundreds of log lines. Use it with ``fit(..., verbose=0)``.
+
+    Parameters
+    ----------
+    metrics : tuple of str
+        Logged quantities to plot (``val_`` curves are added when present).
+    update_every : int >= 1
+        Batches between refreshes of the text line.
+    show : bool or None
+        Draw at all; None: only inside a Jupyter kernel (tests and scripts stay silent).
+    figsize : (float, float) or None
+
+    Attributes
+    ----------
+    history : dict of lists, per epoch
+    summary : str, the final one-line summary
+    figure : matplotlib Figure or None
+
+    Taught in: 03_vae
+    """
+
+    def __init__(self, metrics=("reconstruction", "kl", "elbo"), update_every=25, show=None, figsize=None):
+        super().__init__()
+        if isinstance(metrics, str) or not metrics:
+            raise ValueError(f"`metrics` must be a non-empty tuple of logged names; received {metrics!r}.")
+        self.metrics_to_plot = tuple(metrics)
+        self.update_every = int(update_every)
+        self.show = _in_notebook() if show is None else bool(show)
+        self.figsize = figsize or (3.2 * len(self.metrics_to_plot), 2.4)
+        self.history = {}
+        self.summary = ""
+        self.figure = None
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        import matplotlib.pyplot as plt
+
+        self._start = time.perf_counter()
+        self.history = {}
+        self._text_handle = self._figure_handle = None
+        with plt.ioff():  # do not let the inline backend show the empty figure a second time
+            self.figure, self._axes = plt.subplots(1, len(self.metrics_to_plot), figsize=self.figsize,
+                                                   squeeze=False)  # fmt: skip
+        if self.show:
+            from IPython.display import display
+
+            self._text_handle = display(self._status_html("starting ..."), display_id=True)
+
+    def _status_html(self, text):
+        from IPython.display import HTML
+
+        return HTML(f"<pre style='margin:0'>{text}</pre>")
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self.show or (batch + 1) % self.update_every:
+            return
+        steps = self.params.get("steps") or 0
+        done = (batch + 1) / steps if steps else 0.0
+        bar = "#" * int(20 * done) + "." * (20 - int(20 * done))
+        loss = float((logs or {}).get("loss", float("nan")))
+        self._text_handle.update(self._status_html(
+            f"epoch {self._epoch + 1}/{self.params.get('epochs')} [{bar}] batch {batch + 1}/{steps}  loss {loss:.2f}"
+        ))  # fmt: skip
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self._redraw()
+        if self.show:
+            from IPython.display import display
+
+            if self._figure_handle is None:
+                self._figure_handle = display(self.figure, display_id=True)
+            else:
+                self._figure_handle.update(self.figure)
+
+    def _redraw(self):
+        epochs = np.arange(1, len(next(iter(self.history.values()), [])) + 1)
+        for ax, key in zip(self._axes[0], self.metrics_to_plot):
+            ax.clear()
+            for prefix, style in (("", "-"), ("val_", "--")):
+                if prefix + key in self.history:
+                    label = "validation" if prefix else "training"
+                    ax.plot(epochs, self.history[prefix + key], style, marker=".", label=label)
+            ax.set_title(f"{key} (nats / image)", fontsize=9)
+            ax.set_xlabel("epoch", fontsize=8)
+            ax.tick_params(labelsize=7)
+        self._axes[0][0].legend(fontsize=7)
+        self.figure.tight_layout()
+
+    def on_train_end(self, logs=None):
+        import time
+
+        import matplotlib.pyplot as plt
+
+        seconds = time.perf_counter() - self._start
+        last = ", ".join(f"{k} {v[-1]:.2f}" for k, v in self.history.items() if k != "loss")
+        self.summary = f"trained {len(self.history.get('loss', []))} epochs in {seconds:.1f} s; last epoch: {last}"
+        if self.show:
+            self._text_handle.update(self._status_html(self.summary))
+        plt.close(self.figure)
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised by :class:`NaNGuard` when a logged quantity became NaN or infinite."""
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training as soon as a logged quantity (loss, reconstruction, KL ...) is NaN or infinite.
+
+    Unlike :class:`keras.callbacks.TerminateOnNaN` it says *which* quantity diverged, when, what the last
+    finite values were, and what to try; with ``raise_error=True`` (default) ``fit`` then raises
+    :class:`TrainingDiverged` so a notebook cell cannot silently continue with a broken model.
+
+    Parameters
+    ----------
+    raise_error : bool
+        Raise :class:`TrainingDiverged` at the end of ``fit``; False only stops and keeps the message in
+        ``self.message``.
+
+    Taught in: 03_vae
+    """
+
+    _ADVICE = {
+        "kl": "the encoder's log_var or mu exploded: lower the learning rate (e.g. 1e-4), clip gradients "
+              "with `keras.optimizers.Adam(1e-3, clipnorm=1.0)`, or warm the KL term up with `KLWarmup`",
+        "reconstruction": "the decoder's logits exploded or the data holds bad values: check the images are "
+                          "finite and in [0, 1], lower the learning rate or clip gradients (`clipnorm=1.0`)",
+    }
+
+    def __init__(self, raise_error=True):
+        super().__init__()
+        self.raise_error = bool(raise_error)
+        self.message = None
+        self._last_finite = {}
+
+    def on_train_begin(self, logs=None):
+        self.message, self._last_finite, self._epoch = None, {}, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        values = {k: float(v) for k, v in (logs or {}).items()}
+        bad = [k for k, v in values.items() if not np.isfinite(v)]
+        if not bad:
+            self._last_finite = values
+            return
+        first = next((k for k in ("kl", "reconstruction") if k in bad), bad[0])
+        advice = self._ADVICE.get(first, "lower the learning rate or clip gradients (`clipnorm=1.0`)")
+        last = ", ".join(f"{k}={v:.4g}" for k, v in self._last_finite.items()) or "none (the first batch)"
+        self.message = (
+            f"Training diverged at epoch {self._epoch + 1}, batch {batch + 1}: {', '.join(bad)} became "
+            f"{values[first]}. Last finite values: {last}. What to try: {advice}."
+        )
+        self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.message and self.raise_error:
+            raise TrainingDiverged(self.message)
+
+
+def save_atomic(model, path) -> None:
+    """Save ``model`` to ``path`` (``.keras``, or ``.weights.h5`` for weights only) without ever
+    leaving a half-written file there.
+
+    The model is written to a temporary file in the same folder, flushed to disk, then moved over
+    ``path`` with :func:`os.replace`, which is atomic on POSIX and Windows. If saving fails (a full disk,
+    an interrupted kernel) the previous file at ``path`` is untouched and the temporary file is removed.
+
+    Raises
+    ------
+    ValueError
+        For a path that ends in neither ``.keras`` nor ``.weights.h5``.
+
+    Taught in: 03_vae
+    """
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    suffix = ".weights.h5" if path.name.endswith(".weights.h5") else path.suffix
+    if suffix not in (".keras", ".weights.h5"):
+        raise ValueError(f"`path` must end in '.keras' (whole model) or '.weights.h5' (weights only); "
+                         f"received {str(path)!r}.")  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name[: -len(suffix)]}.tmp{os.getpid()}{suffix}")
+    try:
+        if suffix == ".keras":
+            model.save(tmp)
+        else:
+            model.save_weights(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Save the model at the end of every ``every``-th epoch with :func:`save_atomic`.
+
+    An interrupted or failed save never destroys the last good checkpoint. ``self.saved_epochs`` lists
+    the epochs (1-based) that were written.
+
+    Taught in: 03_vae
+    """
+
+    def __init__(self, path, every=1):
+        super().__init__()
+        self.path = path
+        self.every = int(every)
+        self.saved_epochs = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            save_atomic(self.model, self.path)
+            self.saved_epochs.append(epoch + 1)
+
+
+class KLWarmup(keras.callbacks.Callback):
+    r"""KL warm-up ("KL annealing"): raise the VAE's β linearly from 0 to its target over the first epochs.
+
+    .. math::
+        \beta_e = \beta \cdot \min\!\big(1, \tfrac{e}{E_\text{warm-up}}\big), \qquad e = 0, 1, 2, \ldots
+
+    Early in training the KL term, at full weight, can push latents to the prior before the decoder has
+    learned to use them (posterior collapse); letting the reconstruction term lead first keeps more
+    latents active (Bowman et al., arXiv:1511.06349; Sønderby et al., arXiv:1602.02282). β changes between
+    epochs (a per-epoch schedule works the same on every Keras backend). At the end of training β is set
+    back to its target, so the saved model's config states the objective it was trained for.
+
+    Parameters
+    ----------
+    warmup_epochs : int >= 1
+    target_beta : float >= 0 or None
+        Default: the model's β when training starts.
+
+    Attributes
+    ----------
+    betas : list of float, β used in each epoch
+
+    Taught in: 03_vae
+    """
+
+    def __init__(self, warmup_epochs, target_beta=None):
+        super().__init__()
+        if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, (int, np.integer)) or warmup_epochs < 1:
+            raise ValueError(f"`warmup_epochs` must be an integer >= 1; received {warmup_epochs!r}.")
+        self.warmup_epochs = int(warmup_epochs)
+        self.target_beta = target_beta
+        self.betas = []
+
+    def on_train_begin(self, logs=None):
+        if not hasattr(self.model, "beta_weight"):
+            raise TypeError(f"KLWarmup needs a vaegan_edu.models.VAE (a model with a `beta`); "
+                            f"received {type(self.model).__name__}.")  # fmt: skip
+        self._target = self.model.beta if self.target_beta is None else float(self.target_beta)
+        self.betas = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        beta = self._target * min(1.0, epoch / self.warmup_epochs)
+        self.model.beta = beta
+        self.betas.append(beta)
+
+    def on_train_end(self, logs=None):
+        self.model.beta = self._target
