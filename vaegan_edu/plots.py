@@ -69,3 +69,161 @@ def show_images(ax, images, ncols: int | None = None, titles=None, title: str | 
     if title:
         ax.set_title(title)
     return ax
+
+
+# === VAE (chapters 03-04) ===
+
+
+def latent_grid_z(n: int, span: float = 2.5, dims=(0, 1), base=None, latent_dim: int = 2) -> np.ndarray:
+    r"""Latent points on an ``n`` x ``n`` grid over two coordinates, the others fixed at ``base``.
+
+    .. math:: z_{rc} = \text{base} + a_c\, e_{d_0} + b_r\, e_{d_1}, \qquad a, b \in \text{linspace}(-s, s, n)
+
+    Row ``r`` runs from +span (top) to -span (bottom) so the decoded grid reads like a plot with the
+    second coordinate going up. Decode with ``model.decode(z)`` and draw with ``show_images(ax, images,
+    ncols=n)`` to see the VAE's learned manifold.
+
+    Parameters
+    ----------
+    n : int >= 1
+    span : float > 0, half-width of the grid in prior standard deviations
+    dims : (int, int), the two latent coordinates to vary
+    base : array of shape (latent_dim,) or None (zeros)
+    latent_dim : int, used when ``base`` is None
+
+    Returns
+    -------
+    array of shape (n * n, latent_dim), row-major (top row first)
+
+    Taught in: 03_vae
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"`n` must be a positive integer (points per side); received n={n!r}.")
+    if not span > 0:
+        raise ValueError(f"`span` must be > 0; received span={span!r}.")
+    base = np.zeros(latent_dim, dtype=np.float32) if base is None else np.asarray(base, dtype=np.float32)
+    if len(set(dims)) != 2 or not all(0 <= d < len(base) for d in dims):
+        raise ValueError(f"`dims` must be two different latent indices in [0, {len(base)}); received dims={dims!r}.")
+    values = np.linspace(-span, span, n, dtype=np.float32)
+    z = np.tile(base, (n * n, 1))
+    rows, cols = np.meshgrid(values[::-1], values, indexing="ij")  # (n, n) each
+    z[:, dims[0]] = cols.ravel()
+    z[:, dims[1]] = rows.ravel()
+    return z
+
+
+def traversal_z(z0, values) -> np.ndarray:
+    r"""Latent traversals: one row per latent coordinate :math:`j`, one column per value :math:`v`.
+
+    .. math:: z^{(j, v)} = z_0 + (v - z_{0,j})\, e_j
+
+    (coordinate :math:`j` set to :math:`v`, every other coordinate kept at :math:`z_0`).
+
+    Parameters
+    ----------
+    z0 : array of shape (latent_dim,), e.g. the posterior mean of one image
+    values : array of shape (num_values,)
+
+    Returns
+    -------
+    array of shape (latent_dim * num_values, latent_dim), row-major
+
+    Taught in: 04_vae_interpretability
+    """
+    z0 = np.asarray(z0, dtype=np.float32)
+    values = np.asarray(values, dtype=np.float32)
+    if z0.ndim != 1 or values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"`z0` must be one latent vector (latent_dim,) and `values` a non-empty 1-D array; "
+                         f"received shapes {z0.shape} and {values.shape}. Use `mu[0]`, not `mu[:1]`.")  # fmt: skip
+    z = np.tile(z0, (len(z0), len(values), 1))  # (latent_dim, num_values, latent_dim)
+    for j in range(len(z0)):
+        z[j, :, j] = values
+    return z.reshape(-1, len(z0))
+
+
+def interpolation_z(z_a, z_b, num_steps: int) -> np.ndarray:
+    r"""Points on the straight line between two latent vectors.
+
+    .. math:: z_t = (1 - t)\, z_a + t\, z_b, \qquad t \in \text{linspace}(0, 1, \text{num\_steps})
+
+    Returns
+    -------
+    array of shape (num_steps, latent_dim)
+
+    Taught in: 03_vae
+    """
+    z_a, z_b = np.asarray(z_a, dtype=np.float32), np.asarray(z_b, dtype=np.float32)
+    if z_a.shape != z_b.shape or z_a.ndim != 1:
+        raise ValueError(f"`z_a` and `z_b` must be latent vectors of the same shape (latent_dim,); received "
+                         f"{z_a.shape} and {z_b.shape}.")  # fmt: skip
+    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 2:
+        raise ValueError(f"`num_steps` must be an integer >= 2; received {num_steps!r}.")
+    t = np.linspace(0.0, 1.0, num_steps, dtype=np.float32)[:, None]
+    return (1 - t) * z_a + t * z_b
+
+
+def plot_latent_scatter(ax, z, labels=None, max_points: int = 5000, title: str | None = None):
+    """Scatter 2-D latent codes, coloured by label (e.g. the digit), with a colour bar; returns ``ax``.
+
+    Taught in: 03_vae
+    """
+    z = np.asarray(z)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"`z` must have shape (n, 2) (a 2-D latent space); received {z.shape}. "
+                         f"For more latents pick two columns, e.g. z[:, :2].")  # fmt: skip
+    keep = slice(0, max_points)
+    points = ax.scatter(z[keep, 0], z[keep, 1], c=None if labels is None else np.asarray(labels)[keep],
+                        cmap="tab10", s=3, alpha=0.7)  # fmt: skip
+    if labels is not None:
+        ax.figure.colorbar(points, ax=ax, ticks=np.unique(np.asarray(labels)[keep]))
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_rate_distortion(ax, rate, distortion, betas):
+    """Rate (KL, nats) against distortion (-log p(x|z), nats), one point per β, annotated; returns ``ax``.
+
+    Taught in: 03_vae
+    """
+    ax.plot(rate, distortion, "o-")
+    for r, d, b in zip(rate, distortion, betas):
+        ax.annotate(f"β={b:g}", (r, d), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("rate: KL(q(z|x) || p(z))  [nats]")
+    ax.set_ylabel("distortion: -E log p(x|z)  [nats]")
+    return ax
+
+
+def plot_kl_per_dimension(ax, kl, title: str | None = None):
+    """Bar chart of the average KL of each latent (from :func:`vaegan_edu.metrics.kl_per_dimension`).
+
+    Taught in: 04_vae_interpretability
+    """
+    kl = np.asarray(kl)
+    ax.bar(np.arange(len(kl)), kl)
+    ax.set_xticks(np.arange(len(kl)))
+    ax.set_xlabel("latent j")
+    ax.set_ylabel("mean KL$_j$ [nats]")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_mutual_information(ax, mutual_info, entropy, factor_names):
+    """Heat map of :math:`I(z_j; v_k) / H(v_k)` (latents as rows, factors as columns), values written in.
+
+    Taught in: 04_vae_interpretability
+    """
+    normalised = np.asarray(mutual_info) / np.asarray(entropy)[None, :]
+    ax.imshow(normalised, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for (j, k), value in np.ndenumerate(normalised):
+        ax.text(k, j, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                color="white" if value < 0.5 else "black")  # fmt: skip
+    ax.set_xticks(np.arange(len(factor_names)))
+    ax.set_xticklabels(factor_names, fontsize=8)
+    ax.set_yticks(np.arange(normalised.shape[0]))
+    ax.set_ylabel("latent j")
+    return ax
