@@ -222,7 +222,10 @@ def log_normal_mixture(x, weights, means, log_vars):
             f"`weights` must be positive and sum to 1; received {weights_np} (sum {weights_np.sum():.4g}). "
             f"Divide by their sum."
         )
-    x, weights, means, log_vars = _as_tensors(x=x, weights=weights, means=means, log_vars=log_vars)
+    _check_finite("x", x)
+    _as_tensors(weights=weights, means=means, log_vars=log_vars)  # checks only: x has its own shape
+    dtype = _dtype_of([x, weights, means, log_vars])
+    x, weights, means, log_vars = (ops.convert_to_tensor(v, dtype=dtype) for v in (x, weights, means, log_vars))
     if len(x.shape) != 1:
         raise ValueError(f"`x` must be one-dimensional, shape (n,); received shape {tuple(x.shape)}.")
     # (n, 1) against (num_components,) -> (n, num_components); log_normal sums over a last axis of size 1.
@@ -883,9 +886,9 @@ class LinearGaussian:
         order = np.concatenate([rng.permutation(len(x)) for _ in range(num_epochs)])[: steps * batch_size]
         model.fit(x[order].astype(keras.config.floatx()), batch_size=batch_size, shuffle=False, verbose=0)
         return cls(
-            ops.convert_to_numpy(model.w).astype("float64"),
-            ops.convert_to_numpy(model.b).astype("float64"),
-            float(np.exp(0.5 * ops.convert_to_numpy(model.log_noise_var))),
+            model.w.numpy().astype("float64"),
+            model.b.numpy().astype("float64"),
+            float(np.exp(0.5 * model.log_noise_var.numpy())),
         )
 
 
