@@ -10,6 +10,8 @@ Taught in: 05_gan_game, 06_gan
 
 from __future__ import annotations
 
+import copy
+
 import keras
 import numpy as np
 from keras import layers, ops
@@ -411,7 +413,7 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialisation consumes nested dicts
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
         return cls(**config)

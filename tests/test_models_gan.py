@@ -1,0 +1,159 @@
+"""The GAN model: networks, packing, config and saving, a short training run, and its errors."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import vaegan_edu as ve
+from vaegan_edu import metrics
+from vaegan_edu.models import GAN, dcgan_discriminator, dcgan_generator, pack_samples
+
+
+def _ring(n, std, seed=0):
+    rng = np.random.default_rng(seed)
+    angles = 2 * np.pi * np.arange(8) / 8
+    modes = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return (modes[rng.integers(8, size=n)] + std * rng.standard_normal((n, 2))).astype("float32"), modes
+
+
+def test_pack_samples_vectors_and_images():
+    x = np.arange(12, dtype="float32").reshape(6, 2)
+    np.testing.assert_array_equal(ops.convert_to_numpy(pack_samples(x, 2)), x.reshape(3, 4))
+    # A batch that is not a multiple of pack loses its tail.
+    assert tuple(pack_samples(x[:5], 2).shape) == (2, 4)
+    img = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")
+    packed = ops.convert_to_numpy(pack_samples(img, 2))
+    assert packed.shape == (2, 8, 8, 2)
+    np.testing.assert_array_equal(packed[1, ..., 0], img[2, ..., 0])
+    np.testing.assert_array_equal(packed[1, ..., 1], img[3, ..., 0])
+
+
+@pytest.mark.parametrize("num_classes", [None, 10])
+def test_dcgan_shapes(num_classes):
+    g = dcgan_generator(latent_dim=16, image_shape=(28, 28, 1), width=8, num_classes=num_classes)
+    d = dcgan_discriminator(image_shape=(28, 28, 1), width=8, num_classes=num_classes, spectral_norm=True)
+    z = np.zeros((3, 16), "float32")
+    y = np.array([0, 4, 9])
+    x = ops.convert_to_numpy(g([z, y] if num_classes else z))
+    assert tuple(x.shape) == (3, 28, 28, 1)
+    assert x.min() >= 0.0 and x.max() <= 1.0
+    assert tuple(d([x, y] if num_classes else x).shape) == (3, 1)
+
+
+def test_mlp_gan_shapes_with_packing():
+    gan = GAN(latent_dim=4, data_shape=(2,), pack=4, hidden_units=16, num_hidden=2)
+    assert gan.discriminator.input_shape == (None, 8)
+    gan.compile()
+    assert gan.generate(5).shape == (5, 2)
+    assert gan.discriminate(np.zeros((7, 2))).shape == (7,)
+
+
+def test_get_config_round_trip():
+    gan = GAN(latent_dim=3, data_shape=(2,), d_steps=2, pack=2, label_smoothing=0.1, hidden_units=8,
+              num_hidden=1, spectral_norm=True, data_scale=4.0, seed=3)
+    config = gan.get_config()
+    clone = GAN.from_config(config)
+    assert clone.get_config() == config
+    z = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    assert clone.generate(z=z).shape == (4, 2)
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in gan.get_weights()]
+    assert (clone.d_steps, clone.pack, clone.label_smoothing, clone.data_scale) == (2, 2, 0.1, 4.0)
+
+
+def test_save_and_load(tmp_path):
+    ve.config.set_seed(0)
+    x, _ = _ring(512, 0.05)
+    gan = GAN(latent_dim=4, data_shape=(2,), hidden_units=16, num_hidden=2, num_classes=None)
+    gan.compile(loss="hinge")
+    ve.training.fit_gan(gan, x, num_steps=3, batch_size=128)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    z = np.random.default_rng(1).normal(size=(10, 4)).astype("float32")
+    np.testing.assert_allclose(loaded.generate(z=z), gan.generate(z=z), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(loaded.discriminate(x[:10]), gan.discriminate(x[:10]), rtol=1e-5, atol=1e-6)
+    assert loaded.loss_name == "hinge"
+
+
+def test_training_on_the_ring_captures_more_modes():
+    ve.config.set_seed(0)
+    std = 0.05
+    x, modes = _ring(20_000, std)
+    gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=64, num_hidden=2)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), steps_per_execution=10)
+    before = metrics.mode_coverage(gan.generate(1000), modes, std).modes_captured
+    history = ve.training.fit_gan(gan, x, num_steps=400, batch_size=256, eval_every=200)
+    after = metrics.mode_coverage(gan.generate(1000), modes, std).modes_captured
+    assert after >= before + 3, (before, after)
+    assert history["step"] == [200, 400]
+    assert all(np.isfinite(history["d_loss"])) and 0.0 < history["d_real"][-1] < 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, loss",
+    [({"d_steps": 2}, "wasserstein_gp"), ({"spectral_norm": True}, "hinge"), ({"label_smoothing": 0.1}, "minimax")],
+)
+def test_variants_train_without_nan(kwargs, loss):
+    ve.config.set_seed(0)
+    x, _ = _ring(1024, 0.05)
+    gan = GAN(latent_dim=4, data_shape=(2,), hidden_units=16, num_hidden=2, **kwargs)
+    gan.compile(loss=loss)
+    before = [w.copy() for w in gan.generator.get_weights()]
+    history = ve.training.fit_gan(gan, x, num_steps=5, batch_size=128)
+    assert np.all(np.isfinite([history[k][-1] for k in ("d_loss", "g_loss", "d_real", "d_fake")]))
+    assert any(not np.allclose(a, b) for a, b in zip(before, gan.generator.get_weights()))
+
+
+def test_conditional_gan_trains_and_generates_per_class():
+    ve.config.set_seed(0)
+    x, _ = _ring(1024, 0.05)
+    labels = (np.arctan2(x[:, 1], x[:, 0]) > 0).astype("int32")  # upper / lower half
+    gan = GAN(latent_dim=4, data_shape=(2,), num_classes=2, hidden_units=16, num_hidden=2)
+    gan.compile()
+    ve.training.fit_gan(gan, x, num_steps=5, batch_size=128, labels=labels)
+    z = np.zeros((3, 4), "float32")
+    a, b = gan.generate(z=z, labels=0), gan.generate(z=z, labels=1)
+    assert a.shape == (3, 2) and not np.allclose(a, b)
+
+
+def test_wasserstein_critic_scores_are_raw():
+    gan = GAN(latent_dim=2, data_shape=(2,), hidden_units=8, num_hidden=1)
+    gan.compile(loss="wasserstein_gp")
+    x = np.random.default_rng(0).normal(size=(4, 2)).astype("float32") * 50
+    scores = gan.discriminate(x)
+    np.testing.assert_allclose(scores, ops.convert_to_numpy(gan.discriminator(x))[:, 0], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: GAN(pack=2, num_classes=10), ValueError, "cannot be combined"),
+        (lambda: GAN(d_steps=0), ValueError, "d_steps"),
+        (lambda: GAN(data_shape=(28, 28)), ValueError, "data_shape"),
+        (lambda: GAN(label_smoothing=0.6), ValueError, "label_smoothing"),
+        (lambda: GAN(num_classes=1), ValueError, "num_classes"),
+        (lambda: dcgan_generator(image_shape=(30, 30, 1)), ValueError, "divisible by 4"),
+        (lambda: GAN(latent_dim=2).compile(loss="wgan"), ValueError, "Expected one of"),
+        (lambda: GAN(label_smoothing=0.1).compile(loss="hinge"), ValueError, "cross-entropy"),
+    ],
+)
+def test_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_bad_data():
+    gan = GAN(latent_dim=2, data_shape=(2,), hidden_units=8, num_hidden=1)
+    gan.compile()
+    with pytest.raises(ValueError, match=r"shape \(n, latent_dim\)"):
+        gan.generate(z=np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="data_shape"):
+        ve.training.fit_gan(gan, np.zeros((500, 3)), num_steps=1)
+    with pytest.raises(ValueError, match="fewer than batch_size"):
+        ve.training.fit_gan(gan, np.zeros((10, 2)), num_steps=1, batch_size=64)
+    cond = GAN(latent_dim=2, data_shape=(2,), num_classes=3, hidden_units=8, num_hidden=1)
+    cond.compile()
+    with pytest.raises(ValueError, match="pass `labels`"):
+        cond.generate(4)
