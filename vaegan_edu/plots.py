@@ -227,3 +227,68 @@ def plot_mutual_information(ax, mutual_info, entropy, factor_names):
     ax.set_yticks(np.arange(normalised.shape[0]))
     ax.set_ylabel("latent j")
     return ax
+
+
+# === GAN (chapters 05-06) ===
+
+
+def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=None, lim=1.5):
+    """One frame of a GAN on 2-D data: D's decision surface, real and generated points, generator arrows.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    real, fake : arrays (n, 2)
+    surface : (a, S) from :func:`vaegan_edu.models.gan.decision_surface`, or None
+        Drawn as a heatmap of D in [0, 1] (raw critic scores are drawn on their own range).
+    arrows : (x, v) from :func:`vaegan_edu.training.generator_sample_gradients`, or None
+        Directions are normalised to a common length so the field reads well; lengths are not to scale.
+    modes : array (K, 2) or None
+        Mixture means, drawn as crosses.
+
+    Returns
+    -------
+    ax
+
+    Taught in: 05_gan_game
+    """
+    if surface is not None:
+        a, s = surface
+        is_prob = s.min() >= 0.0 and s.max() <= 1.0
+        ax.imshow(s, origin="lower", extent=(a[0], a[-1], a[0], a[-1]), cmap="RdBu_r", alpha=0.6,
+                  vmin=0.0 if is_prob else None, vmax=1.0 if is_prob else None)  # fmt: skip
+    ax.scatter(real[:, 0], real[:, 1], s=3, c="black", alpha=0.4, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.6, label="generated")
+    if arrows is not None:
+        x, v = arrows
+        norm = np.linalg.norm(v, axis=1, keepdims=True)
+        v = v / np.maximum(norm, 1e-12) * 0.1 * lim
+        ax.quiver(x[:, 0], x[:, 1], v[:, 0], v[:, 1], angles="xy", scale_units="xy", scale=1.0, width=0.004,
+                  color="tab:green", alpha=0.8)  # fmt: skip
+    if modes is not None:
+        ax.scatter(modes[:, 0], modes[:, 1], marker="x", s=30, c="tab:blue", label="modes")
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_history(ax, history, keys, title=None, xlabel="generator step"):
+    """Curves of a :func:`vaegan_edu.training.fit_gan` history (or any dict with a ``step`` list).
+
+    Taught in: 05_gan_game
+    """
+    missing = [k for k in ("step", *keys) if k not in history]
+    if missing:
+        raise ValueError(f"`history` has no {missing}; available keys: {sorted(history)}.")
+    for key in keys:
+        ax.plot(history["step"], history[key], label=key)
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax

@@ -493,3 +493,36 @@ class KLWarmup(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.model.beta = self._target
+
+
+def generator_sample_gradients(gan, z):
+    r"""Where the generator's loss pushes each of its samples: :math:`-\nabla_{x} L_G` at :math:`x = G(z)`.
+
+    .. math:: v_i = -\frac{\partial}{\partial x_i} \sum_j \ell_G(D(x_j)), \qquad x_i = G(z_i)
+
+    The generator's parameters move so that its samples follow these arrows (chain rule through
+    :math:`G`), which is what chapter 05's live view draws.
+
+    Parameters
+    ----------
+    gan : compiled vaegan_edu.models.GAN (unconditional)
+    z : array (n, latent_dim)
+
+    Returns
+    -------
+    (x, v) : NumPy arrays (n, *data_shape): the samples and the descent directions
+
+    Taught in: 05_gan_game
+    """
+    from vaegan_edu import losses
+    from vaegan_edu.models.gan import pack_samples
+
+    x = gan.generate(z=z)
+    n = len(x)
+
+    def total_loss(t):
+        logits = gan.discriminator(pack_samples(t, gan.pack), training=False)
+        return losses.gan_generator_loss(logits, gan.loss_name) * (n // gan.pack)
+
+    grad = ops.convert_to_numpy(input_gradient(total_loss, x))
+    return x, -grad

@@ -532,3 +532,29 @@ def _unpack(data):
         return data[0], (data[1] if len(data) > 1 else None)
     return data, None
 
+
+
+def decision_surface(gan, lim=1.5, grid_size=100):
+    r"""The discriminator's output on a square grid, for drawing its decision surface in 2-D.
+
+    .. math:: S_{rc} = D((a_c, a_r)), \qquad a = \mathrm{linspace}(-\text{lim}, \text{lim}, \text{grid\_size})
+
+    Parameters
+    ----------
+    gan : GAN with ``data_shape == (2,)``
+    lim : float > 0
+    grid_size : int >= 2
+
+    Returns
+    -------
+    (a, S) : axis values (grid_size,) and D on the grid (grid_size, grid_size), rows along the y axis
+
+    Taught in: 05_gan_game
+    """
+    if gan.data_shape != (2,):
+        raise ValueError(f"decision_surface needs a GAN on 2-D points; this one has data_shape={gan.data_shape}.")
+    grid_size = _check_positive_int("grid_size", grid_size, 100)
+    a = np.linspace(-lim, lim, grid_size, dtype="float32")
+    xx, yy = np.meshgrid(a, a)
+    values = gan.discriminate(np.stack([xx.ravel(), yy.ravel()], axis=1))
+    return a, values.reshape(grid_size, grid_size)
