@@ -1,0 +1,179 @@
+"""Tests of the exercise framework and of the chapter 01-02 checkers, on right and on typical wrong answers."""
+
+import re
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from vaegan_edu import exercises as ex
+
+# --- the framework ---------------------------------------------------------------------------------
+
+
+def test_registry_lists_chapters_and_shows_solutions():
+    assert {"gaussian_kl"} <= set(ex.list_exercises("01_kl_divergence"))
+    assert {"linear_gaussian_elbo", "iwae_bound"} <= set(ex.list_exercises("02_elbo"))
+    solution = ex.show_solution("iwae_bound")
+    assert solution.source.startswith("def _solution_iwae_bound(log_p_xz, log_q_zx):")
+    assert solution._repr_markdown_().startswith("Solution of `iwae_bound`:\n\n```python\ndef ")
+    with pytest.raises(ValueError, match="No exercise named 'nope'. Known exercises:"):
+        ex.show_solution("nope")
+
+
+def test_register_rejects_bad_and_duplicate_names():
+    with pytest.raises(ValueError, match="must start with 'check_'"):
+        ex.register(chapter="01_kl_divergence", solution=len)(lambda f: f)
+    with pytest.raises(ValueError, match="already registered"):
+
+        @ex.register(chapter="01_kl_divergence", solution=len)
+        def check_gaussian_kl(answer_fn):  # same name as an existing exercise
+            return answer_fn
+
+
+@pytest.mark.parametrize("name", ["gaussian_kl", "linear_gaussian_elbo", "iwae_bound"])
+def test_each_solution_passes_its_checker(name):
+    exercise = ex._REGISTRY[name]
+    feedback = ex.check(name, exercise.solution)
+    assert feedback.passed and bool(feedback)
+    assert feedback.max_error < 1e-9
+    assert "Correct" in feedback._repr_markdown_()
+
+
+def test_errors_and_none_in_the_answer_become_feedback():
+    def raises(**kwargs):
+        raise KeyError("oops")
+
+    feedback = ex.check_gaussian_kl(lambda mu_q, log_var_q, mu_p, log_var_p: raises())
+    assert not feedback.passed and "raised KeyError" in feedback.message
+    feedback = ex.check_gaussian_kl(lambda mu_q, log_var_q, mu_p, log_var_p: None)
+    assert "forget `return`" in feedback.message
+
+
+# --- Gaussian KL (chapter 01) ----------------------------------------------------------------------
+
+
+def _kl_parts(mu_q, log_var_q, mu_p, log_var_p):
+    return 0.5 * (log_var_p - log_var_q + (np.exp(log_var_q) + (mu_q - mu_p) ** 2) / np.exp(log_var_p) - 1)
+
+
+def _kl_var(mu_q, v_q, mu_p, v_p):
+    return 0.5 * np.sum(np.log(v_p) - np.log(v_q) + (v_q + (mu_q - mu_p) ** 2) / v_p - 1, axis=-1)
+
+
+KL_WRONG = {
+    "per-dimension": (lambda **a: _kl_parts(**a), "one KL per latent dimension: sum over the last axis"),
+    "mean": (lambda **a: _kl_parts(**a).mean(-1), "averaged over the latent dimensions"),
+    "sign": (lambda **a: -_kl_parts(**a).sum(-1), "wrong sign"),
+    "missing half": (lambda **a: 2 * _kl_parts(**a).sum(-1), "a factor 1/2 is missing"),
+    "sigma for log_var": (
+        lambda mu_q, log_var_q, mu_p, log_var_p: _kl_var(mu_q, np.exp(log_var_q / 2), mu_p, np.exp(log_var_p / 2)),
+        "sigma = exp\\(log_var / 2\\) where the variance",
+    ),
+    "log_var as variance": (
+        lambda mu_q, log_var_q, mu_p, log_var_p: _kl_var(mu_q, log_var_q, mu_p, log_var_p),
+        "treated `log_var` as the variance",
+    ),
+    "log_var as sigma": (
+        lambda mu_q, log_var_q, mu_p, log_var_p: _kl_var(mu_q, log_var_q**2, mu_p, log_var_p**2),
+        "treated `log_var` as sigma",
+    ),
+    "reversed": (
+        lambda mu_q, log_var_q, mu_p, log_var_p: _kl_parts(mu_p, log_var_p, mu_q, log_var_q).sum(-1),
+        "KL\\(p \\|\\| q\\), the other direction",
+    ),
+    "batch summed": (lambda **a: _kl_parts(**a).sum(), "reduced over the batch too"),
+    "forgot -1": (lambda **a: (_kl_parts(**a) + 0.5).sum(-1), "left out the -1"),
+    "unrecognised": (lambda **a: _kl_parts(**a).sum(-1) + a["mu_q"][..., 0] ** 2, "differ from the reference"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(KL_WRONG))
+def test_gaussian_kl_checker_names_each_mistake(mistake):
+    wrong_fn, expected = KL_WRONG[mistake]
+    with np.errstate(all="ignore"):
+        feedback = ex.check_gaussian_kl(wrong_fn)
+    assert not feedback.passed
+    assert re.search(expected, feedback.message), feedback.message
+
+
+# --- linear-Gaussian ELBO (chapter 02) -------------------------------------------------------------
+
+
+def _elbo_parts(x, q_mean, q_log_var, W, b, noise_std):
+    """(error at the mean, trace term, normaliser, kl) written independently of the package."""
+    x_hat = q_mean @ W.T + b
+    sq_err = ((x - x_hat) ** 2).sum(-1)
+    trace = (np.exp(q_log_var) * (W**2).sum(0)).sum(-1)
+    norm = -0.5 * x.shape[-1] * np.log(2 * np.pi * noise_std**2)
+    kl = -0.5 * (1 + q_log_var - q_mean**2 - np.exp(q_log_var)).sum(-1)
+    return sq_err, trace, norm, kl
+
+
+def _elbo_wrong(combine):
+    def answer(x, q_mean, q_log_var, W, b, noise_std):
+        se, tr, norm, kl = _elbo_parts(x, q_mean, q_log_var, W, b, noise_std)
+        return combine(se, tr, norm, kl, noise_std**2, x.shape[-1])
+
+    return answer
+
+
+ELBO_WRONG = {
+    "no KL": (_elbo_wrong(lambda se, tr, n, kl, s2, d: n - (se + tr) / (2 * s2)), "left out the KL term"),
+    "plus KL": (_elbo_wrong(lambda se, tr, n, kl, s2, d: n - (se + tr) / (2 * s2) + kl), "added the KL"),
+    "log squared error": (_elbo_wrong(lambda se, tr, n, kl, s2, d: np.log(se) - kl), "log of the squared"),
+    "no trace": (_elbo_wrong(lambda se, tr, n, kl, s2, d: n - se / (2 * s2) - kl), "q's variance"),
+    "mean over pixels": (_elbo_wrong(lambda se, tr, n, kl, s2, d: (n - (se + tr) / (2 * s2)) / d - kl), "averaged"),
+    "no normaliser": (_elbo_wrong(lambda se, tr, n, kl, s2, d: -(se + tr) / (2 * s2) - kl), "normalising constant"),
+    "loss": (_elbo_wrong(lambda se, tr, n, kl, s2, d: -(n - (se + tr) / (2 * s2) - kl)), "wrong sign"),
+    "batch mean": (_elbo_wrong(lambda se, tr, n, kl, s2, d: np.mean(n - (se + tr) / (2 * s2) - kl)), "averaged over the batch"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(ELBO_WRONG))
+def test_linear_gaussian_elbo_checker_names_each_mistake(mistake):
+    wrong_fn, expected = ELBO_WRONG[mistake]
+    feedback = ex.check_linear_gaussian_elbo(wrong_fn)
+    assert not feedback.passed
+    assert expected in feedback.message, feedback.message
+
+
+def test_elbo_checker_catches_noise_std_used_as_variance():
+    def answer(x, q_mean, q_log_var, W, b, noise_std):
+        se, tr, _, kl = _elbo_parts(x, q_mean, q_log_var, W, b, noise_std)
+        return -0.5 * x.shape[-1] * np.log(2 * np.pi * noise_std) - (se + tr) / (2 * noise_std) - kl
+
+    assert "as the variance" in ex.check_linear_gaussian_elbo(answer).message
+
+
+# --- IWAE bound (chapter 02) -----------------------------------------------------------------------
+
+IWAE_WRONG = {
+    "mean of logs": (lambda log_p_xz, log_q_zx: (log_p_xz - log_q_zx).mean(0), "averaged the log-weights"),
+    "naive": (
+        lambda log_p_xz, log_q_zx: np.log(np.mean(np.exp(log_p_xz - log_q_zx), axis=0)),
+        "log-sum-exp trick",
+    ),
+    "no log K": (lambda log_p_xz, log_q_zx: logsumexp(log_p_xz - log_q_zx, axis=0), "subtract log K"),
+    "reversed": (
+        lambda log_p_xz, log_q_zx: logsumexp(log_q_zx - log_p_xz, axis=0) - np.log(len(log_p_xz)),
+        "log q - log p",
+    ),
+    "wrong axis": (
+        lambda log_p_xz, log_q_zx: logsumexp(log_p_xz - log_q_zx, axis=-1) - np.log(log_p_xz.shape[-1]),
+        "K samples are on axis 0",
+    ),
+    "sign": (
+        lambda log_p_xz, log_q_zx: np.log(len(log_p_xz)) - logsumexp(log_p_xz - log_q_zx, axis=0),
+        "wrong sign",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(IWAE_WRONG))
+def test_iwae_checker_names_each_mistake(mistake):
+    wrong_fn, expected = IWAE_WRONG[mistake]
+    with np.errstate(all="ignore"):
+        feedback = ex.check_iwae_bound(wrong_fn)
+    assert not feedback.passed
+    assert expected in feedback.message, feedback.message

@@ -1,0 +1,465 @@
+r"""Exercise checkers for every chapter: run the student's function, say precisely what is wrong.
+
+The framework is small on purpose:
+
+* A checker is a function ``check_<name>(answer_fn) -> Feedback``. It calls ``answer_fn`` on fixed random
+  inputs (the same every time, so the feedback is reproducible), compares with the package's reference
+  implementation and returns a :class:`Feedback`: ``.passed`` (bool), ``.message`` and ``.max_error``.
+  In a notebook the feedback displays itself as one line of Markdown.
+* Most checkers are three lines: build the inputs, then call :func:`compare` with the reference and a
+  dictionary of **known mistakes** (description -> a function that makes that mistake). When the answer
+  matches a known mistake the student reads its description (wrong sign, mean instead of sum, sigma where
+  log sigma^2 was given ...). :func:`compare` also recognises a wrong output shape, NaN/inf where the
+  reference is finite, a constant factor (-1: a sign; 2: a missing 1/2) and a constant offset.
+* ``@register(chapter=..., solution=...)`` adds a checker to the registry under its name without the
+  ``check_`` prefix; :func:`show_solution` shows the reference solution's source, so a lecturer can run a
+  chapter top to bottom; :func:`list_exercises` lists what a chapter offers.
+
+Solutions are plain NumPy, written as a student would; the tests check every solution with its own
+checker, and every listed mistake against the checker's message.
+
+Each engineer adds exercises in their own section below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import textwrap
+from typing import Callable
+
+import numpy as np
+
+# === framework (all chapters) ===
+
+
+@dataclasses.dataclass(frozen=True)
+class Feedback:
+    """The result of checking an answer: ``passed``, a precise ``message`` and the ``max_error`` found.
+
+    Taught in: 01_kl_divergence
+    """
+
+    name: str
+    passed: bool
+    message: str
+    max_error: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"{'Correct' if self.passed else 'Not yet'}: {self.name}: {self.message}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        mark = "✅ **Correct**" if self.passed else "❌ **Not yet**"
+        return f"{mark} (`{self.name}`): {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    """A registered exercise: its checker, the chapter that poses it and its reference solution."""
+
+    name: str
+    chapter: str
+    check: Callable
+    solution: Callable
+
+
+@dataclasses.dataclass(frozen=True)
+class Solution:
+    """A solution's source code; displays as a Python code block in a notebook."""
+
+    name: str
+    source: str
+
+    def __str__(self) -> str:
+        return self.source
+
+    def _repr_markdown_(self) -> str:
+        return f"Solution of `{self.name}`:\n\n```python\n{self.source}```"
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(chapter: str, solution: Callable):
+    """Decorator that registers ``check_<name>`` as the checker of exercise ``<name>``.
+
+    Parameters
+    ----------
+    chapter : str
+        The notebook that poses the exercise, e.g. ``"01_kl_divergence"``.
+    solution : callable
+        The reference solution, shown by :func:`show_solution`.
+
+    Raises
+    ------
+    ValueError
+        If the checker's name does not start with ``check_`` or the name is already taken.
+    """
+
+    def decorate(check: Callable) -> Callable:
+        if not check.__name__.startswith("check_"):
+            raise ValueError(f"A checker's name must start with 'check_'; received {check.__name__!r}.")
+        name = check.__name__[len("check_") :]
+        if name in _REGISTRY:
+            raise ValueError(f"An exercise named {name!r} is already registered; choose another name.")
+        _REGISTRY[name] = Exercise(name=name, chapter=chapter, check=check, solution=solution)
+        return check
+
+    return decorate
+
+
+def _exercise(name: str) -> Exercise:
+    if name not in _REGISTRY:
+        raise ValueError(f"No exercise named {name!r}. Known exercises: {sorted(_REGISTRY)}.")
+    return _REGISTRY[name]
+
+
+def list_exercises(chapter: str | None = None) -> list[str]:
+    """Names of the registered exercises, all or those of one chapter (e.g. ``"02_elbo"``)."""
+    return sorted(n for n, e in _REGISTRY.items() if chapter is None or e.chapter == chapter)
+
+
+def check(name: str, answer_fn: Callable) -> Feedback:
+    """Check ``answer_fn`` with the checker of exercise ``name`` (same as ``check_<name>(answer_fn)``)."""
+    return _exercise(name).check(answer_fn)
+
+
+def show_solution(name: str) -> Solution:
+    """The reference solution of exercise ``name``; a notebook displays it as a code block.
+
+    Raises
+    ------
+    ValueError
+        If no exercise has that name (the message lists the known ones).
+
+    Taught in: 01_kl_divergence
+    """
+    return Solution(name=name, source=textwrap.dedent(inspect.getsource(_exercise(name).solution)))
+
+
+def _call(answer_fn, inputs: dict):
+    """Run the answer on copies of the inputs (so it cannot change them); return (output, error)."""
+    try:
+        out = answer_fn(**{k: np.array(v, copy=True) for k, v in inputs.items()})
+    except Exception as error:  # noqa: BLE001  (any error of the student's code is feedback, not a crash)
+        return None, error
+    if out is None:
+        return None, None
+    import keras  # only needed to convert a backend tensor the student may return
+
+    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64), None
+
+
+def _close(a, b, rtol=1e-6, atol=1e-8) -> bool:
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def compare(
+    name: str,
+    answer_fn: Callable,
+    reference_fn: Callable,
+    cases: list[dict],
+    mistakes: dict[str, Callable] | None = None,
+    shape_hints: dict[tuple, str] | None = None,
+    nonfinite_hint: str = "",
+) -> Feedback:
+    """Run ``answer_fn`` and ``reference_fn`` on each case and explain the first difference found.
+
+    Parameters
+    ----------
+    name : str
+        The exercise's name, for the feedback.
+    answer_fn, reference_fn : callable
+        Called with the keyword arguments of each case.
+    cases : list of dict
+        Inputs (NumPy arrays) by argument name.
+    mistakes : dict, optional
+        ``{description: fn}``: a function that makes a known mistake; if the answer matches it on every
+        case, the description is the feedback.
+    shape_hints : dict, optional
+        ``{wrong_shape: explanation}`` for outputs of a wrong shape (shapes of the first case).
+    nonfinite_hint : str
+        Added to the feedback when the answer gives NaN/inf where the reference is finite.
+
+    Returns
+    -------
+    Feedback
+
+    Taught in: 01_kl_divergence
+    """
+    answers, references = [], []
+    for case in cases:
+        out, error = _call(answer_fn, case)
+        if error is not None:
+            return Feedback(name, False, f"your function raised {type(error).__name__}: {error}")
+        if out is None:
+            return Feedback(name, False, "your function returned None: did you forget `return`?")
+        answers.append(out)
+        references.append(np.asarray(reference_fn(**case), dtype=np.float64))
+
+    first_shape, expected_shape = answers[0].shape, references[0].shape
+    if first_shape != expected_shape or any(a.shape != r.shape for a, r in zip(answers, references)):
+        hint = (shape_hints or {}).get(first_shape, "")
+        return Feedback(
+            name, False, f"wrong shape: expected {expected_shape}, got {first_shape}. {hint}".strip()
+        )
+
+    max_error = max(float(np.max(np.abs(a - r), initial=0.0)) for a, r in zip(answers, references))
+    if all(_close(a, r) for a, r in zip(answers, references)):
+        return Feedback(
+            name, True, f"matches the reference on {len(cases)} random inputs (max error {max_error:.1e}).",
+            max_error,
+        )
+
+    for description, mistake_fn in (mistakes or {}).items():
+        wrong = [np.asarray(mistake_fn(**case), dtype=np.float64) for case in cases]
+        if all(_close(a, w) for a, w in zip(answers, wrong)):
+            return Feedback(name, False, description, max_error)
+
+    answer, reference = np.concatenate([a.ravel() for a in answers]), np.concatenate(
+        [r.ravel() for r in references]
+    )
+    if not np.all(np.isfinite(answer)):
+        return Feedback(
+            name, False,
+            f"your function returns NaN or infinity where the correct value is finite. {nonfinite_hint}".strip(),
+        )
+    nonzero = np.abs(reference) > 1e-9
+    if np.any(nonzero):
+        ratio = answer[nonzero] / reference[nonzero]
+        if np.allclose(ratio, ratio[0], rtol=1e-6):
+            return Feedback(name, False, _ratio_message(float(ratio[0])), max_error)
+    offset = answer - reference
+    if np.allclose(offset, offset[0], rtol=1e-6, atol=1e-8):
+        return Feedback(
+            name, False,
+            f"your values are off by the same constant {offset[0]:+.6g} everywhere: a constant term "
+            f"(such as a normalising constant or a -1 inside a sum) is missing or extra.",
+            max_error,
+        )
+    worst = int(np.argmax(np.abs(answer - reference)))
+    return Feedback(
+        name, False,
+        f"your values differ from the reference (max error {max_error:.3g}; e.g. expected "
+        f"{reference[worst]:.6g}, got {answer[worst]:.6g}). Check each term of the formula against the text.",
+        max_error,
+    )
+
+
+def _ratio_message(ratio: float) -> str:
+    known = {
+        -1.0: "wrong sign: your values are the negative of the correct ones (did you return the loss, "
+        "or maximise what should be minimised?).",
+        2.0: "your values are exactly twice the correct ones: a factor 1/2 is missing.",
+        0.5: "your values are exactly half the correct ones: there is an extra factor 1/2.",
+        -2.0: "wrong sign, and a factor 1/2 is missing.",
+    }
+    for value, message in known.items():
+        if abs(ratio - value) < 1e-6:
+            return message
+    return f"your values are {ratio:.6g} times the correct ones: a constant factor is wrong."
+
+
+# === KL divergence and ELBO (chapters 01-02) ===
+
+
+def _solution_gaussian_kl(mu_q, log_var_q, mu_p, log_var_p):
+    # KL(q || p) between diagonal Gaussians, summed over the last axis (the latent dimensions).
+    var_q, var_p = np.exp(log_var_q), np.exp(log_var_p)  # the inputs are log-variances
+    per_dim = 0.5 * (log_var_p - log_var_q + (var_q + (mu_q - mu_p) ** 2) / var_p - 1.0)
+    return np.sum(per_dim, axis=-1)
+
+
+def _gaussian_kl_cases() -> list[dict]:
+    rng = np.random.default_rng(0)
+    return [
+        dict(
+            mu_q=rng.normal(size=(batch, dim)), log_var_q=rng.normal(size=(batch, dim)),
+            mu_p=rng.normal(size=(batch, dim)), log_var_p=rng.normal(size=(batch, dim)),
+        )
+        for batch, dim in [(5, 3), (4, 2)]
+    ]
+
+
+def _kl_with_variances(mu_q, var_q, mu_p, var_p):
+    """The Gaussian KL written with variances (for the mistakes that misread log_var)."""
+    return 0.5 * np.sum(np.log(var_p / var_q) + (var_q + (mu_q - mu_p) ** 2) / var_p - 1.0, axis=-1)
+
+
+@register(chapter="01_kl_divergence", solution=_solution_gaussian_kl)
+def check_gaussian_kl(answer_fn) -> Feedback:
+    """Check ``answer_fn(mu_q, log_var_q, mu_p, log_var_p)``: KL(q || p) of diagonal Gaussians, shape (batch,).
+
+    Taught in: 01_kl_divergence
+    """
+    from vaegan_edu.probability import kl_normal
+
+    def reference(**c):
+        return kl_normal(**c)
+
+    with np.errstate(all="ignore"):  # some mistakes take the log of a negative number on purpose
+        return compare(
+            "gaussian_kl", answer_fn, reference, _gaussian_kl_cases(),
+            mistakes={
+                "you averaged over the latent dimensions: the KL of a diagonal Gaussian is the *sum* of the "
+                "per-dimension KLs (use `.sum(axis=-1)`, not `.mean(axis=-1)`).":
+                    lambda **c: np.asarray(kl_normal(**c)) / c["mu_q"].shape[-1],
+                "you computed KL(p || q), the other direction: the KL is not symmetric. The expectation is "
+                "under q, so q's variance goes in the numerator.":
+                    lambda mu_q, log_var_q, mu_p, log_var_p: kl_normal(mu_p, log_var_p, mu_q, log_var_q),
+                "you used sigma = exp(log_var / 2) where the variance sigma^2 = exp(log_var) belongs.":
+                    lambda mu_q, log_var_q, mu_p, log_var_p: _kl_with_variances(
+                        mu_q, np.exp(0.5 * log_var_q), mu_p, np.exp(0.5 * log_var_p)),
+                "you treated `log_var` as the variance itself: the inputs are log sigma^2, so the variance "
+                "is exp(log_var).":
+                    lambda mu_q, log_var_q, mu_p, log_var_p: _kl_with_variances(mu_q, log_var_q, mu_p, log_var_p),
+                "you left out the -1 in each dimension's term: with it, KL(q || q) = 0 as it must be.":
+                    lambda **c: np.asarray(kl_normal(**c)) + 0.5 * c["mu_q"].shape[-1],
+                "you treated `log_var` as sigma: the inputs are log sigma^2, so the variance is exp(log_var), "
+                "not log_var ** 2.":
+                    lambda mu_q, log_var_q, mu_p, log_var_p: _kl_with_variances(
+                        mu_q, log_var_q**2, mu_p, log_var_p**2),
+            },
+            shape_hints={
+                (5, 3): "You returned one KL per latent dimension: sum over the last axis.",
+                (): "You reduced over the batch too: keep one KL per example (sum over axis=-1 only).",
+                (3,): "You summed over the batch axis: sum over the last axis (axis=-1) instead.",
+            },
+        )  # fmt: skip
+
+
+def _solution_linear_gaussian_elbo(x, q_mean, q_log_var, W, b, noise_std):
+    # ELBO = E_q[log p(x | z)] - KL(q(z) || N(0, I)) for x | z ~ N(W z + b, noise_std^2 I).
+    data_dim = x.shape[-1]
+    q_var = np.exp(q_log_var)  # (batch, latent_dim)
+    x_hat = q_mean @ W.T + b  # decoder mean at z = q_mean, (batch, data_dim)
+    # E_q ||x - W z - b||^2 = ||x - x_hat||^2 + sum_j q_var_j ||W[:, j]||^2
+    expected_sq_err = np.sum((x - x_hat) ** 2, axis=-1) + np.sum(q_var * np.sum(W**2, axis=0), axis=-1)
+    reconstruction = -0.5 * data_dim * np.log(2 * np.pi * noise_std**2) - 0.5 * expected_sq_err / noise_std**2
+    kl = 0.5 * np.sum(q_var + q_mean**2 - 1.0 - q_log_var, axis=-1)
+    return reconstruction - kl
+
+
+def _elbo_cases() -> list[dict]:
+    rng = np.random.default_rng(1)
+    cases = []
+    for batch, data_dim, latent_dim in [(5, 4, 2), (3, 6, 3)]:
+        cases.append(
+            dict(
+                x=rng.normal(size=(batch, data_dim)), q_mean=rng.normal(size=(batch, latent_dim)),
+                q_log_var=rng.normal(size=(batch, latent_dim)), W=rng.normal(size=(data_dim, latent_dim)),
+                b=rng.normal(size=data_dim), noise_std=0.5 + rng.random(),
+            )
+        )
+    return cases
+
+
+def _elbo_terms(x, q_mean, q_log_var, W, b, noise_std):
+    """(reconstruction term, KL term, squared error at the mean, Gaussian normaliser) of the reference."""
+    from vaegan_edu.probability import LinearGaussian, kl_normal
+
+    model = LinearGaussian(W, b, noise_std)
+    kl = np.asarray(kl_normal(q_mean, q_log_var))
+    reconstruction = np.asarray(model.elbo(x, q_mean, q_log_var)) + kl
+    sq_err = np.sum((x - q_mean @ W.T - b) ** 2, axis=-1)
+    normaliser = -0.5 * x.shape[-1] * np.log(2 * np.pi * noise_std**2)
+    return reconstruction, kl, sq_err, normaliser
+
+
+@register(chapter="02_elbo", solution=_solution_linear_gaussian_elbo)
+def check_linear_gaussian_elbo(answer_fn) -> Feedback:
+    """Check ``answer_fn(x, q_mean, q_log_var, W, b, noise_std)``: the linear-Gaussian ELBO, shape (batch,).
+
+    Taught in: 02_elbo
+    """
+    from vaegan_edu.probability import LinearGaussian
+
+    def reference(x, q_mean, q_log_var, W, b, noise_std):
+        return LinearGaussian(W, b, noise_std).elbo(x, q_mean, q_log_var)
+
+    def mistake(combine):
+        return lambda **c: combine(*_elbo_terms(**c), c)
+
+    return compare(
+        "linear_gaussian_elbo", answer_fn, reference, _elbo_cases(),
+        mistakes={
+            "you left out the KL term: the ELBO is the reconstruction term *minus* KL(q(z|x) || p(z)). "
+            "Without it nothing keeps q close to the prior, and the result is no bound on log p(x).":
+                mistake(lambda rec, kl, se, norm, c: rec),
+            "you added the KL term: the ELBO subtracts KL(q(z|x) || p(z)).":
+                mistake(lambda rec, kl, se, norm, c: rec + kl),
+            "you took the log of the squared reconstruction error (as the origin article does): "
+            "log sum (x - x_hat)^2 is not a log-density and not a lower bound on log p(x). Use the Gaussian "
+            "log-likelihood -d/2 log(2 pi sigma^2) - E||x - W z - b||^2 / (2 sigma^2).":
+                mistake(lambda rec, kl, se, norm, c: np.log(se) - kl),
+            "you left out q's variance in the reconstruction term: E_q||x - W z - b||^2 also contains "
+            "sum_j exp(q_log_var_j) ||W[:, j]||^2, not only the error at z = q_mean.":
+                mistake(lambda rec, kl, se, norm, c: norm - 0.5 * se / c["noise_std"] ** 2 - kl),
+            "you averaged the reconstruction term over the data dimensions but summed the KL: both must be "
+            "sums (a mean divides the reconstruction by data_dim and over-weights the KL).":
+                mistake(lambda rec, kl, se, norm, c: rec / c["x"].shape[-1] - kl),
+            "you left out the Gaussian normalising constant -d/2 log(2 pi sigma^2): without it the value "
+            "is not the ELBO (and sigma cannot be learned).":
+                mistake(lambda rec, kl, se, norm, c: rec - norm - kl),
+            "you used `noise_std` as the variance: the variance is noise_std ** 2.":
+                lambda x, q_mean, q_log_var, W, b, noise_std: reference(
+                    x, q_mean, q_log_var, W, b, np.sqrt(noise_std)),
+        },
+        shape_hints={
+            (): "You averaged over the batch: return one ELBO per example (shape (batch,)).",
+        },
+    )  # fmt: skip
+
+
+def _solution_iwae_bound(log_p_xz, log_q_zx):
+    # log (1/K) sum_k exp(log_w_k), with log_w = log p(x, z_k) - log q(z_k | x) and K on axis 0.
+    log_w = log_p_xz - log_q_zx  # (K, batch)
+    max_log_w = np.max(log_w, axis=0)  # subtract the largest weight so that exp cannot under/overflow
+    return max_log_w + np.log(np.mean(np.exp(log_w - max_log_w), axis=0))
+
+
+def _iwae_cases() -> list[dict]:
+    rng = np.random.default_rng(2)
+    small = dict(log_p_xz=rng.normal(size=(7, 3)), log_q_zx=rng.normal(size=(7, 3)))
+    # realistic magnitudes: log p(x, z) of an image is in the hundreds of nats
+    large = dict(log_p_xz=-1000.0 + 5 * rng.normal(size=(50, 4)), log_q_zx=rng.normal(size=(50, 4)))
+    return [small, large]
+
+
+@register(chapter="02_elbo", solution=_solution_iwae_bound)
+def check_iwae_bound(answer_fn) -> Feedback:
+    """Check ``answer_fn(log_p_xz, log_q_zx)``: the IWAE bound over K samples on axis 0, shape (batch,).
+
+    Taught in: 02_elbo
+    """
+    from vaegan_edu.probability import iwae_bound
+
+    def log_sum_exp(log_w):
+        return np.log(np.sum(np.exp(log_w - log_w.max(0)), axis=0)) + log_w.max(0)
+
+    with np.errstate(all="ignore"):  # a naive answer underflows on purpose in the second case
+        return compare(
+            "iwae_bound", answer_fn, lambda **c: iwae_bound(**c), _iwae_cases(),
+            mistakes={
+                "you averaged the log-weights: mean_k log w_k is the (K-sample) ELBO, not the IWAE bound. "
+                "Average the weights themselves, then take the log: log mean_k exp(log w_k).":
+                    lambda log_p_xz, log_q_zx: np.mean(log_p_xz - log_q_zx, axis=0),
+                "you summed the weights instead of averaging them: subtract log K.":
+                    lambda log_p_xz, log_q_zx: log_sum_exp(log_p_xz - log_q_zx),
+                "you used log q - log p: the importance weight is p(x, z) / q(z | x).":
+                    lambda log_p_xz, log_q_zx: iwae_bound(log_q_zx, log_p_xz),
+            },
+            shape_hints={
+                (7,): "You reduced over the batch (the last axis): the K samples are on axis 0.",
+                (): "You reduced over everything: reduce over the K samples (axis 0) only.",
+                (7, 3): "You returned one value per sample: reduce over the K samples (axis 0).",
+            },
+            nonfinite_hint="With log-weights near -1000, exp(log_w) underflows to 0 and log(0) = -inf: "
+            "subtract the largest log-weight before exponentiating (the log-sum-exp trick).",
+        )  # fmt: skip
