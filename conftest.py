@@ -8,3 +8,4 @@ import os
 
 os.environ["VAEGAN_EDU_FAST"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

@@ -2,15 +2,19 @@
 
 Importing the package only makes its modules reachable (``ve.data``, ``ve.config`` ...); each module is
 imported the first time it is used, so ``import vaegan_edu`` is quick and has no side effects beyond
-asking TensorFlow, if it is the Keras backend, to keep its C++ start-up log quiet.
+setting two TensorFlow environment defaults (see below) that only matter when TensorFlow is imported later.
 """
 
 import importlib
 import os
 
-# TensorFlow prints several lines of C++ start-up logging to stderr on import; keep the classroom
-# screen clean unless the user asked for something else.
+# TensorFlow prints C++ start-up logging to stderr on import, and Jupyter shows that stderr in the first cell's
+# output. TF_CPP_MIN_LOG_LEVEL quiets most of it; the oneDNN notice ("custom operations are on ... slightly
+# different numerical results") only goes away with oneDNN's custom operations off, which also keeps results
+# bit-for-bit repeatable. A user who sets either variable keeps their own choice. Whether oneDNN is faster for
+# the book's small models is measured in benchmarks/.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"
 
