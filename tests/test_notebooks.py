@@ -1,0 +1,57 @@
+"""House rules every chapter follows (STYLE.md section 3); nbval itself executes the chapters."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+MAX_BYTES = 2_000_000  # committed outputs stay lean: modest-dpi figures, no megabytes of base64
+
+
+def _load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source(cell):
+    return "".join(cell["source"])
+
+
+def test_there_are_chapters():
+    assert any(p.name == "00_tour.ipynb" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_name_badge_and_setup_cell(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+", path.stem), "chapters are named NN_topic.ipynb"
+    cells = _load(path)["cells"]
+    first, second = cells[0], cells[1]
+    assert first["cell_type"] == "markdown" and _source(first).startswith("# ")
+    badge = f"https://colab.research.google.com/github/vaegan-edu/vaegan_edu/blob/main/notebooks/{path.name}"
+    assert badge in _source(first), "the first cell carries the Colab badge for this very notebook"
+    setup = _source(second)
+    assert second["cell_type"] == "code"
+    assert '"google.colab" in sys.modules' in setup and "ve.config.settings(" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_are_clean_and_lean(path):
+    nb = _load(path)
+    assert path.stat().st_size < MAX_BYTES
+    assert "widgets" not in nb["metadata"], "strip widget state: python -m vaegan_edu.book run --in-place does"
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"cell {i} has a stored error"
+            if out["output_type"] == "stream" and out["name"] == "stderr":
+                pytest.fail(f"cell {i} stored stderr (warnings or logs): {out['text'][:200]!r}")
+    assert any(c["outputs"] for c in nb["cells"] if c["cell_type"] == "code"), "commit executed outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_closes_with_summary_and_exercises(path):
+    headings = [line for c in _load(path)["cells"] if c["cell_type"] == "markdown"
+                for line in _source(c).splitlines() if line.startswith("## ")]  # fmt: skip
+    assert "## Summary" in headings
+    if path.stem != "00_tour":
+        assert "## Exercises" in headings
