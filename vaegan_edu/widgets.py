@@ -152,3 +152,148 @@ class TraversalExplorer(ipywidgets.VBox):
         self.z[self.latent.value] = self.value.value
         self.image = self.model.decode(self.z[None])[0]
         _draw_decoded(self.output, self.figure, self._artist, self.image)
+
+
+# === GAN (chapters 05-06) ===
+
+GAN_LAB_DATASETS = {"ring8": 1.5, "grid25": 6.0, "moons": 2.0}  # dataset -> half-width of the view
+
+
+class GANLab(ipywidgets.VBox):
+    """A live GAN on 2-D data: the notebook's counterpart of GAN Lab (Kahng et al. 2018, arXiv:1809.01587).
+
+    Controls: play/pause (an ``ipywidgets.Play`` ticking in the browser), single step, reset, the dataset
+    (ring, grid, moons), the loss variant and both learning rates. The figure shows the discriminator's
+    decision surface as a heatmap, real and generated points, arrows for the generator's gradient on its
+    samples (:func:`vaegan_edu.training.generator_sample_gradients`) and, for mixtures, the modes captured
+    against step (:func:`vaegan_edu.metrics.mode_coverage`).
+
+    Everything a frame shows is computed by :meth:`step`, which tests call directly (no browser needed);
+    the widgets only call it. Changing dataset, loss or a learning rate starts a fresh GAN.
+
+    Parameters
+    ----------
+    dataset : {"ring8", "grid25", "moons"}
+    loss : one of :data:`vaegan_edu.losses.GAN_LOSSES`
+    d_lr, g_lr : float > 0
+    steps_per_frame : int >= 1
+    num_points : int >= 256
+        Real points drawn once per dataset; also the number of generated points per frame.
+    grid_size : int >= 2
+    seed : int
+
+    Taught in: 05_gan_game
+    """
+
+    def __init__(self, dataset="ring8", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps_per_frame=50,
+                 num_points=1000, grid_size=60, seed=0):
+        from matplotlib.figure import Figure
+
+        from vaegan_edu import losses
+
+        if dataset not in GAN_LAB_DATASETS:
+            raise ValueError(f"`dataset` must be one of {list(GAN_LAB_DATASETS)}; received {dataset!r}.")
+        losses._check_gan_loss(loss)
+        self.num_points, self.grid_size, self.seed = int(num_points), int(grid_size), int(seed)
+        self.dataset = ipywidgets.Dropdown(options=list(GAN_LAB_DATASETS), value=dataset, description="data")
+        self.loss = ipywidgets.Dropdown(options=list(losses.GAN_LOSSES), value=loss, description="loss")
+        self.d_lr = ipywidgets.FloatLogSlider(value=d_lr, base=10, min=-5, max=-1.5, description="D lr",
+                                              continuous_update=False)  # fmt: skip
+        self.g_lr = ipywidgets.FloatLogSlider(value=g_lr, base=10, min=-5, max=-1.5, description="G lr",
+                                              continuous_update=False)  # fmt: skip
+        self.steps_per_frame = ipywidgets.IntSlider(value=steps_per_frame, min=1, max=500, description="steps/frame")
+        self.play = ipywidgets.Play(value=0, min=0, max=10**6, step=1, interval=200, description="play")
+        self.step_button = ipywidgets.Button(description="step", icon="step-forward")
+        self.reset_button = ipywidgets.Button(description="reset", icon="refresh")
+        self.status = ipywidgets.HTML()
+        self.output = ipywidgets.Output()
+        self.figure = Figure(figsize=(8, 3.6), dpi=80)
+        self.ax_data, self.ax_modes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        self.play.observe(self._on_tick, names="value")
+        self.step_button.on_click(lambda _: self._run(self.step))
+        self.reset_button.on_click(lambda _: self._run(self.reset))
+        for control in (self.dataset, self.loss, self.d_lr, self.g_lr):
+            control.observe(lambda _: self._run(self.reset), names="value")
+        controls = ipywidgets.VBox([
+            ipywidgets.HBox([self.play, self.step_button, self.reset_button, self.status]),
+            ipywidgets.HBox([self.dataset, self.loss]),
+            ipywidgets.HBox([self.d_lr, self.g_lr, self.steps_per_frame]),
+        ])  # fmt: skip
+        super().__init__([controls, self.output])
+        self.reset()
+
+    def _run(self, action):
+        with self.output:  # errors in callbacks show in the output instead of vanishing
+            action()
+
+    def _on_tick(self, change):
+        if change["new"] != change["old"]:
+            self._run(self.step)
+
+    def reset(self):
+        """Draw the dataset and build a fresh GAN with the current settings; step counter back to 0."""
+        import keras
+
+        from vaegan_edu import config, data, models
+
+        config.set_seed(self.seed)
+        self.x, self.modes, self.std = data.toy_2d(self.dataset.value, 20 * self.num_points, seed=self.seed)
+        lim = GAN_LAB_DATASETS[self.dataset.value]
+        self.gan = models.GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3,
+                              data_scale=lim / 1.5, seed=self.seed)  # fmt: skip
+        self.gan.compile(d_optimizer=keras.optimizers.Adam(self.d_lr.value, beta_1=0.5),
+                         g_optimizer=keras.optimizers.Adam(self.g_lr.value, beta_1=0.5),
+                         loss=self.loss.value, steps_per_execution=10)  # fmt: skip
+        self.z = np.random.default_rng(self.seed).normal(size=(self.num_points, 8)).astype("float32")
+        self.step_count = 0
+        self.history = {"step": [], "modes_captured": [], "high_quality": []}
+        self._measure()
+        self.draw()
+
+    def step(self, num_steps=None):
+        """Train ``num_steps`` (default: the slider's steps per frame) generator steps, measure, redraw."""
+        from vaegan_edu import training
+
+        num_steps = int(num_steps or self.steps_per_frame.value)
+        training.fit_gan(self.gan, self.x, num_steps, batch_size=256, seed=self.seed + self.step_count)
+        self.step_count += num_steps
+        self._measure()
+        self.draw()
+
+    def _measure(self):
+        from vaegan_edu import metrics, models, training
+
+        self.fake, self.arrows_v = training.generator_sample_gradients(self.gan, self.z)
+        lim = GAN_LAB_DATASETS[self.dataset.value]
+        self.surface = models.gan.decision_surface(self.gan, lim=lim, grid_size=self.grid_size)
+        self.history["step"].append(self.step_count)
+        if self.modes is not None:
+            coverage = metrics.mode_coverage(self.fake, self.modes, self.std)
+            self.history["modes_captured"].append(coverage.modes_captured)
+            self.history["high_quality"].append(coverage.high_quality)
+            self.status.value = (f"<b>step {self.step_count}</b> &nbsp; modes captured: "
+                                 f"<b>{coverage.modes_captured}/{coverage.num_modes}</b> &nbsp; "
+                                 f"high quality: {coverage.high_quality:.0%}")  # fmt: skip
+        else:
+            self.status.value = f"<b>step {self.step_count}</b>"
+
+    def draw(self):
+        """Redraw both panels from the last measurement and show the figure in the output."""
+        from vaegan_edu import plots
+
+        lim = GAN_LAB_DATASETS[self.dataset.value]
+        self.ax_data.clear()
+        shown = slice(0, self.num_points)
+        plots.plot_gan_2d(self.ax_data, self.x[shown], self.fake, surface=self.surface,
+                          arrows=(self.fake[::4], self.arrows_v[::4]), modes=self.modes, lim=lim,
+                          title=f"{self.loss.value}: D(x) heatmap, step {self.step_count}")  # fmt: skip
+        self.ax_modes.clear()
+        if self.modes is not None:
+            self.ax_modes.plot(self.history["step"], self.history["modes_captured"], marker="o", ms=3)
+            self.ax_modes.set_ylim(-0.5, len(self.modes) + 0.5)
+            self.ax_modes.set_ylabel("modes captured")
+        self.ax_modes.set_xlabel("generator step")
+        self.figure.tight_layout()
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(self.figure)

@@ -360,6 +360,7 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True  # both networks are built functional models
 
     # --- Keras plumbing ---------------------------------------------------------------------------------
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", **kwargs):
@@ -417,9 +418,6 @@ class GAN(keras.Model):
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
         return cls(**config)
-
-    def build(self, input_shape=None):
-        self.built = True
 
     def call(self, inputs, training=False):
         """The generator: ``gan(z)`` or ``gan([z, labels])`` for a conditional GAN."""
