@@ -253,6 +253,7 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
     Taught in: 03_vae
     """
     _check_likelihood(likelihood)
+    logits = ops.convert_to_tensor(logits)
     x = ops.cast(x, logits.dtype)
     if likelihood == "bernoulli":
         return _flat_sum(x * logits - ops.softplus(logits))
@@ -287,6 +288,7 @@ def kl_per_latent(mu, log_var):
 
     Taught in: 03_vae
     """
+    mu, log_var = ops.convert_to_tensor(mu), ops.convert_to_tensor(log_var)
     return -0.5 * (1.0 + log_var - ops.square(mu) - ops.exp(log_var))
 
 
@@ -342,6 +344,8 @@ def beta_vae_objective(reconstruction, kl_dims, beta=1.0, free_bits=0.0):
 
     Taught in: 03_vae
     """
+    kl_dims = ops.convert_to_tensor(kl_dims)
+    reconstruction = ops.cast(reconstruction, kl_dims.dtype)
     kl_mean_dims = ops.mean(kl_dims, axis=0)  # (latent_dim,)
     if free_bits > 0:
         kl_mean_dims = ops.maximum(kl_mean_dims, free_bits)

@@ -277,7 +277,9 @@ def train_vae(seed=0, dataset="glyphs", epochs_setting="vae_epochs", callbacks=(
     from vaegan_edu.training import NaNGuard
 
     cfg = config.settings(seed=seed, fast=False)
-    ds = data.load(dataset, seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
+    # the 8x8 digits are a fixed, small data set: take all of it; generated sets take the full-mode sizes
+    sizes = {} if dataset == "digits8" else dict(num_train=cfg.num_train, num_test=cfg.num_test)
+    ds = data.load(dataset, seed=seed, **sizes)
     vae = VAE(image_shape=ds.image_shape, seed=seed, **vae_kwargs)
     vae.compile(optimizer=keras.optimizers.Adam(VAE_LEARNING_RATE))
     vae.fit(ds.x_train, epochs=getattr(cfg, epochs_setting), batch_size=cfg.batch_size, verbose=0,
