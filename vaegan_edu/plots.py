@@ -292,3 +292,99 @@ def plot_history(ax, history, keys, title=None, xlabel="generator step"):
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+# === KL divergence and ELBO (chapters 01-02) ===
+
+
+def plot_density_curves(ax, grid, curves: dict, title: str | None = None, fill: str | None = None):
+    """Draw one-dimensional densities over ``grid``: ``curves`` maps a legend label to values of shape (n,).
+
+    ``fill`` names the curve to shade (the fixed target p, say), so that the fitted ones stand out.
+
+    Raises
+    ------
+    ValueError
+        If a curve's shape differs from ``grid``'s, or ``fill`` is not one of the labels.
+
+    Taught in: 01_kl_divergence
+    """
+    grid = np.asarray(grid, dtype=float)
+    if fill is not None and fill not in curves:
+        raise ValueError(f"`fill` must be one of the curve labels {list(curves)}; received {fill!r}.")
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != grid.shape:
+            raise ValueError(
+                f"Curve {label!r} has shape {values.shape} but `grid` has shape {grid.shape}; evaluate the "
+                f"density on the grid itself."
+            )
+        if label == fill:
+            ax.fill_between(grid, values, color="0.8", label=label)
+        else:
+            ax.plot(grid, values, label=label)
+    ax.set_xlabel("$z$")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="number of samples",
+                   ylabel="estimate", label=None):  # fmt: skip
+    """Monte Carlo estimates with error bars of two standard errors against the sample size (log x-axis).
+
+    ``truth`` (the exact value, when known) is drawn as a dashed line, so the estimate is seen to converge.
+
+    Raises
+    ------
+    ValueError
+        If ``sizes``, ``estimates`` and ``standard_errors`` differ in length.
+
+    Taught in: 01_kl_divergence
+    """
+    sizes, estimates, errors = (np.asarray(a, dtype=float).ravel() for a in (sizes, estimates, standard_errors))
+    if not len(sizes) == len(estimates) == len(errors):
+        raise ValueError(
+            f"`sizes`, `estimates` and `standard_errors` must have the same length; received "
+            f"{len(sizes)}, {len(estimates)} and {len(errors)}."
+        )
+    ax.errorbar(sizes, estimates, yerr=2 * errors, fmt="o-", capsize=3, label=label or "estimate ± 2 s.e.")
+    if truth is not None:
+        ax.axhline(float(truth), color="k", linestyle="--", linewidth=1, label="exact")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None):
+    """Bars for log p(x), the ELBO and the gap between them, with their values written on the bars.
+
+    The gap equals KL(q || p(z | x)); a bar chart makes "ELBO + gap = log p(x)" visible at a glance.
+
+    Raises
+    ------
+    ValueError
+        If ``elbo > log_evidence`` by more than rounding: no ELBO can exceed log p(x).
+
+    Taught in: 02_elbo
+    """
+    log_evidence, elbo = float(log_evidence), float(elbo)
+    if elbo > log_evidence + 1e-6 * max(1.0, abs(log_evidence)):
+        raise ValueError(
+            f"`elbo` ({elbo:.6g}) is larger than `log_evidence` ({log_evidence:.6g}); an ELBO is a lower "
+            f"bound, so one of them is computed wrongly."
+        )
+    names, values = ["log p(x)", "ELBO", "gap = KL"], [log_evidence, elbo, log_evidence - elbo]
+    bars = ax.bar(names, values, color=["0.5", "tab:blue", "tab:red"])
+    for bar, value in zip(bars, values):
+        ax.annotate(f"{value:.3f}", (bar.get_x() + bar.get_width() / 2, value), ha="center",
+                    va="bottom" if value >= 0 else "top", fontsize=8)  # fmt: skip
+    ax.axhline(0.0, color="k", linewidth=0.5)
+    ax.set_ylabel("nats")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax

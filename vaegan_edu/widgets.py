@@ -297,3 +297,190 @@ class GANLab(ipywidgets.VBox):
         with self.output:
             self.output.clear_output(wait=True)
             display(self.figure)
+
+
+# === KL divergence and ELBO (chapters 01-02) ===
+
+
+def kl_explorer_values(mu: float, sigma: float, log_p, grid) -> dict:
+    r"""What :class:`KLExplorer` shows for :math:`q = \mathcal N(\mu, \sigma^2)` against a fixed p on ``grid``.
+
+    Returns a dict with ``log_q`` (shape (n,)), ``kl_qp`` = KL(q || p) and ``kl_pq`` = KL(p || q), both by
+    the trapezoidal rule (:func:`vaegan_edu.probability.kl_quadrature`).
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is not positive.
+
+    Taught in: 01_kl_divergence
+    """
+    from vaegan_edu import probability
+
+    if not sigma > 0:
+        raise ValueError(f"`sigma` must be positive (a standard deviation); received sigma={sigma!r}.")
+    grid = np.asarray(grid, dtype=float)
+    log_p = np.asarray(log_p, dtype=float)
+    log_q = np.asarray(probability.log_normal(grid[:, None], mu, 2.0 * np.log(sigma)))
+    return dict(
+        log_q=log_q,
+        kl_qp=float(probability.kl_quadrature(log_q, log_p, grid)),
+        kl_pq=float(probability.kl_quadrature(log_p, log_q, grid)),
+    )
+
+
+class KLExplorer(ipywidgets.VBox):
+    r"""Sliders for the mean and standard deviation of a Gaussian q against a fixed density p.
+
+    Shows both densities and both directions of the KL divergence, updated live. The numbers come from
+    :func:`kl_explorer_values` and are kept in ``self.values``; ``self.readout`` shows them as text.
+
+    Parameters
+    ----------
+    grid : array of shape (n,)
+        Evenly spaced points covering p's and q's mass.
+    log_p : array of shape (n,)
+        The fixed target's log-density on ``grid`` (e.g. a two-mode mixture).
+    mu, sigma : float
+        The sliders' starting values.
+
+    Taught in: 01_kl_divergence
+    """
+
+    def __init__(self, grid, log_p, mu: float = 0.0, sigma: float = 1.0):
+        import matplotlib.pyplot as plt
+
+        self.grid, self.log_p = np.asarray(grid, dtype=float), np.asarray(log_p, dtype=float)
+        lo, hi = float(self.grid[0]), float(self.grid[-1])
+        self.mu = ipywidgets.FloatSlider(value=mu, min=lo / 2, max=hi / 2, step=0.05, description="μ of q")
+        self.sigma = ipywidgets.FloatSlider(value=sigma, min=0.1, max=(hi - lo) / 4, step=0.05,
+                                            description="σ of q")  # fmt: skip
+        self.readout = ipywidgets.HTML()
+        self.output = ipywidgets.Output()
+        with plt.ioff():
+            self.figure, self.ax = plt.subplots(figsize=(5, 2.6))
+        for slider in (self.mu, self.sigma):
+            slider.observe(self._on_change, names="value")
+        super().__init__([ipywidgets.HBox([self.mu, self.sigma]), self.readout, self.output])
+        self._update()
+
+    def _on_change(self, change):
+        with self.output:  # errors inside a callback are shown in the output, not lost
+            self._update()
+
+    def _update(self):
+        from vaegan_edu import plots
+
+        self.values = kl_explorer_values(self.mu.value, self.sigma.value, self.log_p, self.grid)
+        self.readout.value = (
+            f"KL(q ‖ p) = {self.values['kl_qp']:.3f} nats &nbsp;&nbsp; "
+            f"KL(p ‖ q) = {self.values['kl_pq']:.3f} nats"
+        )
+        self.ax.clear()
+        plots.plot_density_curves(self.ax, self.grid, {"p (fixed)": np.exp(self.log_p),
+                                                       "q": np.exp(self.values["log_q"])}, fill="p (fixed)")  # fmt: skip
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(self.figure)
+
+
+def elbo_explorer_values(model, x, q_mean: float, q_log_std: float) -> dict:
+    r"""What :class:`ELBOExplorer` shows for :math:`q(z) = \mathcal N(m, s^2)` on a 1-D latent.
+
+    Returns a dict of floats: ``log_evidence`` (fixed), ``elbo``, ``kl`` = KL(q || p(z | x)), and the
+    exact posterior's ``posterior_mean`` and ``posterior_std``. ``log_evidence = elbo + kl`` holds exactly.
+
+    Parameters
+    ----------
+    model : vaegan_edu.probability.LinearGaussian with latent_dim == 1
+    x : array of shape (1, data_dim)
+    q_mean, q_log_std : float
+        Mean and log standard deviation of q (the log-variance is ``2 * q_log_std``).
+
+    Raises
+    ------
+    ValueError
+        If the model's latent space is not one-dimensional or ``x`` is not a single point.
+
+    Taught in: 02_elbo
+    """
+    if model.latent_dim != 1:
+        raise ValueError(
+            f"The ELBO explorer draws a 1-D latent; received a model with latent_dim={model.latent_dim}. "
+            f"Build a LinearGaussian with W of shape (data_dim, 1)."
+        )
+    if np.shape(x)[0] != 1:
+        raise ValueError(f"`x` must be one point of shape (1, data_dim); received shape {np.shape(x)}.")
+    q_mean_arr, q_log_var_arr = np.array([[float(q_mean)]]), np.array([[2.0 * float(q_log_std)]])
+    post_mean, post_cov = model.posterior(x)
+    return dict(
+        log_evidence=float(model.log_evidence(x)[0]),
+        elbo=float(model.elbo(x, q_mean_arr, q_log_var_arr)[0]),
+        kl=float(model.kl_to_posterior(x, q_mean_arr, q_log_var_arr)[0]),
+        posterior_mean=float(np.asarray(post_mean)[0, 0]),
+        posterior_std=float(np.sqrt(np.asarray(post_cov)[0, 0])),
+    )
+
+
+class ELBOExplorer(ipywidgets.VBox):
+    r"""Sliders for q's mean and log-std on a 1-D latent: log p(x), the ELBO and the gap, updated live.
+
+    Left: the exact posterior p(z | x) and q. Right: log p(x) (fixed), the ELBO, and the gap, which equals
+    KL(q || p(z | x)). The numbers come from :func:`elbo_explorer_values`, kept in ``self.values``.
+
+    Parameters
+    ----------
+    model : vaegan_edu.probability.LinearGaussian with latent_dim == 1
+    x : array of shape (1, data_dim)
+    q_mean, q_log_std : float
+        The sliders' starting values.
+
+    Taught in: 02_elbo
+    """
+
+    def __init__(self, model, x, q_mean: float = 0.0, q_log_std: float = 0.0):
+        import matplotlib.pyplot as plt
+
+        self.model, self.x = model, x
+        start = elbo_explorer_values(model, x, q_mean, q_log_std)  # validates model and x
+        centre, width = start["posterior_mean"], 4 * max(start["posterior_std"], 0.5)
+        self.grid = np.linspace(centre - 1.5 * width, centre + 1.5 * width, 400)
+        self.q_mean = ipywidgets.FloatSlider(value=q_mean, min=centre - width, max=centre + width, step=0.02,
+                                             description="mean of q")  # fmt: skip
+        self.q_log_std = ipywidgets.FloatSlider(value=q_log_std, min=-3.0, max=1.5, step=0.02,
+                                                description="log-std of q")  # fmt: skip
+        self.readout = ipywidgets.HTML()
+        self.output = ipywidgets.Output()
+        with plt.ioff():
+            self.figure, (self.ax_density, self.ax_bars) = plt.subplots(1, 2, figsize=(7, 2.6))
+        for slider in (self.q_mean, self.q_log_std):
+            slider.observe(self._on_change, names="value")
+        super().__init__([ipywidgets.HBox([self.q_mean, self.q_log_std]), self.readout, self.output])
+        self._update()
+
+    def _on_change(self, change):
+        with self.output:
+            self._update()
+
+    def _update(self):
+        from scipy import stats
+
+        from vaegan_edu import plots
+
+        v = self.values = elbo_explorer_values(self.model, self.x, self.q_mean.value, self.q_log_std.value)
+        self.readout.value = (
+            f"log p(x) = {v['log_evidence']:.3f} &nbsp; ELBO = {v['elbo']:.3f} &nbsp; "
+            f"gap = KL(q ‖ p(z|x)) = {v['kl']:.3f} nats"
+        )
+        curves = {
+            "p(z | x), exact": stats.norm(v["posterior_mean"], v["posterior_std"]).pdf(self.grid),
+            "q(z)": stats.norm(self.q_mean.value, np.exp(self.q_log_std.value)).pdf(self.grid),
+        }
+        self.ax_density.clear()
+        self.ax_bars.clear()
+        plots.plot_density_curves(self.ax_density, self.grid, curves, fill="p(z | x), exact")
+        plots.plot_elbo_gap(self.ax_bars, v["log_evidence"], v["elbo"])
+        self.figure.tight_layout()
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(self.figure)
