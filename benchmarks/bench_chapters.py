@@ -1,0 +1,60 @@
+"""Wall time of every chapter run the way a reader runs it: a fresh kernel, top to bottom.
+
+    python benchmarks/bench_chapters.py            # fast and full mode (full mode takes a while)
+    python benchmarks/bench_chapters.py --quick    # fast mode only
+    python benchmarks/bench_chapters.py --chapters 03 05
+
+Targets on a 2-core CPU (issue 8): each chapter <= 3 minutes in full mode, the whole book <= 15 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import ROOT, write_result
+
+from vaegan_edu import book
+
+FULL_TARGET_S = 180
+BOOK_TARGET_S = 15 * 60
+
+
+def wall_time(path, fast: bool) -> float | str:
+    start = time.perf_counter()
+    try:
+        book.execute(path, fast=fast)
+    except Exception as exc:  # a failing chapter is reported in the table, the others still run
+        return f"failed ({type(exc).__name__})"
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fast mode only")
+    parser.add_argument("--chapters", nargs="*", help="chapter prefixes (default: all)")
+    args = parser.parse_args()
+    modes = [True] if args.quick else [True, False]
+    rows, totals = [], {True: 0.0, False: 0.0}
+    for path in book.find_notebooks(ROOT / "notebooks", args.chapters):
+        times = {fast: wall_time(path, fast) for fast in modes}
+        for fast, t in times.items():
+            totals[fast] += t if isinstance(t, float) else float("nan")
+        full = times.get(False)
+        verdict = "" if full is None else ("yes" if isinstance(full, float) and full <= FULL_TARGET_S else "**no**")
+        rows.append([path.stem] + [f"{t:.0f} s" if isinstance(t, float) else t for t in times.values()]
+                    + ([verdict] if full is not None else []))  # fmt: skip
+    rows.append(["**whole book**"] + [f"{totals[f]:.0f} s" for f in modes]
+                + ([("yes" if totals[False] <= BOOK_TARGET_S else "**no**") + " (≤ 15 min)"] if False in modes else []))
+    columns = ["chapter", "fast mode"] + (["full mode", "full ≤ 3 min"] if False in modes else [])
+    write_result(
+        "chapters",
+        "Chapter wall times (fresh kernel, top to bottom)",
+        [{"title": "Seconds per chapter, one run each", "columns": columns, "rows": rows}],
+        notes=["One run per chapter and mode (a full-mode run is minutes long); the kernel start is included.",
+               "Fast mode is VAEGAN_EDU_FAST=1, what the test suite executes."],
+    )
+
+
+if __name__ == "__main__":
+    main()
