@@ -71,10 +71,14 @@ class Exercise:
 
 @dataclasses.dataclass(frozen=True)
 class Solution:
-    """A solution's source code; displays as a Python code block in a notebook."""
+    """A solution: its source code (displayed as a Python code block) and the function itself.
+
+    ``solution.function`` is the reference solution, so a lecturer can run it through the checker.
+    """
 
     name: str
     source: str
+    function: Callable
 
     def __str__(self) -> str:
         return self.source
@@ -140,7 +144,8 @@ def show_solution(name: str) -> Solution:
 
     Taught in: 01_kl_divergence
     """
-    return Solution(name=name, source=textwrap.dedent(inspect.getsource(_exercise(name).solution)))
+    function = _exercise(name).solution
+    return Solution(name=name, source=textwrap.dedent(inspect.getsource(function)), function=function)
 
 
 def _call(answer_fn, inputs: dict):
