@@ -526,3 +526,47 @@ def generator_sample_gradients(gan, z):
 
     grad = ops.convert_to_numpy(input_gradient(total_loss, x))
     return x, -grad
+
+
+DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
+DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
+DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
+DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
+
+
+def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None, **gan_kwargs):
+    """The book's DCGAN on digits, compiled with Adam(2e-4, beta_1=0.5) for both networks.
+
+    ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
+    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
+
+    Taught in: 06_gan
+    """
+    from vaegan_edu.models import GAN
+
+    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
+              num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
+                g_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
+                loss=loss, steps_per_execution=10)  # fmt: skip
+    return gan
+
+
+def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
+    """Train the book's (conditional) DCGAN on glyph digits with full-mode settings: a weight builder.
+
+    Returns
+    -------
+    vaegan_edu.models.GAN, trained
+
+    Taught in: 06_gan
+    """
+    from vaegan_edu import config, data
+
+    cfg = config.settings(seed=seed, fast=False)
+    ds = data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
+    gan = make_dcgan(ds.image_shape, conditional=conditional, seed=seed)
+    num_steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
+    fit_gan(gan, ds.x_train, num_steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
+            seed=seed)  # fmt: skip
+    return gan

@@ -56,6 +56,25 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
+    # === GAN (chapters 05-06) ===
+    "digit_classifier": Recipe(
+        builder="vaegan_edu.metrics:train_digit_classifier",
+        kwargs=dict(num_train=20_000, epochs=3),
+        seed=0,
+        description="chapter 06's small CNN on glyph digits: labels and features for FD and precision/recall",
+    ),
+    "dcgan_glyphs": Recipe(
+        builder="vaegan_edu.training:train_dcgan",
+        kwargs=dict(conditional=False),
+        seed=0,
+        description="chapter 06's DCGAN on glyph digits (non-saturating loss, full-mode settings)",
+    ),
+    "cgan_glyphs": Recipe(
+        builder="vaegan_edu.training:train_dcgan",
+        kwargs=dict(conditional=True),
+        seed=0,
+        description="chapter 06's class-conditional DCGAN on glyph digits (digit in, image out)",
+    ),
     # === VAE (chapters 03-04) ===
     "vae_glyphs_2d": Recipe(
         builder="vaegan_edu.weights:train_vae",
