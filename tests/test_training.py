@@ -1,0 +1,106 @@
+"""VAE training helpers: NaN guard, atomic checkpoints under an injected failure, KL warm-up, live progress."""
+
+import hashlib
+
+import keras
+import numpy as np
+import pytest
+
+import vaegan_edu as ve
+from vaegan_edu import training
+from vaegan_edu.models import VAE
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return ve.data.load("digits8").x_train[:256]
+
+
+def _vae(lr=1e-3):
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0)
+    vae.compile(optimizer=keras.optimizers.SGD(lr) if lr > 1 else keras.optimizers.Adam(lr))
+    return vae
+
+
+def test_nan_guard_stops_and_says_what_diverged(digits):
+    with pytest.raises(training.TrainingDiverged, match=r"diverged at epoch 1, batch \d+: .*kl.*lower the learning rate"):
+        _vae(lr=1e6).fit(digits, epochs=3, batch_size=32, verbose=0, callbacks=[training.NaNGuard()])
+    guard = training.NaNGuard(raise_error=False)
+    history = _vae(lr=1e6).fit(digits, epochs=3, batch_size=32, verbose=0, callbacks=[guard])
+    assert guard.message.startswith("Training diverged")
+    assert len(history.history["loss"]) == 1  # stopped in the first epoch
+    healthy = training.NaNGuard()
+    _vae().fit(digits, epochs=1, batch_size=32, verbose=0, callbacks=[healthy])
+    assert healthy.message is None
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_atomic_checkpoint_survives_a_failed_save(tmp_path, digits, monkeypatch):
+    path = tmp_path / "vae.keras"
+    vae = _vae()
+    checkpoint = training.AtomicCheckpoint(path)
+    vae.fit(digits, epochs=2, batch_size=64, verbose=0, callbacks=[checkpoint])
+    assert checkpoint.saved_epochs == [1, 2]
+    good = _sha(path)
+
+    def broken_save(filepath, *args, **kwargs):  # writes half a file, then the "kernel dies"
+        with open(filepath, "wb") as f:
+            f.write(b"PK\x03\x04 half a zip")
+        raise OSError("injected failure during save")
+
+    monkeypatch.setattr(vae, "save", broken_save)
+    with pytest.raises(OSError, match="injected"):
+        vae.fit(digits, epochs=1, batch_size=64, verbose=0, callbacks=[checkpoint])
+    assert _sha(path) == good  # the last good checkpoint is intact ...
+    assert [p.name for p in tmp_path.iterdir()] == ["vae.keras"]  # ... and no temporary file is left
+    assert isinstance(keras.saving.load_model(path, safe_mode=True), VAE)
+
+
+def test_save_atomic_rejects_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"must end in '\.keras'"):
+        training.save_atomic(_vae(), tmp_path / "vae.h5")
+
+
+def test_save_atomic_weights_only(tmp_path, digits):
+    vae = _vae()
+    training.save_atomic(vae, tmp_path / "vae.weights.h5")
+    other = _vae()
+    other.load_weights(tmp_path / "vae.weights.h5")
+    np.testing.assert_array_equal(other.decode(np.ones((2, 2))), vae.decode(np.ones((2, 2))))
+
+
+def test_kl_warmup_schedule_reaches_the_loss(digits):
+    vae = _vae()
+    vae.beta = 2.0
+    warmup = training.KLWarmup(warmup_epochs=3)
+    history = vae.fit(digits, epochs=4, batch_size=64, verbose=0, callbacks=[warmup]).history
+    np.testing.assert_allclose(warmup.betas, [0.0, 2 / 3, 4 / 3, 2.0])
+    assert vae.beta == 2.0
+    # epoch 1 trains with beta = 0, so its loss is the reconstruction term alone; later epochs add beta * KL
+    np.testing.assert_allclose(history["loss"][0], history["reconstruction"][0], rtol=1e-5)
+    np.testing.assert_allclose(history["loss"][3], history["reconstruction"][3] + 2.0 * history["kl"][3], rtol=1e-3)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        training.KLWarmup(0)
+
+
+def test_kl_warmup_needs_a_vae(digits):
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    with pytest.raises(TypeError, match="needs a vaegan_edu.models.VAE"):
+        model.fit(digits, np.zeros(len(digits)), epochs=1, verbose=0, callbacks=[training.KLWarmup(2)])
+
+
+def test_live_progress_records_and_draws_each_epoch(digits):
+    progress = training.LiveProgress(metrics=("reconstruction", "kl"), show=False)
+    _vae().fit(digits, epochs=3, batch_size=64, verbose=0, validation_data=(digits[:64],), callbacks=[progress])
+    assert len(progress.history["kl"]) == 3 and len(progress.history["val_kl"]) == 3
+    axes = progress.figure.axes
+    assert [ax.get_title() for ax in axes] == ["reconstruction (nats / image)", "kl (nats / image)"]
+    train_line, val_line = axes[1].get_lines()
+    np.testing.assert_allclose(train_line.get_ydata(), progress.history["kl"])
+    np.testing.assert_allclose(val_line.get_ydata(), progress.history["val_kl"])
+    assert progress.summary.startswith("trained 3 epochs in")
+    assert f"kl {progress.history['kl'][-1]:.2f}" in progress.summary
