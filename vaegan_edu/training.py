@@ -202,6 +202,105 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
     return history
 
 
+def generator_sample_gradients(gan, z):
+    r"""Where the generator's loss pushes each of its samples: :math:`-\nabla_{x} L_G` at :math:`x = G(z)`.
+
+    .. math:: v_i = -\frac{\partial}{\partial x_i} \sum_j \ell_G(D(x_j)), \qquad x_i = G(z_i)
+
+    The generator's parameters move so that its samples follow these arrows (chain rule through
+    :math:`G`), which is what chapter 05's live view draws.
+
+    Parameters
+    ----------
+    gan : compiled vaegan_edu.models.GAN (unconditional)
+    z : array (n, latent_dim)
+
+    Returns
+    -------
+    (x, v) : NumPy arrays (n, *data_shape): the samples and the descent directions
+
+    Taught in: 05_gan_game
+    """
+    from vaegan_edu import losses
+    from vaegan_edu.models.gan import pack_samples
+
+    x = gan.generate(z=z)
+    n = len(x)
+
+    def total_loss(t):
+        logits = gan.discriminator(pack_samples(t, gan.pack), training=False)
+        return losses.gan_generator_loss(logits, gan.loss_name) * (n // gan.pack)
+
+    grad = ops.convert_to_numpy(input_gradient(total_loss, x))
+    return x, -grad
+
+
+DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
+DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
+DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
+DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
+
+
+def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None, **gan_kwargs):
+    """The book's DCGAN on digits, compiled with Adam(2e-4, beta_1=0.5) for both networks.
+
+    ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
+    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
+
+    Taught in: 06_gan
+    """
+    from vaegan_edu.models import GAN
+
+    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
+              num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
+                g_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
+                loss=loss, steps_per_execution=10)  # fmt: skip
+    return gan
+
+
+def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
+    """Train the book's (conditional) DCGAN on glyph digits with full-mode settings: a weight builder.
+
+    Returns
+    -------
+    vaegan_edu.models.GAN, trained
+
+    Taught in: 06_gan
+    """
+    from vaegan_edu import config, data
+
+    cfg = config.settings(seed=seed, fast=False)
+    ds = data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
+    gan = make_dcgan(ds.image_shape, conditional=conditional, seed=seed)
+    num_steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
+    fit_gan(gan, ds.x_train, num_steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
+            seed=seed)  # fmt: skip
+    return gan
+
+
+GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapter 05 (measured in bench_gan.py)
+GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
+
+
+def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, **gan_kwargs):
+    """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
+
+    ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
+    Compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph: the networks are
+    so small that Python overhead would otherwise dominate).
+
+    Taught in: 05_gan_game
+    """
+    from vaegan_edu.models import GAN
+
+    gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
+              **gan_kwargs)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+                loss=loss, steps_per_execution=10)  # fmt: skip
+    return gan
+
+
 # === VAE (chapters 03-04) ===
 
 
@@ -493,80 +592,3 @@ class KLWarmup(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.model.beta = self._target
-
-
-def generator_sample_gradients(gan, z):
-    r"""Where the generator's loss pushes each of its samples: :math:`-\nabla_{x} L_G` at :math:`x = G(z)`.
-
-    .. math:: v_i = -\frac{\partial}{\partial x_i} \sum_j \ell_G(D(x_j)), \qquad x_i = G(z_i)
-
-    The generator's parameters move so that its samples follow these arrows (chain rule through
-    :math:`G`), which is what chapter 05's live view draws.
-
-    Parameters
-    ----------
-    gan : compiled vaegan_edu.models.GAN (unconditional)
-    z : array (n, latent_dim)
-
-    Returns
-    -------
-    (x, v) : NumPy arrays (n, *data_shape): the samples and the descent directions
-
-    Taught in: 05_gan_game
-    """
-    from vaegan_edu import losses
-    from vaegan_edu.models.gan import pack_samples
-
-    x = gan.generate(z=z)
-    n = len(x)
-
-    def total_loss(t):
-        logits = gan.discriminator(pack_samples(t, gan.pack), training=False)
-        return losses.gan_generator_loss(logits, gan.loss_name) * (n // gan.pack)
-
-    grad = ops.convert_to_numpy(input_gradient(total_loss, x))
-    return x, -grad
-
-
-DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
-DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
-DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
-DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
-
-
-def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None, **gan_kwargs):
-    """The book's DCGAN on digits, compiled with Adam(2e-4, beta_1=0.5) for both networks.
-
-    ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
-    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
-
-    Taught in: 06_gan
-    """
-    from vaegan_edu.models import GAN
-
-    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
-              num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
-                g_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
-                loss=loss, steps_per_execution=10)  # fmt: skip
-    return gan
-
-
-def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
-    """Train the book's (conditional) DCGAN on glyph digits with full-mode settings: a weight builder.
-
-    Returns
-    -------
-    vaegan_edu.models.GAN, trained
-
-    Taught in: 06_gan
-    """
-    from vaegan_edu import config, data
-
-    cfg = config.settings(seed=seed, fast=False)
-    ds = data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
-    gan = make_dcgan(ds.image_shape, conditional=conditional, seed=seed)
-    num_steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
-    fit_gan(gan, ds.x_train, num_steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
-            seed=seed)  # fmt: skip
-    return gan

@@ -232,18 +232,14 @@ class GANLab(ipywidgets.VBox):
 
     def reset(self):
         """Draw the dataset and build a fresh GAN with the current settings; step counter back to 0."""
-        import keras
-
-        from vaegan_edu import config, data, models
+        from vaegan_edu import config, data, training
 
         config.set_seed(self.seed)
         self.x, self.modes, self.std = data.toy_2d(self.dataset.value, 20 * self.num_points, seed=self.seed)
         lim = GAN_LAB_DATASETS[self.dataset.value]
-        self.gan = models.GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3,
-                              data_scale=lim / 1.5, seed=self.seed)  # fmt: skip
-        self.gan.compile(d_optimizer=keras.optimizers.Adam(self.d_lr.value, beta_1=0.5),
-                         g_optimizer=keras.optimizers.Adam(self.g_lr.value, beta_1=0.5),
-                         loss=self.loss.value, steps_per_execution=10)  # fmt: skip
+        self.gan = training.make_gan_2d(loss=self.loss.value, data_scale=lim / 1.5, seed=self.seed)
+        self.gan.d_optimizer.learning_rate.assign(self.d_lr.value)
+        self.gan.g_optimizer.learning_rate.assign(self.g_lr.value)
         self.z = np.random.default_rng(self.seed).normal(size=(self.num_points, 8)).astype("float32")
         self.step_count = 0
         self.history = {"step": [], "modes_captured": [], "high_quality": []}
@@ -255,7 +251,8 @@ class GANLab(ipywidgets.VBox):
         from vaegan_edu import training
 
         num_steps = int(num_steps or self.steps_per_frame.value)
-        training.fit_gan(self.gan, self.x, num_steps, batch_size=256, seed=self.seed + self.step_count)
+        training.fit_gan(self.gan, self.x, num_steps, batch_size=training.GAN_2D_BATCH_SIZE,
+                         seed=self.seed + self.step_count)  # fmt: skip
         self.step_count += num_steps
         self._measure()
         self.draw()

@@ -6,7 +6,7 @@ Everything public is re-exported here: ``ve.models.VAE``, ``ve.models.Sampling``
 
 from vaegan_edu.models.blocks import Sampling, build_decoder, build_encoder
 from vaegan_edu.models.vae import VAE, check_images
-from vaegan_edu.models.gan import GAN, dcgan_discriminator, dcgan_generator, mlp_discriminator, mlp_generator, pack_samples
+from vaegan_edu.models.gan import GAN, dcgan_discriminator, dcgan_generator, decision_surface, mlp_discriminator, mlp_generator, pack_samples
 
 __all__ = ["VAE", "Sampling", "build_decoder", "build_encoder", "check_images"]
-__all__ += ["GAN", "dcgan_discriminator", "dcgan_generator", "mlp_discriminator", "mlp_generator", "pack_samples"]
+__all__ += ["GAN", "dcgan_discriminator", "dcgan_generator", "decision_surface", "mlp_discriminator", "mlp_generator", "pack_samples"]
