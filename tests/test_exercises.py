@@ -12,7 +12,7 @@ from vaegan_edu import exercises as ex
 
 
 def test_registry_lists_chapters_and_shows_solutions():
-    assert {"gaussian_kl"} <= set(ex.list_exercises("01_kl_divergence"))
+    assert {"gaussian_kl", "kl_monte_carlo"} <= set(ex.list_exercises("01_kl_divergence"))
     assert {"linear_gaussian_elbo", "iwae_bound"} <= set(ex.list_exercises("02_elbo"))
     solution = ex.show_solution("iwae_bound")
     assert solution.source.startswith("def _solution_iwae_bound(log_p_xz, log_q_zx):")
@@ -31,7 +31,7 @@ def test_register_rejects_bad_and_duplicate_names():
             return answer_fn
 
 
-@pytest.mark.parametrize("name", ["gaussian_kl", "linear_gaussian_elbo", "iwae_bound"])
+@pytest.mark.parametrize("name", ["gaussian_kl", "kl_monte_carlo", "linear_gaussian_elbo", "iwae_bound"])
 def test_each_solution_passes_its_checker(name):
     feedback = ex.check(name, ex.show_solution(name).function)
     assert feedback.passed and bool(feedback)
@@ -94,6 +94,36 @@ def test_gaussian_kl_checker_names_each_mistake(mistake):
         feedback = ex.check_gaussian_kl(wrong_fn)
     assert not feedback.passed
     assert re.search(expected, feedback.message), feedback.message
+
+
+# --- Monte Carlo KL (chapter 01) -------------------------------------------------------------------
+
+
+def _mc_answer(error_fn, sign=1.0):
+    def answer(log_q, log_p):
+        d = log_q - log_p
+        return sign * d.mean(0), error_fn(d)
+
+    return answer
+
+
+MC_WRONG = {
+    "std": (_mc_answer(lambda d: d.std(0, ddof=1)), "divided by sqrt"),
+    "over n": (_mc_answer(lambda d: d.std(0, ddof=1) / len(d)), "divides by sqrt"),
+    "variance": (_mc_answer(lambda d: d.var(0, ddof=1) / len(d)), "square root"),
+    "sign": (_mc_answer(lambda d: d.std(0, ddof=1) / np.sqrt(len(d)), sign=-1.0), "log p - log q"),
+    "ddof": (_mc_answer(lambda d: d.std(0) / np.sqrt(len(d))), "ddof=1"),
+    "estimate only": (lambda log_q, log_p: (log_q - log_p).mean(0), "not the estimate alone"),
+    "wrong axis": (lambda log_q, log_p: ((log_q - log_p).mean(-1), (log_q - log_p).std(-1)), "samples are on axis 0"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MC_WRONG))
+def test_kl_monte_carlo_checker_names_each_mistake(mistake):
+    wrong_fn, expected = MC_WRONG[mistake]
+    feedback = ex.check_kl_monte_carlo(wrong_fn)
+    assert not feedback.passed
+    assert expected in feedback.message, feedback.message
 
 
 # --- linear-Gaussian ELBO (chapter 02) -------------------------------------------------------------

@@ -339,6 +339,68 @@ def check_gaussian_kl(answer_fn) -> Feedback:
         )  # fmt: skip
 
 
+def _solution_kl_monte_carlo(log_q, log_p):
+    # log_q, log_p: (num_samples, batch), evaluated at the same samples z_s ~ q.
+    diff = log_q - log_p  # one single-sample KL estimate per sample
+    estimate = np.mean(diff, axis=0)
+    standard_error = np.std(diff, axis=0, ddof=1) / np.sqrt(diff.shape[0])  # std of the mean
+    return estimate, standard_error
+
+
+def _kl_monte_carlo_cases() -> list[dict]:
+    rng = np.random.default_rng(3)
+    return [
+        dict(log_q=rng.normal(size=(num_samples, batch)), log_p=rng.normal(size=(num_samples, batch)) - 1.0)
+        for num_samples, batch in [(200, 3), (50, 2)]
+    ]
+
+
+def _mc_pair(estimate_fn, error_fn):
+    """A wrong (estimate, standard error) answer built from two functions of log q - log p."""
+    return lambda log_q, log_p: np.stack([estimate_fn(log_q - log_p), error_fn(log_q - log_p)])
+
+
+@register(chapter="01_kl_divergence", solution=_solution_kl_monte_carlo)
+def check_kl_monte_carlo(answer_fn) -> Feedback:
+    """Check ``answer_fn(log_q, log_p) -> (estimate, standard_error)``, samples on axis 0, each of shape (batch,).
+
+    Taught in: 01_kl_divergence
+    """
+    from vaegan_edu.probability import kl_monte_carlo
+
+    def reference(log_q, log_p):
+        return np.stack([np.asarray(t) for t in kl_monte_carlo(log_q, log_p)])
+
+    def mean(d):
+        return d.mean(axis=0)
+
+    def sqrt_n(d):
+        return np.sqrt(d.shape[0])
+
+    return compare(
+        "kl_monte_carlo", answer_fn, reference, _kl_monte_carlo_cases(),
+        mistakes={
+            "your standard error is the standard deviation of the single-sample estimates: the error of "
+            "their *mean* is that divided by sqrt(num_samples).":
+                _mc_pair(mean, lambda d: d.std(axis=0, ddof=1)),
+            "you divided the standard deviation by num_samples: the standard error divides by "
+            "sqrt(num_samples).":
+                _mc_pair(mean, lambda d: d.std(axis=0, ddof=1) / d.shape[0]),
+            "your standard error is a variance (var / num_samples): take its square root.":
+                _mc_pair(mean, lambda d: d.var(axis=0, ddof=1) / d.shape[0]),
+            "you estimated KL(q || p) with log p - log q: the sign of the estimate is wrong.":
+                _mc_pair(lambda d: -mean(d), lambda d: d.std(axis=0, ddof=1) / sqrt_n(d)),
+            "almost: your standard deviation divides by num_samples (NumPy's default ddof=0); the unbiased "
+            "sample variance divides by num_samples - 1 (np.std(..., ddof=1)).":
+                _mc_pair(mean, lambda d: d.std(axis=0) / sqrt_n(d)),
+        },
+        shape_hints={
+            (3,): "Return the pair (estimate, standard_error), not the estimate alone.",
+            (2, 200): "You reduced over the batch (the last axis): the samples are on axis 0.",
+        },
+    )  # fmt: skip
+
+
 def _solution_linear_gaussian_elbo(x, q_mean, q_log_var, W, b, noise_std):
     # ELBO = E_q[log p(x | z)] - KL(q(z) || N(0, I)) for x | z ~ N(W z + b, noise_std^2 I).
     data_dim = x.shape[-1]
