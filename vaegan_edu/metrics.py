@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import warnings
 
 import keras
 import numpy as np
@@ -162,7 +163,9 @@ def frechet_distance(features_a, features_b) -> float:
             raise ValueError(f"`{name}` needs at least 2 samples to estimate a covariance; received {len(arr)}.")
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    covmean = linalg.sqrtm(cov_a @ cov_b)
+    with warnings.catch_warnings():  # a singular product (e.g. dead features) is handled just below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(cov_a @ cov_b)
     if not np.all(np.isfinite(covmean)):  # nearly singular product: nudge the diagonals, as pytorch-fid does
         offset = np.eye(len(cov_a)) * 1e-6
         covmean = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
@@ -171,18 +174,24 @@ def frechet_distance(features_a, features_b) -> float:
     return float(max(value, 0.0))
 
 
+def _pairwise_distances(a, b):
+    """Euclidean distances (len(a), len(b)) via |a|^2 + |b|^2 - 2 a.b (no (n, m, d) intermediate)."""
+    sq = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.sqrt(np.maximum(sq, 0.0))
+
+
 def _kth_neighbour_radii(x, k):
     """Distance from each row of x to its k-th nearest other row."""
-    d = np.sqrt(np.maximum(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1), 0.0))
+    d = _pairwise_distances(x, x)
+    np.fill_diagonal(d, 0.0)  # exactly 0 to itself despite round-off
     return np.sort(d, axis=1)[:, k]  # column 0 is the point itself
 
 
 def _inside_any_ball(points, centres, radii, chunk=1024):
     inside = np.zeros(len(points), dtype=bool)
     for start in range(0, len(points), chunk):
-        p = points[start:start + chunk]
-        d = np.sqrt(np.maximum(((p[:, None, :] - centres[None, :, :]) ** 2).sum(-1), 0.0))
-        inside[start:start + chunk] = (d <= radii[None, :]).any(axis=1)
+        d = _pairwise_distances(points[start:start + chunk], centres)
+        inside[start:start + chunk] = (d <= radii[None, :] * (1 + 1e-9)).any(axis=1)  # tolerate round-off
     return inside
 
 
