@@ -51,6 +51,8 @@ class Settings:
     vae_epochs: int  # epochs for the chapter's main VAE
     sweep_epochs: int  # epochs for each model of a sweep (beta, seeds)
     iwae_k: int  # importance samples for the IWAE log-likelihood estimate
+    iwae_images: int  # test images on which the IWAE estimate is computed (cost grows as iwae_k x images)
+    collapse_epochs: int  # epochs on the 8x8 digits for the posterior-collapse study (small data, long training)
 
     # --- GAN (chapters 05, 06, 07) -----------------------------------------------------------------
     gan_2d_steps: int  # generator steps for a GAN on 2-D toy data
@@ -82,6 +84,8 @@ _FULL = dict(
     vae_epochs=15,
     sweep_epochs=5,
     iwae_k=1_000,
+    iwae_images=300,
+    collapse_epochs=60,
     gan_2d_steps=3_000,
     gan_epochs=10,
     num_eval_samples=2_000,
@@ -99,6 +103,8 @@ _FAST = dict(
     vae_epochs=1,
     sweep_epochs=1,
     iwae_k=20,
+    iwae_images=20,
+    collapse_epochs=2,
     gan_2d_steps=100,
     gan_epochs=1,
     num_eval_samples=300,
