@@ -383,6 +383,8 @@ class GAN(keras.Model):
         self.g_optimizer.build(self.generator.trainable_variables)
 
     def get_compile_config(self):
+        if self.loss_name is None:  # never compiled: nothing to restore
+            return {}
         return {
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
@@ -390,6 +392,8 @@ class GAN(keras.Model):
         }
 
     def compile_from_config(self, config):
+        if not config:
+            return
         self.compile(
             d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
             g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
