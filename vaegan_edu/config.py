@@ -58,6 +58,7 @@ class Settings:
     gan_2d_steps: int  # generator steps for a GAN on 2-D toy data
     gan_epochs: int  # epochs for the DCGAN on digits
     num_eval_samples: int  # generated samples used by a quality metric (FD, precision/recall)
+    gan_trick_steps: int  # generator steps of each short DCGAN run comparing stability tricks (chapter 06)
 
     def replace(self, **changes) -> "Settings":
         """Return a copy with some fields changed (``cfg.replace(seed=1)``)."""
@@ -89,6 +90,7 @@ _FULL = dict(
     gan_2d_steps=3_000,
     gan_epochs=10,
     num_eval_samples=2_000,
+    gan_trick_steps=300,  # 4 runs x 300 DCGAN steps: about a minute on 2 cores
 )
 _FAST = dict(
     num_train=1_000,
@@ -108,6 +110,7 @@ _FAST = dict(
     gan_2d_steps=100,
     gan_epochs=1,
     num_eval_samples=300,
+    gan_trick_steps=10,
 )
 
 
