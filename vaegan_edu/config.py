@@ -60,6 +60,11 @@ class Settings:
     num_eval_samples: int  # generated samples used by a quality metric (FD, precision/recall)
     gan_trick_steps: int  # generator steps of each short DCGAN run comparing stability tricks (chapter 06)
 
+    # --- VAE against GAN (chapter 07) --------------------------------------------------------------
+    duel_seconds: float  # wall-clock training budget of each model (and seed) in the head-to-head
+    stability_steps: int  # generator steps of each GAN variant and seed in the stability sweep
+    timing_steps: int  # training steps timed per configuration in the speed questions
+
     def replace(self, **changes) -> "Settings":
         """Return a copy with some fields changed (``cfg.replace(seed=1)``)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -91,6 +96,9 @@ _FULL = dict(
     gan_epochs=10,
     num_eval_samples=2_000,
     gan_trick_steps=300,  # 4 runs x 300 DCGAN steps: about a minute on 2 cores
+    duel_seconds=40.0,  # chapter 07: 3 seeds x 2 models x 40 s keeps the chapter within 10 minutes
+    stability_steps=150,  # chapter 07: 4 GAN variants x 3 seeds
+    timing_steps=40,  # chapter 07
 )
 _FAST = dict(
     num_train=1_000,
@@ -111,6 +119,9 @@ _FAST = dict(
     gan_epochs=1,
     num_eval_samples=300,
     gan_trick_steps=10,
+    duel_seconds=2.0,  # chapter 07
+    stability_steps=10,  # chapter 07
+    timing_steps=5,  # chapter 07
 )
 
 
