@@ -388,3 +388,75 @@ def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+# === VAE against GAN (chapter 07) ===
+
+
+def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
+    """One metric of a head-to-head table: each seed as a dot, the mean over seeds as a bar, per model.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    rows : list of dicts with ``model`` and ``metric`` keys (``DuelResult.rows`` of :mod:`vaegan_edu.comparison`)
+    metric : str
+    title : str or None (default: the metric's name)
+
+    Returns
+    -------
+    ax
+
+    Raises
+    ------
+    ValueError
+        If no row has a finite value of ``metric``.
+
+    Taught in: 07_vae_vs_gan
+    """
+    names = list(dict.fromkeys(r["model"] for r in rows if np.isfinite(r.get(metric, np.nan))))
+    if not names:
+        raise ValueError(f"No row has a finite {metric!r}; available keys: {sorted(rows[0]) if rows else []}.")
+    for i, name in enumerate(names):
+        values = np.array([r[metric] for r in rows if r["model"] == name], dtype=float)
+        ax.bar(i, values.mean(), color=f"C{i}", alpha=0.35, width=0.6)
+        ax.scatter(np.full(len(values), i), values, color=f"C{i}", s=18, zorder=3)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_title(title or metric.replace("_", " "), fontsize=9)
+    ax.tick_params(labelsize=7)
+    return ax
+
+
+def show_saliency(ax, images, saliency, ncols: int | None = None, title: str | None = None):
+    """Images in grey with a saliency map on top (each map scaled to its own maximum), tiled in a grid.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    images, saliency : arrays (n, height, width) or (n, height, width, 1) of the same shape
+    ncols : int or None
+    title : str or None
+
+    Returns
+    -------
+    ax
+
+    Taught in: 07_vae_vs_gan
+    """
+    images, saliency = np.asarray(images, dtype=np.float32), np.asarray(saliency, dtype=np.float32)
+    if images.shape != saliency.shape:
+        raise ValueError(
+            f"`images` and `saliency` must have the same shape; received {images.shape} and {saliency.shape}. "
+            f"Fix: pass the maps returned by ve.metrics.discriminator_saliency(gan, images)."
+        )
+    peak = saliency.reshape(len(saliency), -1).max(axis=1)
+    scaled = saliency / np.maximum(peak, 1e-12).reshape((-1,) + (1,) * (saliency.ndim - 1))
+    ax.imshow(image_grid(images, ncols, pad_value=1.0), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    heat = image_grid(scaled, ncols, pad_value=0.0)
+    ax.imshow(np.ma.masked_less(heat, 0.05), cmap="autumn", vmin=0.0, vmax=1.0, alpha=0.7, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
