@@ -137,8 +137,8 @@ def log_normal(x, mu=0.0, log_var=0.0):
 
     Examples
     --------
-    >>> float(log_normal(np.zeros(1)))  # -log(2 pi) / 2
-    -0.918938533204672
+    >>> round(float(log_normal(np.zeros(1))), 6)  # -log(2 pi) / 2
+    -0.918939
 
     Taught in: 01_kl_divergence
     """
@@ -563,8 +563,8 @@ class LinearGaussian:
     --------
     >>> model = LinearGaussian(W=np.ones((3, 1)), b=np.zeros(3), noise_std=0.5)
     >>> x, z = model.sample(4, seed=0)
-    >>> x.shape, z.shape
-    (TensorShape([4, 3]), TensorShape([4, 1]))
+    >>> tuple(x.shape), tuple(z.shape)
+    ((4, 3), (4, 1))
 
     Taught in: 02_elbo
     """
