@@ -53,8 +53,8 @@ class Settings:
     iwae_k: int  # importance samples for the IWAE log-likelihood estimate
     iwae_images: int  # test images on which the IWAE estimate is computed (cost grows as iwae_k x images)
     collapse_epochs: int  # epochs on the 8x8 digits for the posterior-collapse study (small data, long training)
-    vae_betas: tuple  # beta values of the rate-distortion sweep (one VAE each)
-    disentangle_betas: tuple  # beta values of the disentanglement (MIG) study, each run num_seeds times
+    num_betas: int  # beta values in the rate-distortion sweep (geometrically spaced; one VAE each)
+    num_betas_mig: int  # beta values in the disentanglement (MIG) study, each trained num_seeds times
 
     # --- GAN (chapters 05, 06, 07) -----------------------------------------------------------------
     gan_2d_steps: int  # generator steps for a GAN on 2-D toy data
@@ -94,8 +94,8 @@ _FULL = dict(
     iwae_k=1_000,
     iwae_images=300,
     collapse_epochs=60,
-    vae_betas=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
-    disentangle_betas=(1.0, 4.0, 12.0),
+    num_betas=6,
+    num_betas_mig=3,
     gan_2d_steps=3_000,
     gan_epochs=10,
     num_eval_samples=2_000,
@@ -119,8 +119,8 @@ _FAST = dict(
     iwae_k=20,
     iwae_images=20,
     collapse_epochs=2,
-    vae_betas=(1.0, 4.0),
-    disentangle_betas=(1.0, 4.0),
+    num_betas=2,
+    num_betas_mig=2,
     gan_2d_steps=100,
     gan_epochs=1,
     num_eval_samples=300,
