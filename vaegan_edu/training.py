@@ -19,6 +19,12 @@ def _backend():
     return keras.backend.backend()
 
 
+def _steps_per_execution():
+    """Ten train steps per call into the compiled graph on TensorFlow (tiny models: Python overhead dominates);
+    PyTorch's trainer accepts only 1."""
+    return 10 if _backend() == "tensorflow" else 1
+
+
 def _unsupported_backend(what):
     return NotImplementedError(
         f"{what} is implemented for the TensorFlow and PyTorch backends; the current Keras backend is "
@@ -255,7 +261,7 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
               num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
                 g_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
-                loss=loss, steps_per_execution=10)  # fmt: skip
+                loss=loss, steps_per_execution=_steps_per_execution())  # fmt: skip
     return gan
 
 
@@ -287,8 +293,8 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
 
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
-    Compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph: the networks are
-    so small that Python overhead would otherwise dominate).
+    On TensorFlow it is compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph:
+    the networks are so small that Python overhead would otherwise dominate).
 
     Taught in: 05_gan_game
     """
@@ -297,7 +303,7 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
               **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                loss=loss, steps_per_execution=10)  # fmt: skip
+                loss=loss, steps_per_execution=_steps_per_execution())  # fmt: skip
     return gan
 
 

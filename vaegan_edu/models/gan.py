@@ -450,8 +450,14 @@ class GAN(keras.Model):
         gradient; with None the penalty is left out (evaluation)."""
         batch_size = ops.shape(real)[0]
         fake = self._generate(self.sample_latent(batch_size), labels, training=True)
-        real_logits = self._logits(real, labels, training=True)
-        fake_logits = self._logits(fake, labels, training=True)
+        # One discriminator call on real and generated data together: one forward pass instead of two, and
+        # layers with state updated in training mode (spectral normalisation's power iteration) update once.
+        packed_real, packed_fake = pack_samples(real, self.pack), pack_samples(fake, self.pack)
+        both = ops.concatenate([packed_real, packed_fake], axis=0)
+        inputs = [both, ops.concatenate([labels, labels], axis=0)] if self.num_classes else both
+        logits = self.discriminator(inputs, training=True)
+        n_real = ops.shape(packed_real)[0]
+        real_logits, fake_logits = logits[:n_real], logits[n_real:]
         d_loss = losses.gan_discriminator_loss(real_logits, fake_logits, self.loss_name, self.label_smoothing)
         if self.loss_name == "wasserstein_gp" and self.gp_weight and input_gradient is not None:
             eps = keras.random.uniform((batch_size,), seed=self.seed_generator)
