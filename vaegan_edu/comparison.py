@@ -683,6 +683,23 @@ def run_duel(data, seeds, seconds: float, num_samples: int, batch_size: int = 12
     return DuelResult(rows, contenders, runs)
 
 
+def pretrained_duel(data, reference: Reference, num_samples: int, iwae_k: int = 1000) -> DuelResult:
+    """Score the shipped models of chapters 03 and 06 (:func:`pretrained_contenders`) without training.
+
+    The rows carry each model's training seconds from the weights manifest (not an equal budget) and
+    ``train_steps`` 0 (unknown here); ``runs`` is empty.
+
+    Taught in: 07_vae_vs_gan
+    """
+    contenders, seconds = pretrained_contenders()
+    rows = []
+    for name, model in zip(MODELS, (contenders.vae, contenders.gan)):
+        row = evaluate_model(name, model, reference, num_samples, iwae_k=iwae_k)
+        rows.append({**row, "train_seconds": seconds[name]})
+    rows.append(evaluate_data(data.x_train, reference, num_samples))
+    return DuelResult(rows, contenders, {})
+
+
 # --------------------------------------------------------------------------------------------------
 # 5. Tables: summary over seeds, Markdown, decision guide
 # --------------------------------------------------------------------------------------------------
