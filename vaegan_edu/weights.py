@@ -82,6 +82,12 @@ RECIPES: dict[str, Recipe] = {
         seed=0,
         description="chapter 03's main VAE: dense, 2-D latent space, Bernoulli likelihood, glyph digits",
     ),
+    "betavae_sprites": Recipe(
+        builder="vaegan_edu.weights:train_vae",
+        kwargs=dict(dataset="sprites", latent_dim=8, architecture="dense", beta=4.0, epochs_setting="vae_epochs"),
+        seed=0,
+        description="chapter 04's main beta-VAE: dense, 8 latents, beta = 4, dSprites-style sprites",
+    ),
 }
 
 
