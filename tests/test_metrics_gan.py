@@ -132,3 +132,18 @@ def test_precision_uses_kth_neighbour_radius():
     fake = np.array([[10.0], [10.5], [11.0]])
     assert metrics.precision_recall(real, fake, k=1)[0] == 0.0
     assert metrics.precision_recall(real, fake, k=2)[0] == 1.0
+
+
+def test_digit_classifier_reads_glyphs_and_gives_features():
+    import vaegan_edu as ve
+
+    ds = ve.data.load("glyphs", seed=0, num_train=100, num_test=200)
+    probs = metrics.classify_digits(ds.x_test)
+    assert probs.shape == (200, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    assert (probs.argmax(axis=1) == ds.y_test).mean() > 0.9
+    feats = metrics.digit_features(ds.x_test)
+    assert feats.shape == (200, 64)
+    assert metrics.digit_frechet_distance(ds.x_test, ds.x_test) == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match=r"x\[\.\.\., None\]"):
+        metrics.classify_digits(ds.x_test[..., 0])

@@ -388,7 +388,8 @@ def classify_digits(images, classifier=None):
     Taught in: 06_gan
     """
     classifier = classifier or digit_classifier()
-    logits = classifier.predict(_digit_images(images, classifier), batch_size=512, verbose=0)
+    x = _digit_images(images, classifier)
+    logits = np.concatenate([keras.ops.convert_to_numpy(classifier(x[i:i + 512])) for i in range(0, len(x), 512)])
     logits = logits - logits.max(axis=1, keepdims=True)
     probs = np.exp(logits)
     return probs / probs.sum(axis=1, keepdims=True)
@@ -400,8 +401,15 @@ def digit_features(images, classifier=None):
     Taught in: 06_gan
     """
     classifier = classifier or digit_classifier()
-    extractor = keras.Model(classifier.input, classifier.get_layer("features").output)
-    return extractor.predict(_digit_images(images, classifier), batch_size=512, verbose=0)
+    extractor = _feature_extractor(classifier)
+    x = _digit_images(images, classifier)
+    return np.concatenate([keras.ops.convert_to_numpy(extractor(x[i:i + 512])) for i in range(0, len(x), 512)])
+
+
+@functools.lru_cache(maxsize=4)
+def _feature_extractor(classifier):
+    """The classifier truncated at its ``features`` layer (built once per classifier)."""
+    return keras.Model(classifier.input, classifier.get_layer("features").output)
 
 
 def digit_frechet_distance(images_a, images_b, classifier=None) -> float:

@@ -513,8 +513,8 @@ class GAN(keras.Model):
                     f"({len(z)},), e.g. labels=np.full({len(z)}, 3)."
                 )
             labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(z),))
-            return self.generator.predict([z, labels], batch_size=batch_size, verbose=0)
-        return self.generator.predict(z, batch_size=batch_size, verbose=0)
+            return _in_batches(lambda i: self.generator([z[i], labels[i]], training=False), len(z), batch_size)
+        return _in_batches(lambda i: self.generator(z[i], training=False), len(z), batch_size)
 
     def discriminate(self, x, labels=None, batch_size=4096):
         """The discriminator's D(x) (probability) or critic score per example, as a NumPy array (n,).
@@ -529,9 +529,18 @@ class GAN(keras.Model):
             )
         if self.pack > 1:
             x = np.concatenate([x] * self.pack, axis=-1)
-        inputs = [x, np.asarray(labels, dtype="int32")] if self.num_classes else x
-        logits = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)[:, 0]
-        return ops.convert_to_numpy(self._scores(logits))
+        if self.num_classes:
+            labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(x),))
+            logits = _in_batches(lambda i: self.discriminator([x[i], labels[i]], training=False), len(x), batch_size)
+        else:
+            logits = _in_batches(lambda i: self.discriminator(x[i], training=False), len(x), batch_size)
+        return ops.convert_to_numpy(self._scores(logits[:, 0]))
+
+
+def _in_batches(fn, n, batch_size):
+    """Concatenate ``fn(batch_slice)`` over slices of n rows, as NumPy. Plain calls rather than ``predict``:
+    no compiled function per model, so chapters that build many small models do not retrace."""
+    return np.concatenate([ops.convert_to_numpy(fn(slice(i, i + batch_size))) for i in range(0, n, batch_size)])
 
 
 def _unpack(data):
