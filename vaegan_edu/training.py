@@ -8,6 +8,9 @@ once per backend here, following keras-io's guides ``custom_train_step_in_tensor
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import keras
 import numpy as np
 from keras import ops
@@ -146,6 +149,25 @@ def _torch_gan_step(model, real, labels):
     return model.update_trackers(d_loss.detach(), g_loss.detach(), d_real.detach(), d_fake.detach())
 
 
+class _RetracingFilter(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning and nothing else."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _without_retracing_warning():
+    """A chapter that trains several small GANs one after another traces each model's train step once, as it
+    must; TensorFlow counts those traces together and warns about "retracing". The warning is noise there."""
+    logger, quiet = logging.getLogger("tensorflow"), _RetracingFilter()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_eval=None, seed=0):
     """Train a compiled GAN for exactly ``num_steps`` generator steps, calling ``on_eval`` along the way.
 
@@ -198,7 +220,8 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
         steps = min(eval_every, num_steps - done)
         idx = order[done * batch_size:(done + steps) * batch_size]
         data = (x[idx], np.asarray(labels)[idx].astype("int32")) if gan.num_classes else (x[idx],)
-        logs = gan.fit(*data, batch_size=batch_size, epochs=1, shuffle=False, verbose=0).history
+        with _without_retracing_warning():
+            logs = gan.fit(*data, batch_size=batch_size, epochs=1, shuffle=False, verbose=0).history
         done += steps
         history["step"].append(done)
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
