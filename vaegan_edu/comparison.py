@@ -422,11 +422,16 @@ def draw_samples(model, num_samples: int, seed: int = 0) -> np.ndarray:
 
     Taught in: 07_vae_vs_gan
     """
+    import keras
+
     num_samples = _positive_int("num_samples", num_samples, 1000)
     z = np.random.default_rng(seed).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
     if hasattr(model, "decode"):
         return model.decode(z)
-    return np.asarray(model.generate(z=z), dtype="float32")
+    # Direct calls of the generator (not ``predict``): the duel builds many models in a loop, and a
+    # ``predict`` function traced per model makes TensorFlow warn about retracing.
+    return np.concatenate([keras.ops.convert_to_numpy(model.generator(z[i:i + 1000], training=False))
+                           for i in range(0, num_samples, 1000)]).astype("float32")  # fmt: skip
 
 
 def model_latent_dim(model) -> int:

@@ -100,8 +100,8 @@ _FULL = dict(
     gan_epochs=10,
     num_eval_samples=2_000,
     gan_trick_steps=300,  # 4 runs x 300 DCGAN steps: about a minute on 2 cores
-    duel_seconds=40.0,  # chapter 07: 3 seeds x 2 models x 40 s keeps the chapter within 10 minutes
-    stability_steps=150,  # chapter 07: 4 GAN variants x 3 seeds
+    duel_seconds=30.0,  # chapter 07: 3 seeds x 2 models x 30 s keeps the chapter within 10 minutes
+    stability_steps=120,  # chapter 07: 4 GAN variants x 3 seeds
     timing_steps=40,  # chapter 07
 )
 _FAST = dict(
