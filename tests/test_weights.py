@@ -116,3 +116,11 @@ def test_cli_list_and_verify(capsys):
     assert "vae_glyphs_2d: ok" in capsys.readouterr().out
     assert weights.main(["list"]) == 0
     assert weights.read_manifest()["vae_glyphs_2d"]["sha256"][:12] in capsys.readouterr().out
+
+
+def test_readme_lists_the_current_checksums_of_the_vae_files():
+    readme = (weights.weights_dir().parent / "README.md").read_text(encoding="utf-8")
+    for name in ("vae_glyphs_2d", "betavae_sprites"):
+        entry = weights.read_manifest()[name]
+        assert entry["sha256"] in readme, f"data/README.md is stale for {name}: copy the sha256 from the manifest"
+        assert entry["command"] in readme
