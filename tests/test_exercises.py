@@ -7,6 +7,7 @@ import pytest
 from scipy.special import logsumexp
 
 from vaegan_edu import exercises as ex
+from vaegan_edu.probability import _float64_available
 
 # --- the framework ---------------------------------------------------------------------------------
 
@@ -35,7 +36,8 @@ def test_register_rejects_bad_and_duplicate_names():
 def test_each_solution_passes_its_checker(name):
     feedback = ex.check(name, ex.show_solution(name).function)
     assert feedback.passed and bool(feedback)
-    assert feedback.max_error < 1e-9
+    # float32 on JAX without JAX_ENABLE_X64: the reference itself is then only good to ~1e-5 relative
+    assert feedback.max_error < (1e-9 if _float64_available() else 1e-3)
     assert "Correct" in feedback._repr_markdown_()
 
 

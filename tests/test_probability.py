@@ -11,6 +11,9 @@ from scipy import integrate, stats
 from vaegan_edu import probability as P
 
 SEEDS = [0, 1, 2]
+# JAX computes in float32 unless JAX_ENABLE_X64 is set; TensorFlow and PyTorch keep NumPy's float64.
+FLOAT64 = P._float64_available()
+RTOL = 1e-8 if FLOAT64 else 2e-5
 
 
 def _np(x):
@@ -32,8 +35,8 @@ def test_log_normal_matches_scipy(seed):
     rng = np.random.default_rng(seed)
     x, mu, log_var = rng.normal(size=(6, 3)), rng.normal(size=3), rng.normal(size=(6, 3))
     expected = stats.norm(mu, np.exp(0.5 * log_var)).logpdf(x).sum(axis=-1)
-    np.testing.assert_allclose(_np(P.log_normal(x, mu, log_var)), expected, rtol=1e-12)
-    np.testing.assert_allclose(_np(P.log_standard_normal(x)), stats.norm().logpdf(x).sum(-1), rtol=1e-12)
+    np.testing.assert_allclose(_np(P.log_normal(x, mu, log_var)), expected, rtol=RTOL)
+    np.testing.assert_allclose(_np(P.log_standard_normal(x)), stats.norm().logpdf(x).sum(-1), rtol=RTOL)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -41,9 +44,10 @@ def test_log_bernoulli_matches_scipy(seed):
     rng = np.random.default_rng(seed)
     x, logits = rng.integers(0, 2, size=(5, 7)).astype(float), rng.normal(scale=3, size=(5, 7))
     expected = stats.bernoulli(1 / (1 + np.exp(-logits))).logpmf(x).sum(-1)
-    np.testing.assert_allclose(_np(P.log_bernoulli(x, logits)), expected, rtol=1e-10)
+    np.testing.assert_allclose(_np(P.log_bernoulli(x, logits)), expected, rtol=RTOL)
 
 
+@pytest.mark.skipif(P.keras.backend.backend() != "tensorflow", reason="takes gradients with tf.GradientTape")
 def test_log_bernoulli_is_stable_at_extreme_logits():
     import tensorflow as tf  # gradients need a backend; the maths under test is backend-agnostic
 
@@ -52,7 +56,7 @@ def test_log_bernoulli_is_stable_at_extreme_logits():
     with tf.GradientTape() as tape:
         value = P.log_bernoulli(x, logits)
     grad = tape.gradient(value, logits).numpy()
-    np.testing.assert_allclose(value.numpy(), [-200.0], rtol=1e-12)  # two right (~0), two wrong (-100)
+    np.testing.assert_allclose(value.numpy(), [-200.0], rtol=RTOL)  # two right (~0), two wrong (-100)
     assert np.all(np.isfinite(grad))
     np.testing.assert_allclose(grad, [[0.0, 0.0, 1.0, -1.0]], atol=1e-12)  # x - sigmoid(logits)
 
@@ -63,7 +67,7 @@ def test_log_normal_mixture_matches_scipy():
     expected = np.log(
         weights[0] * stats.norm(-2, 0.5).pdf(x) + weights[1] * stats.norm(1.5, 1.0).pdf(x)
     )
-    np.testing.assert_allclose(_np(P.log_normal_mixture(x, weights, means, log_vars)), expected, rtol=1e-12)
+    np.testing.assert_allclose(_np(P.log_normal_mixture(x, weights, means, log_vars)), expected, rtol=RTOL)
     with pytest.raises(ValueError, match="sum to 1"):
         P.log_normal_mixture(x, [0.3, 0.3], means, log_vars)
 
@@ -79,14 +83,14 @@ def test_kl_normal_matches_numerical_integration(seed):
     q, p = stats.norm(mu_q, math.exp(log_var_q / 2)), stats.norm(mu_p, math.exp(log_var_p / 2))
     expected, _ = integrate.quad(lambda z: q.pdf(z) * (q.logpdf(z) - p.logpdf(z)), -np.inf, np.inf)
     value = P.kl_normal(np.array([mu_q]), np.array([log_var_q]), np.array([mu_p]), np.array([log_var_p]))
-    np.testing.assert_allclose(float(value), expected, rtol=1e-7)
+    np.testing.assert_allclose(float(value), expected, rtol=RTOL)
 
 
 def test_kl_normal_sums_over_the_last_axis_and_defaults_to_standard_normal():
     mu, log_var = np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.0, math.log(2.0)], [0.0, 0.0]])
     # per dimension: 0.5 * (mu^2 + sigma^2 - 1 - log sigma^2)
     expected = [0.5 * 1 + 0.5 * (4 + 2 - 1 - math.log(2.0)), 0.0]
-    np.testing.assert_allclose(_np(P.kl_normal(mu, log_var)), expected, rtol=1e-12)
+    np.testing.assert_allclose(_np(P.kl_normal(mu, log_var)), expected, rtol=RTOL)
 
 
 @settings(max_examples=30, deadline=None)
@@ -97,8 +101,8 @@ def test_kl_normal_sums_over_the_last_axis_and_defaults_to_standard_normal():
 def test_kl_normal_is_non_negative_and_zero_only_at_equality(mu, log_var):
     mu, log_var = np.array(mu).reshape(2, 2), np.array(log_var).reshape(2, 2)
     kl = _np(P.kl_normal(mu, log_var))
-    assert np.all(kl >= -1e-12)
-    assert float(P.kl_normal(mu, log_var, mu, log_var)[0]) == pytest.approx(0.0, abs=1e-12)
+    assert np.all(kl >= (-1e-12 if FLOAT64 else -1e-6))  # float32 rounding on JAX
+    assert float(P.kl_normal(mu, log_var, mu, log_var)[0]) == pytest.approx(0.0, abs=RTOL)
     if np.any(np.abs(mu[0]) > 1e-3) or np.any(np.abs(log_var[0]) > 1e-3):
         assert kl[0] > 0
 
@@ -120,7 +124,7 @@ def test_kl_quadrature_matches_closed_form():
     log_q = P.log_normal(grid[:, None], 1.0, math.log(0.5))
     log_p = P.log_normal(grid[:, None], -0.5, math.log(2.0))
     expected = float(P.kl_normal(np.array([1.0]), np.log([0.5]), np.array([-0.5]), np.log([2.0])))
-    np.testing.assert_allclose(float(P.kl_quadrature(log_q, log_p, grid)), expected, rtol=1e-8)
+    np.testing.assert_allclose(float(P.kl_quadrature(log_q, log_p, grid)), expected, rtol=RTOL)
     with pytest.raises(ValueError, match="increasing"):
         P.kl_quadrature(log_q, log_p, grid[::-1])
 
@@ -173,11 +177,11 @@ def test_iwae_bound_matches_direct_formula_and_is_stable():
     rng = np.random.default_rng(0)
     log_p, log_q = rng.normal(size=(7, 3)), rng.normal(size=(7, 3))
     expected = np.log(np.mean(np.exp(log_p - log_q), axis=0))
-    np.testing.assert_allclose(_np(P.iwae_bound(log_p, log_q)), expected, rtol=1e-12)
+    np.testing.assert_allclose(_np(P.iwae_bound(log_p, log_q)), expected, rtol=RTOL)
     # weights of exp(-1000) underflow in the direct formula; the bound must not
     value = _np(P.iwae_bound(log_p - 1000.0, log_q))
-    np.testing.assert_allclose(value, expected - 1000.0, rtol=1e-12)
-    np.testing.assert_allclose(_np(P.iwae_bound(log_p[:1], log_q[:1])), (log_p - log_q)[0], rtol=1e-12)
+    np.testing.assert_allclose(value, expected - 1000.0, rtol=RTOL)
+    np.testing.assert_allclose(_np(P.iwae_bound(log_p[:1], log_q[:1])), (log_p - log_q)[0], rtol=RTOL)
 
 
 def test_iwae_bound_tightens_towards_log_evidence():
@@ -204,12 +208,12 @@ def test_linear_gaussian_log_evidence_and_posterior_match_scipy_and_bayes(seed):
     w, b, s2 = _np(model.W), _np(model.b), model.noise_var
     x = rng.normal(size=(5, 4))
     expected = stats.multivariate_normal(b, w @ w.T + s2 * np.eye(4)).logpdf(x)
-    np.testing.assert_allclose(_np(model.log_evidence(x)), expected, rtol=1e-12)
+    np.testing.assert_allclose(_np(model.log_evidence(x)), expected, rtol=RTOL)
     # Bayes: log p(z|x) = log p(x, z) - log p(x) for any z
     mean, cov = (_np(a) for a in model.posterior(x))
     z = rng.normal(size=(5, 2))
     log_post = np.array([stats.multivariate_normal(m, cov).logpdf(zi) for m, zi in zip(mean, z)])
-    np.testing.assert_allclose(_np(model.log_joint(x, z) - model.log_evidence(x)), log_post, rtol=1e-10)
+    np.testing.assert_allclose(_np(model.log_joint(x, z) - model.log_evidence(x)), log_post, rtol=RTOL)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -218,7 +222,7 @@ def test_log_evidence_equals_elbo_plus_kl_to_posterior(seed):
     x = rng.normal(size=(5, 4))
     q_mean, q_log_var = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
     elbo, gap = model.elbo(x, q_mean, q_log_var), model.kl_to_posterior(x, q_mean, q_log_var)
-    np.testing.assert_allclose(_np(elbo + gap), _np(model.log_evidence(x)), rtol=1e-12)
+    np.testing.assert_allclose(_np(elbo + gap), _np(model.log_evidence(x)), rtol=RTOL)
     assert np.all(_np(gap) > 0)
     estimate, stderr = model.elbo_monte_carlo(x, q_mean, q_log_var, num_samples=20_000, seed=seed)
     assert np.all(np.abs(_np(estimate) - _np(elbo)) < 5 * _np(stderr))
@@ -230,8 +234,8 @@ def test_elbo_equals_log_evidence_at_the_exact_posterior_when_it_is_diagonal():
     x = np.array([[1.0, -1.0, 0.3]])
     mean, cov = model.posterior(x)
     log_var = np.log(np.diag(_np(cov)))[None]
-    np.testing.assert_allclose(_np(model.elbo(x, mean, log_var)), _np(model.log_evidence(x)), rtol=1e-12)
-    assert abs(float(model.kl_to_posterior(x, mean, log_var)[0])) < 1e-12
+    np.testing.assert_allclose(_np(model.elbo(x, mean, log_var)), _np(model.log_evidence(x)), rtol=RTOL)
+    assert abs(float(model.kl_to_posterior(x, mean, log_var)[0])) < RTOL
 
 
 def test_sample_is_reproducible_and_has_the_model_covariance():

@@ -20,8 +20,8 @@ def test_kl_explorer_values_match_the_closed_form_for_a_gaussian_target():
     log_p = np.asarray(probability.log_normal(GRID[:, None], 0.5, math.log(2.0)))
     values = widgets.kl_explorer_values(1.0, 0.7, log_p, GRID)
     mu_q, lv_q, mu_p, lv_p = np.array([1.0]), np.array([2 * math.log(0.7)]), np.array([0.5]), np.log([2.0])
-    np.testing.assert_allclose(values["kl_qp"], float(probability.kl_normal(mu_q, lv_q, mu_p, lv_p)), rtol=1e-5)
-    np.testing.assert_allclose(values["kl_pq"], float(probability.kl_normal(mu_p, lv_p, mu_q, lv_q)), rtol=1e-5)
+    np.testing.assert_allclose(values["kl_qp"], float(probability.kl_normal(mu_q, lv_q, mu_p, lv_p)), rtol=5e-5)
+    np.testing.assert_allclose(values["kl_pq"], float(probability.kl_normal(mu_p, lv_p, mu_q, lv_q)), rtol=5e-5)
     with pytest.raises(ValueError, match="`sigma` must be positive"):
         widgets.kl_explorer_values(0.0, -1.0, log_p, GRID)
 
@@ -47,7 +47,7 @@ def test_elbo_explorer_shows_log_evidence_elbo_and_the_gap():
     explorer = widgets.ELBOExplorer(model, x)
     explorer.q_mean.value, explorer.q_log_std.value = 0.3, -1.0
     v = explorer.values
-    np.testing.assert_allclose(v["elbo"] + v["kl"], v["log_evidence"], rtol=1e-12)
+    np.testing.assert_allclose(v["elbo"] + v["kl"], v["log_evidence"], rtol=1e-5)
     assert v["elbo"] == pytest.approx(float(model.elbo(x, np.array([[0.3]]), np.array([[-2.0]]))[0]))
     assert f"ELBO = {v['elbo']:.3f}" in explorer.readout.value
     # at the exact posterior the gap closes

@@ -2,8 +2,8 @@ r"""Log-densities, KL divergences, the linear-Gaussian model and gradient estima
 
 Everything here is written with ``keras.ops`` and ``keras.random`` so that it runs on every Keras backend
 (TensorFlow, JAX, PyTorch) and accepts NumPy arrays or backend tensors. NumPy float64 inputs stay float64
-(the chapters check identities to a relative error of 1e-6, which float32 cannot promise); everything else
-is computed in Keras's default float type.
+(the chapters check identities to a relative error of 1e-6, which float32 cannot promise) where the backend
+has float64 (JAX only with ``JAX_ENABLE_X64=1``); everything else is computed in Keras's default float type.
 
 Conventions used throughout (the same symbols as the chapters):
 
@@ -22,6 +22,7 @@ Taught in: 01_kl_divergence, 02_elbo
 
 from __future__ import annotations
 
+import functools
 import math
 
 import keras
@@ -36,8 +37,16 @@ LOG_2PI = math.log(2.0 * math.pi)
 # --------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
+def _float64_available() -> bool:
+    """False on JAX unless JAX_ENABLE_X64 is set: there float64 arrays are silently cut to float32."""
+    return keras.backend.standardize_dtype(ops.convert_to_tensor(np.zeros(1)).dtype) == "float64"
+
+
 def _dtype_of(values) -> str:
     """float64 if any input is a float64 array or tensor (NumPy's default), else Keras's floatx."""
+    if not _float64_available():
+        return keras.config.floatx()
     for value in values:
         dtype = getattr(value, "dtype", None)
         if dtype is not None and keras.backend.standardize_dtype(dtype) == "float64":
@@ -88,6 +97,12 @@ def _as_tensors(**named):
     _check_broadcast(**named)
     dtype = _dtype_of(named.values())
     return [ops.convert_to_tensor(value, dtype=dtype) for value in named.values()]
+
+
+def _matmul(a, b):
+    """``a (..., n) @ b (n, m)``, written with einsum: Keras 3.15's ``ops.matmul`` (like ``ops.mean`` and
+    ``ops.var``) on the PyTorch backend computes float64 inputs in float32 and casts back."""
+    return ops.einsum("...n,nm->...m", a, b)
 
 
 def _check_num_samples(num_samples) -> int:
@@ -320,7 +335,7 @@ def _mean_and_standard_error(values):
         raise ValueError(
             f"A standard error needs at least 2 samples along axis 0; received shape {tuple(values.shape)}."
         )
-    mean = ops.mean(values, axis=0)
+    mean = ops.sum(values, axis=0) / num_samples  # not ops.mean: see _matmul
     variance = ops.sum(ops.square(values - mean), axis=0) / (num_samples - 1)
     return mean, ops.sqrt(variance / num_samples)
 
@@ -551,8 +566,9 @@ class LinearGaussian:
         Offset (the data mean).
     noise_std : float > 0
         :math:`\sigma`, the standard deviation of the observation noise.
-    dtype : str
-        Float type of every computation; float64 by default so identities hold to ~1e-12.
+    dtype : str or None
+        Float type of every computation. None: float64, so that identities hold to ~1e-12, where the
+        backend has it (JAX only with ``JAX_ENABLE_X64=1``), else Keras's floatx.
 
     Raises
     ------
@@ -569,7 +585,7 @@ class LinearGaussian:
     Taught in: 02_elbo
     """
 
-    def __init__(self, W, b, noise_std, dtype: str = "float64"):
+    def __init__(self, W, b, noise_std, dtype: str | None = None):
         for name, value in (("W", W), ("b", b), ("noise_std", noise_std)):
             _check_finite(name, value)
         w_shape, b_shape = _static_shape(W), _static_shape(b)
@@ -588,7 +604,8 @@ class LinearGaussian:
                 f"`noise_std` must be a positive number (the standard deviation sigma, not the variance "
                 f"or its log); received {noise_std!r}."
             )
-        self.dtype = dtype
+        self.dtype = dtype or ("float64" if _float64_available() else keras.config.floatx())
+        dtype = self.dtype
         self.W = ops.convert_to_tensor(W, dtype=dtype)  # (data_dim, latent_dim)
         self.b = ops.convert_to_tensor(b, dtype=dtype)  # (data_dim,)
         self.noise_std = float(noise_std)
@@ -635,7 +652,7 @@ class LinearGaussian:
 
     def marginal_covariance(self):
         r""":math:`C = W W^\top + \sigma^2 I_d`, the covariance of x. Shape (data_dim, data_dim)."""
-        return ops.matmul(self.W, ops.transpose(self.W)) + self.noise_var * ops.eye(
+        return _matmul(self.W, ops.transpose(self.W)) + self.noise_var * ops.eye(
             self.data_dim, dtype=self.dtype
         )
 
@@ -679,11 +696,11 @@ class LinearGaussian:
         Taught in: 02_elbo
         """
         r = self._x(x) - self.b
-        precision = ops.eye(self.latent_dim, dtype=self.dtype) + ops.matmul(
+        precision = ops.eye(self.latent_dim, dtype=self.dtype) + _matmul(
             ops.transpose(self.W), self.W
         ) / self.noise_var
         cov = ops.inv(precision)
-        mean = ops.matmul(ops.matmul(r, self.W), cov) / self.noise_var  # cov is symmetric
+        mean = _matmul(_matmul(r, self.W), cov) / self.noise_var  # cov is symmetric
         return mean, cov
 
     def log_likelihood(self, x, z):
@@ -694,7 +711,7 @@ class LinearGaussian:
         Taught in: 02_elbo
         """
         x, z = self._x(x), self._z(z)
-        x_mean = ops.matmul(z, ops.transpose(self.W)) + self.b  # (..., batch, data_dim)
+        x_mean = _matmul(z, ops.transpose(self.W)) + self.b  # (..., batch, data_dim)
         return log_normal(x, x_mean, math.log(self.noise_var))
 
     def log_likelihood_grad(self, x, z):
@@ -703,8 +720,8 @@ class LinearGaussian:
         Taught in: 02_elbo
         """
         x, z = self._x(x), self._z(z)
-        residual = x - ops.matmul(z, ops.transpose(self.W)) - self.b
-        return ops.matmul(residual, self.W) / self.noise_var
+        residual = x - _matmul(z, ops.transpose(self.W)) - self.b
+        return _matmul(residual, self.W) / self.noise_var
 
     def log_joint(self, x, z):
         r""":math:`\log p(x, z) = \log p(x\mid z) + \log \mathcal N(z; 0, I)`, shape (..., batch).
@@ -775,7 +792,7 @@ class LinearGaussian:
         precision = ops.inv(post_cov)  # (k, k)
         diff = post_mean - q_mean  # (batch, k)
         trace = ops.sum(ops.diagonal(precision) * ops.exp(q_log_var), axis=-1)
-        quad = ops.sum(ops.matmul(diff, precision) * diff, axis=-1)
+        quad = ops.sum(_matmul(diff, precision) * diff, axis=-1)
         _, log_det_post = ops.slogdet(post_cov)
         return 0.5 * (trace + quad - self.latent_dim + log_det_post - ops.sum(q_log_var, axis=-1))
 
@@ -789,7 +806,7 @@ class LinearGaussian:
             seed = keras.random.SeedGenerator(_seed_generator(seed))
         z = keras.random.normal((n, self.latent_dim), dtype=self.dtype, seed=seed)
         noise = keras.random.normal((n, self.data_dim), dtype=self.dtype, seed=seed)
-        return ops.matmul(z, ops.transpose(self.W)) + self.b + self.noise_std * noise, z
+        return _matmul(z, ops.transpose(self.W)) + self.b + self.noise_std * noise, z
 
     # --- fitting ----------------------------------------------------------------------------------
 
@@ -863,13 +880,14 @@ class LinearGaussian:
 
     @classmethod
     def _fit_maximum_likelihood(cls, x, latent_dim):
-        mean = ops.mean(x, axis=0)
+        x = ops.convert_to_tensor(x, dtype=_dtype_of([x]))
+        mean = ops.sum(x, axis=0) / x.shape[0]  # not ops.mean: see _matmul
         centred = x - mean
-        cov = ops.matmul(ops.transpose(centred), centred) / x.shape[0]
+        cov = _matmul(ops.transpose(centred), centred) / x.shape[0]
         eigenvalues, eigenvectors = ops.eigh(cov)  # ascending order
         eigenvalues = ops.flip(eigenvalues, axis=0)
         eigenvectors = ops.flip(eigenvectors, axis=1)
-        noise_var = ops.mean(eigenvalues[latent_dim:])
+        noise_var = ops.sum(eigenvalues[latent_dim:]) / (x.shape[1] - latent_dim)
         scale = ops.sqrt(ops.maximum(eigenvalues[:latent_dim] - noise_var, 0.0))
         w = eigenvectors[:, :latent_dim] * scale
         return cls(ops.convert_to_numpy(w), ops.convert_to_numpy(mean), float(ops.sqrt(noise_var)))
@@ -908,11 +926,11 @@ class _LinearVAE(keras.Model):
         self.q_log_var = self.add_weight(shape=(latent_dim,), initializer="zeros", name="q_log_var")
 
     def call(self, x):
-        return ops.matmul(x - self.b, self.a) + self.c  # q's mean, (batch, latent_dim)
+        return _matmul(x - self.b, self.a) + self.c  # q's mean, (batch, latent_dim)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         q_mean = self(x) if y_pred is None else y_pred
-        x_mean = ops.matmul(q_mean, ops.transpose(self.w)) + self.b  # (batch, data_dim)
+        x_mean = _matmul(q_mean, ops.transpose(self.w)) + self.b  # (batch, data_dim)
         log_noise_var = ops.convert_to_tensor(self.log_noise_var)
         noise_var = ops.exp(log_noise_var)
         trace = ops.sum(ops.exp(self.q_log_var) * ops.sum(ops.square(self.w), axis=0))
