@@ -327,8 +327,8 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
 
     .. math:: n_\text{next} = \mathrm{clip}\big(\mathrm{round}((T - t)/\tau),\ 1,\ \text{max\_chunk\_steps}\big)
 
-    and training stops at the first chunk end where :math:`t \ge T`, or when less than half a step's
-    time is left. No chunk is planned longer than a tenth of the budget, so a machine that slows down
+    and training stops at the first chunk end where :math:`t \ge T`: every budget is used in full, and
+    overshot by less than the last chunk. No chunk is planned longer than a tenth of the budget, so a machine that slows down
     mid-chunk (another job starts) overshoots the budget by little. The clock runs only inside ``fit`` (tracing and compilation of the first call
     included: they are part of what training costs). Steps are rounded up to multiples of the model's
     ``steps_per_execution``.
@@ -381,7 +381,7 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
             n = min(max_chunk_steps, steps - done)
         else:
             remaining = seconds - elapsed
-            if remaining <= 0 or (step_time is not None and remaining < 0.5 * step_time):
+            if remaining <= 0:
                 break
             if step_time is None:
                 n = first_chunk_steps
