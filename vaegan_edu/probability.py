@@ -113,7 +113,7 @@ def _check_num_samples(num_samples) -> int:
     return int(num_samples)
 
 
-def _seed_generator(seed):
+def _seed_argument(seed):
     """Accept an int seed, a keras.random.SeedGenerator, or None (a fresh, unseeded draw)."""
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
@@ -408,13 +408,13 @@ def sample_normal(mu, log_var, num_samples=None, seed=None):
     -------
     tensor of shape (..., dim), or (num_samples, ..., dim)
 
-    Taught in: 02_elbo
+    Taught in: 01_kl_divergence, 02_elbo
     """
     mu, log_var = _as_tensors(mu=mu, log_var=log_var)
     shape = tuple(np.broadcast_shapes(tuple(mu.shape), tuple(log_var.shape)))
     if num_samples is not None:
         shape = (_check_num_samples(num_samples),) + shape
-    eps = keras.random.normal(shape, dtype=mu.dtype, seed=_seed_generator(seed))
+    eps = keras.random.normal(shape, dtype=mu.dtype, seed=_seed_argument(seed))
     return mu + ops.exp(0.5 * log_var) * eps
 
 
@@ -803,7 +803,7 @@ class LinearGaussian:
         """
         n = _check_num_samples(n)
         if not isinstance(seed, keras.random.SeedGenerator):  # two draws below: one generator for both
-            seed = keras.random.SeedGenerator(_seed_generator(seed))
+            seed = keras.random.SeedGenerator(_seed_argument(seed))
         z = keras.random.normal((n, self.latent_dim), dtype=self.dtype, seed=seed)
         noise = keras.random.normal((n, self.data_dim), dtype=self.dtype, seed=seed)
         return _matmul(z, ops.transpose(self.W)) + self.b + self.noise_std * noise, z
