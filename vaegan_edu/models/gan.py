@@ -303,6 +303,10 @@ class GAN(keras.Model):
     seed : int or None
         Seed of the model's own random stream (latent samples); None derives it from the global seed.
 
+    Backends: trains with ``fit()`` on TensorFlow and PyTorch (both tested); on JAX ``fit()`` raises
+    ``NotImplementedError`` (two optimizers need the stateless train step of keras-io's JAX guide, not
+    written yet). Building, saving, loading and sampling work on every backend.
+
     Examples
     --------
     >>> gan = GAN(latent_dim=4, data_shape=(2,))
