@@ -16,7 +16,10 @@ ARCHITECTURES = ("dense", "conv")
 
 
 def check_image_shape(image_shape, architecture="dense") -> tuple:
-    """Validate ``image_shape = (height, width, channels)`` for a builder; return it as a tuple of ints."""
+    """Validate ``image_shape = (height, width, channels)`` for a builder; return it as a tuple of ints.
+
+    Taught in: 03_vae
+    """
     if architecture not in ARCHITECTURES:
         raise ValueError(
             f"Invalid value received for argument `architecture`. Expected one of {ARCHITECTURES}. "
@@ -42,7 +45,10 @@ def check_image_shape(image_shape, architecture="dense") -> tuple:
 
 
 def check_latent_dim(latent_dim) -> int:
-    """Validate the number of latent coordinates (an int >= 1)."""
+    """Validate the number of latent coordinates (an int >= 1).
+
+    Taught in: 03_vae
+    """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(
             f"Invalid value received for argument `latent_dim`. Expected an integer >= 1 (the number of "

@@ -475,10 +475,11 @@ class GAN(keras.Model):
         fake = self._generate(self.sample_latent(batch_size), labels, training=True)
         return losses.gan_generator_loss(self._logits(fake, labels, training=True), self.loss_name)
 
-    def train_step(self, data):
+    def train_step(self, *args):
         from vaegan_edu import training
 
-        return training.gan_train_step(self, data)
+        # JAX's trainer calls train_step(state, data); training.gan_train_step explains that JAX is unsupported.
+        return training.gan_train_step(self, args[-1])
 
     def test_step(self, data):
         real, labels = _unpack(data)

@@ -18,6 +18,8 @@ def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray
 
     Raises a ValueError that says the expected shape and how to fix it, and, for the Bernoulli
     likelihood, when values fall outside [0, 1].
+
+    Taught in: 03_vae
     """
     x = np.asarray(x, dtype="float32")
     if x.ndim != 4 or tuple(x.shape[1:]) != tuple(image_shape):
