@@ -158,3 +158,11 @@ def test_bad_data():
     cond.compile()
     with pytest.raises(ValueError, match="pass `labels`"):
         cond.generate(4)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="JAX-only behaviour")
+def test_jax_fit_says_it_is_unsupported():
+    gan = GAN(latent_dim=2, data_shape=(2,), hidden_units=8, num_hidden=1)
+    gan.compile()
+    with pytest.raises(NotImplementedError, match="KERAS_BACKEND=tensorflow"):
+        ve.training.fit_gan(gan, np.zeros((256, 2)), num_steps=1, batch_size=128)
