@@ -103,3 +103,44 @@ def test_unknown_loss_and_bad_smoothing():
 
 def test_backend_is_supported():
     assert keras.backend.backend() in ("tensorflow", "torch")
+
+
+def test_optimal_discriminator_is_learnt_by_the_gan_train_step():
+    # Fixed "generator" G(z) = 0.5 z + 2, so p_g = N(2, 0.5^2); real data N(0, 1). Training only D with the
+    # GAN's own train step must approach D*(x) = p_data / (p_data + p_g) (Goodfellow et al. 2014, Prop. 1).
+    from scipy import stats
+
+    import vaegan_edu as ve
+
+    ve.config.set_seed(0)
+    z_in = keras.Input((1,))
+    generator = keras.Model(z_in, keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(0.5),
+                                                     bias_initializer=keras.initializers.Constant(2.0))(z_in))
+    discriminator = ve.models.mlp_discriminator(data_dim=1, hidden_units=32, num_hidden=2)
+    gan = ve.models.GAN(generator, discriminator, latent_dim=1, data_shape=(1,))
+    gan.compile(d_optimizer=keras.optimizers.Adam(3e-3), g_optimizer=keras.optimizers.SGD(0.0), loss="minimax")
+    x = stats.norm(0, 1).rvs(50_000, random_state=1).astype("float32")[:, None]
+    ve.training.fit_gan(gan, x, num_steps=1500, batch_size=512)
+    np.testing.assert_allclose(ops.convert_to_numpy(generator(np.array([[0.0]], "float32"))), [[2.0]])  # G fixed
+    grid = np.linspace(-2.0, 3.0, 51, dtype="float32")
+    p_data, p_g = stats.norm(0, 1).pdf(grid), stats.norm(2, 0.5).pdf(grid)
+    np.testing.assert_allclose(gan.discriminate(grid[:, None]), p_data / (p_data + p_g), atol=0.06)
+
+
+def test_value_at_optimal_discriminator_is_minus_log4_plus_2_jsd():
+    from scipy import stats
+
+    from vaegan_edu import probability
+
+    p_data, p_g = stats.norm(0, 1), stats.norm(1.5, 0.7)
+    xs = np.linspace(-12, 12, 40_001)
+    log_pd, log_pg = p_data.logpdf(xs), p_g.logpdf(xs)
+    log_m = np.logaddexp(log_pd, log_pg) - np.log(2)
+    jsd = 0.5 * float(probability.kl_quadrature(log_pd, log_m, xs)) + 0.5 * float(probability.kl_quadrature(log_pg, log_m, xs))
+    # V(D*, G) by Monte Carlo through the package's loss: logits of D* are log p_data - log p_g.
+    x_real = p_data.rvs(200_000, random_state=2)
+    x_fake = p_g.rvs(200_000, random_state=3)
+    logit = lambda x: p_data.logpdf(x) - p_g.logpdf(x)  # noqa: E731
+    v_star = -float(losses.gan_discriminator_loss(logit(x_real), logit(x_fake), "minimax"))
+    assert v_star == pytest.approx(-np.log(4) + 2 * jsd, abs=0.01)
+    assert 0 < jsd < np.log(2)
