@@ -77,7 +77,7 @@ def main() -> None:
         fmt = lambda hit: "not reached" if hit is None else f"{hit[1]:.1f} s ({hit[0]} steps)"  # noqa: E731
         ok = r["target"] is not None and r["target"][1] <= RING_TARGET_S
         ring_rows.append([str(r["seed"]), fmt(r["first_all"]), fmt(r["target"]),
-                          f"{r['last'].modes_captured}/8, {r['last'].high_quality:.1%}", "yes" if ok else "**no**"])
+                          f"{r['last'].modes_captured}/8, {r['last'].high_quality:.2%}", "yes" if ok else "**no**"])
     passed = sum(row[-1] == "yes" for row in ring_rows)
     cfg = ve.config.settings(seed=0, fast=False)
     steps = 300 if args.quick else cfg.gan_epochs * (cfg.num_train // cfg.batch_size)
