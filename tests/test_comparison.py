@@ -9,7 +9,9 @@ from vaegan_edu import comparison, data, metrics, models, training
 # --- parameter budgets ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("width, latent_dim, image_shape", [(7, 2, (8, 8, 1)), (133, 16, (28, 28, 1)), (40, 5, (32, 32, 1))])
+@pytest.mark.parametrize(
+    "width, latent_dim, image_shape", [(7, 2, (8, 8, 1)), (133, 16, (28, 28, 1)), (40, 5, (32, 32, 1))]
+)
 def test_decoder_parameter_formula_matches_keras(width, latent_dim, image_shape):
     decoder = models.build_decoder(image_shape, latent_dim, "dense", hidden_units=(width, 2 * width))
     assert comparison.dense_decoder_params(width, latent_dim, image_shape) == decoder.count_params()
@@ -117,12 +119,15 @@ def test_steps_mode_takes_exactly_that_many_steps_in_chunks():
     assert run.steps_per_second == pytest.approx(10.0)
 
 
-def test_steps_are_rounded_up_to_steps_per_execution():
+def test_time_budget_chunks_are_whole_executions_but_step_counts_are_exact():
     clock = FakeClock()
     model = FakeModel(clock, 0.1)
     model.steps_per_execution = 4
-    comparison.train_for(model, _images(), steps=6, batch_size=8, clock=clock)
+    comparison.train_for(model, _images(), seconds=3.0, batch_size=8, clock=clock)
     assert all(c % 4 == 0 for c in model.calls)
+    model.calls = []
+    assert comparison.train_for(model, _images(), steps=6, batch_size=8, clock=clock).steps == 6
+    assert model.calls == [6]
 
 
 @pytest.mark.parametrize(

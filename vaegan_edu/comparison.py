@@ -325,13 +325,15 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
     budget :math:`T`, each chunk is sized from the time per step :math:`\tau` measured so far so that it
     ends near the budget:
 
-    .. math:: n_\text{next} = \mathrm{clip}\big(\mathrm{round}((T - t)/\tau),\ 1,\ \text{max\_chunk\_steps}\big)
+    .. math:: n_\text{next} = \mathrm{clip}\Big(\min\big(\mathrm{round}((T - t)/\tau),
+              \lfloor T / (10\tau) \rfloor\big),\ 1,\ \text{max\_chunk\_steps}\Big)
 
     and training stops at the first chunk end where :math:`t \ge T`: every budget is used in full, and
-    overshot by less than the last chunk. No chunk is planned longer than a tenth of the budget, so a machine that slows down
-    mid-chunk (another job starts) overshoots the budget by little. The clock runs only inside ``fit`` (tracing and compilation of the first call
-    included: they are part of what training costs). Steps are rounded up to multiples of the model's
-    ``steps_per_execution``.
+    overshot by less than the last chunk. No chunk is planned longer than a tenth of the budget, so a
+    machine that slows down mid-chunk (another job starts) overshoots the budget by little. The clock runs
+    only inside ``fit`` (tracing and compilation of the first call included: they are part of what
+    training costs). With a time budget, chunks are rounded up to multiples of the model's
+    ``steps_per_execution``; with ``steps``, exactly that many steps are taken.
 
     Parameters
     ----------
@@ -390,7 +392,8 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
             n = int(np.clip(n, 1, max_chunk_steps))
         if n <= 0:
             break
-        n = -(-n // granularity) * granularity
+        if seconds is not None:  # whole executions, so a chunk never needs a partial one
+            n = -(-n // granularity) * granularity
         idx = np.concatenate([next(batches) for _ in range(n)])
         start = clock()
         model.fit(x[idx], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
