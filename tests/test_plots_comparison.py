@@ -24,14 +24,17 @@ def test_metric_by_seed_draws_means_and_every_seed():
         plots.plot_metric_by_seed(ax, rows, "precision")
 
 
-def test_show_saliency_scales_each_map_and_checks_shapes():
-    images = np.zeros((2, 4, 4, 1))
+def test_show_saliency_puts_scaled_maps_under_the_images():
+    images = np.full((2, 4, 4, 1), 0.25)
     saliency = np.zeros((2, 4, 4, 1))
-    saliency[0, 1, 1, 0], saliency[1, 2, 2, 0] = 5.0, 0.5
+    saliency[0, 1, 1, 0], saliency[0, 0, 0, 0], saliency[1, 2, 2, 0] = 5.0, 2.5, 0.5
     fig, ax = plt.subplots()
-    plots.show_saliency(ax, images, saliency, ncols=2)
-    heat = ax.images[1].get_array()
-    assert heat.max() == pytest.approx(1.0) and heat.count() == 2  # both peaks scaled to 1, the rest masked
+    plots.show_saliency(ax, images, saliency)
+    grid = np.asarray(ax.images[0].get_array())
+    np.testing.assert_allclose(grid[:4, :4], 0.25)  # the first image, top left
+    maps = grid[5:9]  # the second row of tiles (4 pixels + 1 pixel of padding)
+    assert maps[1, 1] == pytest.approx(1.0) and maps[0, 0] == pytest.approx(0.5)  # scaled to its own maximum
+    assert maps[2, 5 + 2] == pytest.approx(1.0)  # the second map's peak, also 1
     plt.close(fig)
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError, match="same non-empty shape"):
         plots.show_saliency(ax, images, saliency[:1])

@@ -428,14 +428,13 @@ def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
     return ax
 
 
-def show_saliency(ax, images, saliency, ncols: int | None = None, title: str | None = None):
-    """Images in grey with a saliency map on top (each map scaled to its own maximum), tiled in a grid.
+def show_saliency(ax, images, saliency, title: str | None = None):
+    """Images (top row) above their saliency maps (bottom row, each scaled to its own maximum: white = most).
 
     Parameters
     ----------
     ax : matplotlib Axes
     images, saliency : arrays (n, height, width) or (n, height, width, 1) of the same shape
-    ncols : int or None
     title : str or None
 
     Returns
@@ -445,16 +444,15 @@ def show_saliency(ax, images, saliency, ncols: int | None = None, title: str | N
     Taught in: 07_vae_vs_gan
     """
     images, saliency = np.asarray(images, dtype=np.float32), np.asarray(saliency, dtype=np.float32)
-    if images.shape != saliency.shape:
+    if images.shape != saliency.shape or len(images) == 0:
         raise ValueError(
-            f"`images` and `saliency` must have the same shape; received {images.shape} and {saliency.shape}. "
-            f"Fix: pass the maps returned by ve.metrics.discriminator_saliency(gan, images)."
+            f"`images` and `saliency` must have the same non-empty shape; received {images.shape} and "
+            f"{saliency.shape}. Fix: pass the maps returned by ve.metrics.discriminator_saliency(gan, images)."
         )
     peak = saliency.reshape(len(saliency), -1).max(axis=1)
     scaled = saliency / np.maximum(peak, 1e-12).reshape((-1,) + (1,) * (saliency.ndim - 1))
-    ax.imshow(image_grid(images, ncols, pad_value=1.0), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-    heat = image_grid(scaled, ncols, pad_value=0.0)
-    ax.imshow(np.ma.masked_less(heat, 0.05), cmap="autumn", vmin=0.0, vmax=1.0, alpha=0.7, interpolation="nearest")
+    grid = image_grid(np.concatenate([images, scaled]), ncols=len(images), pad_value=1.0)
+    ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
