@@ -95,7 +95,8 @@ def test_training_on_the_ring_captures_more_modes():
 
 @pytest.mark.parametrize(
     "kwargs, loss",
-    [({"d_steps": 2}, "wasserstein_gp"), ({"spectral_norm": True}, "hinge"), ({"label_smoothing": 0.1}, "minimax")],
+    [({"d_steps": 2}, "wasserstein_gp"), ({"spectral_norm": True}, "hinge"), ({"label_smoothing": 0.1}, "minimax"),
+     ({"spectral_norm": True, "pack": 2}, "wasserstein_gp")],
 )
 def test_variants_train_without_nan(kwargs, loss):
     ve.config.set_seed(0)

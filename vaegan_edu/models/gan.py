@@ -44,7 +44,8 @@ def _check_num_classes(num_classes):
 def _dense(units, spectral_norm, name=None, activation=None):
     layer = layers.Dense(units, activation=activation, name=name)
     # Spectral normalisation (Miyato et al. 2018, arXiv:1802.05957) divides each weight matrix by its
-    # largest singular value, estimated by one power iteration per training step.
+    # largest singular value, estimated by one power iteration per training step. Keras's layer rescales the
+    # kernel in place, so unlike the paper no gradient flows through the singular value.
     return layers.SpectralNormalization(layer, name=f"sn_{name}" if name else None) if spectral_norm else layer
 
 
@@ -466,7 +467,10 @@ class GAN(keras.Model):
         if self.loss_name == "wasserstein_gp" and self.gp_weight and input_gradient is not None:
             eps = keras.random.uniform((batch_size,), seed=self.seed_generator)
             x_hat = losses.interpolate(real, fake, eps)
-            grads = input_gradient(lambda x: self._logits(x, labels, training=True), x_hat)
+            # training=False: the penalty pass must not run spectral normalisation's power iteration a second
+            # time (an in-place update that PyTorch's autograd rejects); our discriminators have no batch norm,
+            # so both modes compute the same function.
+            grads = input_gradient(lambda x: self._logits(x, labels, training=False), x_hat)
             d_loss = d_loss + self.gp_weight * losses.gradient_penalty_from_gradients(grads)
         return d_loss, ops.mean(self._scores(real_logits)), ops.mean(self._scores(fake_logits))
 
