@@ -7,5 +7,5 @@ collection) puts the notebooks into fast mode too.
 import os
 
 os.environ["VAEGAN_EDU_FAST"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

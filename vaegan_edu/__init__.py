@@ -9,17 +9,19 @@ import importlib
 import os
 
 # TensorFlow prints C++ start-up logging to stderr on import, and Jupyter shows that stderr in the first cell's
-# output. TF_CPP_MIN_LOG_LEVEL quiets most of it; the oneDNN notice ("custom operations are on ... slightly
+# output. TF_CPP_MIN_LOG_LEVEL=3 quiets it (including the grappler "remapper failed" notices that some compiled
+GAN steps print at error level; Python exceptions are unaffected); the oneDNN notice ("custom operations are on ... slightly
 # different numerical results") only goes away with oneDNN's custom operations off, which also keeps results
 # bit-for-bit repeatable. A user who sets either variable keeps their own choice. Whether oneDNN is faster for
 # the book's small models is measured in benchmarks/.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"
 
 _SUBMODULES = (
     "book",
+    "comparison",
     "config",
     "data",
     "exercises",
