@@ -8,12 +8,12 @@ setting two TensorFlow environment defaults (see below) that only matter when Te
 import importlib
 import os
 
-# TensorFlow prints C++ start-up logging to stderr on import, and Jupyter shows that stderr in the first cell's
-# output. TF_CPP_MIN_LOG_LEVEL=3 quiets it (including the grappler "remapper failed" notices that some compiled
-GAN steps print at error level; Python exceptions are unaffected); the oneDNN notice ("custom operations are on ... slightly
-# different numerical results") only goes away with oneDNN's custom operations off, which also keeps results
-# bit-for-bit repeatable. A user who sets either variable keeps their own choice. Whether oneDNN is faster for
-# the book's small models is measured in benchmarks/.
+# TensorFlow prints C++ logging to stderr, and Jupyter shows that stderr in the cell's output.
+# TF_CPP_MIN_LOG_LEVEL=3 quiets it, including the grappler "remapper failed" notices that some compiled GAN
+# steps print at error level (Python exceptions are unaffected). The oneDNN notice ("custom operations are
+# on ... slightly different numerical results") only goes away with oneDNN's custom operations off, which also
+# keeps results bit-for-bit repeatable. A user who sets either variable keeps their own choice. Whether oneDNN
+# is faster for the book's small models is measured in benchmarks/.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
