@@ -241,8 +241,8 @@ def main() -> None:
         "compilation), data loading and the quality measurement.",
         f"1-minute load average at start / end: {load_start:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
         "cores (other work on the machine slows every timing).",
-        ("Quick run: short chunks and 3 repeats; the quality numbers are after very little training."
-         if args.quick else "Full run."),
+        ("Quick run: short chunks and 3 to 5 repeats; the quality numbers are after very little training."
+         if args.quick else "Full run: the step counts in the table titles."),
     ] + problems  # fmt: skip
     path = write_result("backends", "Backends and jit_compile: training throughput with the quality reached",
                         tables, notes)  # fmt: skip
