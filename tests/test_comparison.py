@@ -42,6 +42,12 @@ def test_contenders_are_within_ten_percent_and_seeded():
         np.testing.assert_array_equal(wa, wb)
 
 
+def test_both_contenders_train_with_the_duel_learning_rate():
+    c = comparison.build_contenders((28, 28, 1), seed=0)
+    for optimizer in (c.gan.d_optimizer, c.gan.g_optimizer, c.vae.optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(comparison.DUEL_GAN_LEARNING_RATE)
+
+
 def test_parameter_budget_check_names_both_counts():
     decoder = models.build_decoder((28, 28, 1), 2, "dense")  # ~235k
     generator = models.dcgan_generator(latent_dim=8, width=4)  # a few thousand
