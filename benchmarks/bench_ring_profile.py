@@ -57,7 +57,8 @@ def main() -> None:
                    for s in CHUNKS}  # fmt: skip
         b, a = np.polyfit(list(CHUNKS), [timings[s]["median"] for s in CHUNKS], 1)
         per_step[label] = b
-        parts[label] = (a, b, tracing := first - (a + 250 * b))
+        tracing = first - (a + 250 * b)
+        parts[label] = (a, b, tracing)
         rows += [[label, f"fit_gan, {s} steps", fmt_time(timings[s]),
                   f"{1000 * timings[s]['median'] / s:.2f} ms per step"] for s in CHUNKS]  # fmt: skip
         rows += [[label, "fit: per-call overhead a (fit of a + b s)", f"{1000 * a:.0f} ms", "-"],
