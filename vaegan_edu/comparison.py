@@ -949,18 +949,12 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
 
     Taught in: 07_vae_vs_gan
     """
-    import keras
-
     from vaegan_edu import config, training
 
+    lr = training.DCGAN_LEARNING_RATE if learning_rate is None else _positive_number("learning_rate", learning_rate, 2e-4)
     config.set_seed(seed)
-    gan = training.make_dcgan(tuple(image_shape), loss=loss, seed=seed, spectral_norm=bool(spectral_norm))
-    if learning_rate is not None:
-        lr = _positive_number("learning_rate", learning_rate, 2e-4)
-        gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=training.DCGAN_BETA_1),
-                    g_optimizer=keras.optimizers.Adam(lr, beta_1=training.DCGAN_BETA_1),
-                    loss=loss, steps_per_execution=gan.steps_per_execution)  # fmt: skip
-    return gan
+    return training.make_dcgan(tuple(image_shape), loss=loss, seed=seed, learning_rate=lr,
+                               spectral_norm=bool(spectral_norm))  # fmt: skip
 
 
 def stability_sweep(data, variants: dict, seeds, steps: int, num_samples: int, batch_size: int = 128,

@@ -270,8 +270,11 @@ DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al.
 DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
 
 
-def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None, **gan_kwargs):
-    """The book's DCGAN on digits, compiled with Adam(2e-4, beta_1=0.5) for both networks.
+def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None,
+               learning_rate=DCGAN_LEARNING_RATE, **gan_kwargs):  # fmt: skip
+    """The book's DCGAN on digits, compiled with Adam(learning_rate, beta_1=0.5) for both networks.
+
+    The default learning rate, 2e-4, is the DCGAN paper's (Radford et al. 2015) and suits minutes of training.
 
     ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
     :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
@@ -282,8 +285,8 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
 
     gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
               num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
-                g_optimizer=keras.optimizers.Adam(DCGAN_LEARNING_RATE, beta_1=DCGAN_BETA_1),
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
                 loss=loss, steps_per_execution=_steps_per_execution())  # fmt: skip
     return gan
 
