@@ -81,17 +81,13 @@ def _vae(dataset, vae_kwargs, jit, steps, repeats, quick, seed=0):
 
 
 def _ring(jit, steps, repeats, quick, seed=0):
-    import keras
     import numpy as np
 
     import vaegan_edu as ve
 
     ve.config.set_seed(seed)
     x, modes, std = ve.data.toy_2d("ring8", 20_000, seed=seed)
-    gan = ve.training.make_gan_2d(seed=seed)
-    lr = ve.training.GAN_2D_LEARNING_RATE
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                loss=gan.loss_name, steps_per_execution=gan.steps_per_execution, jit_compile=jit)  # fmt: skip
+    gan = ve.training.make_gan_2d(seed=seed, jit_compile=jit)
     batch = ve.training.GAN_2D_BATCH_SIZE
 
     def fit_chunk(i):
@@ -106,17 +102,11 @@ def _ring(jit, steps, repeats, quick, seed=0):
 
 
 def _dcgan(jit, steps, repeats, quick, seed=0):
-    import keras
-
     import vaegan_edu as ve
 
     cfg = ve.config.settings(seed=seed, fast=False)
     ds = ve.data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
-    gan = ve.training.make_dcgan(ds.image_shape, seed=seed)
-    lr, beta_1 = ve.training.DCGAN_LEARNING_RATE, ve.training.DCGAN_BETA_1
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
-                g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
-                loss=gan.loss_name, steps_per_execution=gan.steps_per_execution, jit_compile=jit)  # fmt: skip
+    gan = ve.training.make_dcgan(ds.image_shape, seed=seed, jit_compile=jit)
 
     def fit_chunk(i):
         ve.training.fit_gan(gan, ds.x_train, steps, batch_size=cfg.batch_size, seed=seed + i)
@@ -132,6 +122,7 @@ def _dcgan(jit, steps, repeats, quick, seed=0):
 def worker(quick: bool) -> None:
     """Measure every model and jit setting on the current backend; one ``RESULT {json}`` line per config."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import vaegan_edu  # noqa: F401  (first: its environment defaults, e.g. oneDNN off, apply when TensorFlow loads)
     import keras
 
     plan = PLAN["quick" if quick else "full"]
@@ -160,9 +151,10 @@ def worker(quick: bool) -> None:
 
 
 # --- runner: one worker process per backend, then the tables -----------------------------------------------
-def run_backend(backend: str, quick: bool) -> tuple[list[dict], str]:
-    """Run one worker, echoing each configuration as it finishes; its records and a problem note ('' if none)."""
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+def run_backend(backend: str, quick: bool, extra_env: dict | None = None) -> tuple[list[dict], str]:
+    """Run one worker, echoing each configuration as it finishes; its records and a problem note ('' if none).
+    ``extra_env`` adds environment variables (bench_onednn.py sets TF_ENABLE_ONEDNN_OPTS)."""
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", **(extra_env or {}))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"] + (["--quick"] if quick else [])
     records, note = [], ""
     with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
@@ -181,7 +173,7 @@ def run_backend(backend: str, quick: bool) -> tuple[list[dict], str]:
     return records, note
 
 
-def _throughput(r):
+def throughput(r):
     rates = [r["items"] / t for t in r["times"]]
     return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
 
@@ -211,7 +203,7 @@ def main() -> None:
         for r in (r for r in records if r["model"] == model):
             label = "on" if r["jit"] else "off"
             if "times" in r:
-                tp = _throughput(r)
+                tp = throughput(r)
                 per_step = 1000 * statistics.median(r["times"]) / r["steps"]
                 rows.append([r["backend"], label, f"{tp['median']:,.0f} ({tp['min']:,.0f}–{tp['max']:,.0f})",
                              f"{per_step:.1f} ms", r["quality"], f"{r['wall_s']:.0f} s"])  # fmt: skip

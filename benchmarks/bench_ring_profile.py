@@ -18,11 +18,10 @@ import argparse
 import os
 import time
 
+import vaegan_edu as ve  # first: its environment defaults (oneDNN off) apply when TensorFlow loads
 import keras
 import numpy as np
 from common import fmt_time, time_it, write_result
-
-import vaegan_edu as ve
 
 CHUNKS = (10, 50, 250, 1000)
 
@@ -30,9 +29,9 @@ CHUNKS = (10, 50, 250, 1000)
 def fresh_gan(steps_per_execution=None, seed=0):
     gan = ve.training.make_gan_2d(seed=seed)
     if steps_per_execution is not None:
-        lr = ve.training.GAN_2D_LEARNING_RATE
-        gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                    g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+        lr, beta_1 = ve.training.GAN_2D_LEARNING_RATE, ve.training.GAN_2D_BETA_1
+        gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
+                    g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
                     loss=gan.loss_name, steps_per_execution=steps_per_execution)  # fmt: skip
     return gan
 

@@ -17,10 +17,9 @@ import argparse
 import os
 import time
 
+import vaegan_edu as ve  # first: its environment defaults (oneDNN off) apply when TensorFlow loads
 import keras
 from common import write_result
-
-import vaegan_edu as ve
 
 TARGET_S = 120.0  # chapter 03's main VAE, full mode, 2-core CPU
 

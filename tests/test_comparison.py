@@ -1,5 +1,6 @@
 """The head-to-head protocol of chapter 07: budgets, the time-budgeted training loop, tables and guide."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -326,3 +327,14 @@ def test_stability_sweep_rows_and_table(glyphs):
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="Unknown Keras backend 'theano'"):
         comparison.backend_steps_per_second("theano")
+    with pytest.raises(ValueError, match="Unknown model 'VAE-GAN'"):
+        comparison.backend_steps_per_second("jax", model="VAE-GAN")
+
+
+@pytest.mark.parametrize("model", comparison.MODELS)
+def test_backend_steps_per_second_times_each_model_in_a_fresh_process(model):
+    result = comparison.backend_steps_per_second(keras.backend.backend(), steps=2, batch_size=32, num_train=200,
+                                                 model=model)  # fmt: skip
+    assert result["error"] is None, result
+    assert (result["backend"], result["model"]) == (keras.backend.backend(), model)
+    assert result["steps_per_second"] > 0

@@ -33,6 +33,9 @@ def test_chapter_name_badge_and_setup_cell(path):
     setup = _source(second)
     assert second["cell_type"] == "code"
     assert '"google.colab" in sys.modules' in setup and "ve.config.settings(" in setup
+    # vaegan_edu sets environment defaults (quiet TensorFlow, oneDNN off) that only count before Keras loads
+    keras_at = setup.find("import keras")
+    assert keras_at == -1 or setup.find("import vaegan_edu") < keras_at, "import vaegan_edu before keras"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

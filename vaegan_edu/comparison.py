@@ -23,7 +23,7 @@ runs.
 
 Command line (used to time other Keras backends, whose choice is fixed when Keras is imported)::
 
-    KERAS_BACKEND=jax python -m vaegan_edu.comparison speed --steps 50 --batch-size 128
+    KERAS_BACKEND=jax python -m vaegan_edu.comparison speed --model GAN --steps 50 --batch-size 128
 
 Taught in: 07_vae_vs_gan
 """
@@ -907,37 +907,40 @@ BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def backend_steps_per_second(backend: str, steps: int = 50, batch_size: int = 128, num_train: int = 2_000,
-                             timeout: float = 300.0) -> dict:  # fmt: skip
-    """Time the duel's VAE training on another Keras backend, in a fresh Python process.
+                             timeout: float = 300.0, model: str = "VAE") -> dict:  # fmt: skip
+    """Time the duel's VAE (or GAN) training on another Keras backend, in a fresh Python process.
 
     The backend is fixed when Keras is first imported, so each backend needs its own process: this runs
     ``python -m vaegan_edu.comparison speed`` with ``KERAS_BACKEND`` set and reads the JSON line it prints.
 
     Returns
     -------
-    dict with ``backend``, ``steps_per_second`` (NaN when the backend could not run) and ``error``
+    dict with ``backend``, ``model``, ``steps_per_second`` (NaN when the backend could not run) and ``error``
     (None, or the last line of the process's error output, e.g. when PyTorch is not installed)
 
     Raises
     ------
     ValueError
-        For an unknown backend name.
+        For an unknown backend or model name.
 
     Taught in: 07_vae_vs_gan
     """
     if backend not in BACKENDS:
         raise ValueError(f"Unknown Keras backend {backend!r}; choose one of {BACKENDS}.")
+    if model not in MODELS:
+        raise ValueError(f"Unknown model {model!r}; choose one of {MODELS}.")
     command = [sys.executable, "-m", "vaegan_edu.comparison", "speed", "--steps", str(int(steps)),
-               "--batch-size", str(int(batch_size)), "--num-train", str(int(num_train))]  # fmt: skip
+               "--batch-size", str(int(batch_size)), "--num-train", str(int(num_train)), "--model", model]  # fmt: skip
     env = dict(os.environ, KERAS_BACKEND=backend)
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"backend": backend, "steps_per_second": float("nan"), "error": f"timed out after {timeout:.0f} s"}
+        return {"backend": backend, "model": model, "steps_per_second": float("nan"),
+                "error": f"timed out after {timeout:.0f} s"}  # fmt: skip
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"backend": backend, "steps_per_second": float("nan"), "error": tail}
+        return {"backend": backend, "model": model, "steps_per_second": float("nan"), "error": tail}
     return {**json.loads(lines[-1]), "error": None}
 
 
@@ -1020,22 +1023,26 @@ def stability_markdown(rows) -> str:
 
 
 def _speed_main(args) -> dict:
-    """Steps per second of the duel's VAE on glyph digits, on whatever backend Keras was started with."""
+    """Steps per second of the duel's VAE or GAN on glyph digits, on whatever backend Keras was started with."""
     import keras
 
     from vaegan_edu import data
 
     ds = data.load("glyphs", seed=0, num_train=args.num_train, num_test=100)
-    vae = build_contenders(ds.image_shape, seed=0).vae
-    rate = steps_per_second(vae, ds.x_train, batch_size=args.batch_size, steps=args.steps)
-    return {"backend": keras.backend.backend(), "steps_per_second": rate, "batch_size": args.batch_size}
+    contenders = build_contenders(ds.image_shape, seed=0)
+    model = contenders.vae if args.model == "VAE" else contenders.gan
+    rate = steps_per_second(model, ds.x_train, batch_size=args.batch_size, steps=args.steps)
+    return {"backend": keras.backend.backend(), "model": args.model, "steps_per_second": rate,
+            "batch_size": args.batch_size}  # fmt: skip
 
 
 def main(argv=None) -> int:
-    """``python -m vaegan_edu.comparison speed [--steps N] [--batch-size B] [--num-train M]``: one JSON line."""
+    """``python -m vaegan_edu.comparison speed [--model VAE|GAN] [--steps N] [--batch-size B] [--num-train M]``:
+    one JSON line."""
     parser = argparse.ArgumentParser(prog="python -m vaegan_edu.comparison", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    speed = sub.add_parser("speed", help="time the duel's VAE training on the current KERAS_BACKEND")
+    speed = sub.add_parser("speed", help="time the duel's VAE or GAN training on the current KERAS_BACKEND")
+    speed.add_argument("--model", choices=MODELS, default="VAE")
     speed.add_argument("--steps", type=int, default=50)
     speed.add_argument("--batch-size", type=int, default=128)
     speed.add_argument("--num-train", type=int, default=2_000)

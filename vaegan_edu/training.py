@@ -2,8 +2,9 @@
 
 Models whose loss ``fit()`` can differentiate on its own (the VAE) need nothing backend-specific. A GAN
 updates two networks with two optimizers, so its train step takes gradients itself; that part is written
-once per backend here, following keras-io's guides ``custom_train_step_in_tensorflow.py`` and
-``custom_train_step_in_torch.py``. Each engineer's helpers live in their own section below.
+once per backend here, following keras-io's guides ``custom_train_step_in_tensorflow.py``,
+``custom_train_step_in_torch.py`` and ``custom_train_step_in_jax.py``. Each engineer's helpers live in their
+own section below.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def _steps_per_execution():
 
 def _unsupported_backend(what):
     return NotImplementedError(
-        f"{what} is implemented for the TensorFlow and PyTorch backends; the current Keras backend is "
-        f"{_backend()!r}. Fix: set the environment variable KERAS_BACKEND=tensorflow (or torch) before "
+        f"{what} is implemented for the TensorFlow, JAX and PyTorch backends; the current Keras backend is "
+        f"{_backend()!r}. Fix: set the environment variable KERAS_BACKEND=jax (or tensorflow, torch) before "
         "importing keras."
     )
 
@@ -52,11 +53,6 @@ def input_gradient(fn, x):
     Returns
     -------
     tensor of shape (batch, ...)
-
-    Raises
-    ------
-    NotImplementedError
-        On the JAX backend.
 
     Taught in: 05_gan_game
     """
@@ -79,16 +75,20 @@ def input_gradient(fn, x):
             y = ops.sum(fn(x))
             (grad,) = torch.autograd.grad(y, x, create_graph=torch.is_grad_enabled())
         return grad
+    if backend == "jax":
+        import jax
+
+        return jax.grad(lambda t: ops.sum(fn(t)))(ops.convert_to_tensor(x, dtype="float32"))
     raise _unsupported_backend("input_gradient")
 
 
-def gan_train_step(model, data):
+def gan_train_step(model, data, state=None):
     """One GAN training step for :class:`vaegan_edu.models.GAN` on the current backend.
 
     The maths (losses, packing, penalty) is the model's (``discriminator_objective``,
     ``generator_objective``); this function only takes gradients and applies them, in the order stated in
-    the :class:`~vaegan_edu.models.GAN` docstring. Works on TensorFlow and PyTorch; JAX would need the
-    stateless API of keras-io's ``custom_train_step_in_jax.py`` for two optimizers and is not written yet.
+    the :class:`~vaegan_edu.models.GAN` docstring, once per backend: TensorFlow (``GradientTape``), PyTorch
+    (``backward``) and JAX (stateless: ``state`` in, ``(logs, state)`` out, see :func:`_jax_gan_step`).
 
     Taught in: 05_gan_game
     """
@@ -106,6 +106,8 @@ def gan_train_step(model, data):
         return _tf_gan_step(model, real, labels)
     if backend == "torch":
         return _torch_gan_step(model, real, labels)
+    if backend == "jax":
+        return _jax_gan_step(model, state, real, labels)
     raise _unsupported_backend("GAN training")
 
 
@@ -147,6 +149,96 @@ def _torch_gan_step(model, real, labels):
         model.g_optimizer.apply([v.value.grad for v in g_vars], g_vars)
     # 3. Trackers.
     return model.update_trackers(d_loss.detach(), g_loss.detach(), d_real.detach(), d_fake.detach())
+
+
+class _DifferentiatedScope(keras.StatelessScope):
+    """A :class:`keras.StatelessScope` in which assigning to a weight that is being differentiated (``free``,
+    a set of variable ids) behaves as on TensorFlow: later reads see the new value, and the gradient is taken at
+    it rather than through how it was computed."""
+
+    def __init__(self, state_mapping, free):
+        super().__init__(state_mapping=state_mapping)
+        self.free = free
+
+    def add_update(self, update):
+        import jax
+
+        variable, value = update
+        if id(variable) in self.free:
+            old = self.state_mapping[id(variable)]
+            value = old + jax.lax.stop_gradient(ops.convert_to_tensor(value, old.dtype) - old)
+        super().add_update((variable, value))
+
+
+def _jax_gan_step(model, state, real, labels):
+    """The same step on JAX, where a train step is a pure function ``state -> (logs, new state)``.
+
+    ``state`` is what Keras's JAX trainer passes: the values of the model's trainable, non-trainable
+    (seed generator, batch-norm statistics, spectral-norm vectors), optimizer and metric variables, in the
+    order of ``model.trainable_variables``, ``model.non_trainable_variables``, ``model.optimizer.variables``
+    (both optimizers' variables, see :class:`vaegan_edu.models.gan.GANOptimizers`) and
+    ``model.metrics_variables``. Each network's loss runs inside a :class:`keras.StatelessScope` that maps
+    every variable to its current value (the approach the Keras maintainers suggest for several gradient
+    computations in one JAX step, keras-team/keras#18881); assignments made there (the seed generator
+    advancing, batch-norm statistics) are read back out, and ``optimizer.stateless_apply`` returns the new
+    weights and optimizer state.
+
+    A layer may assign to a weight that is being differentiated (Keras's ``SpectralNormalization`` writes
+    the normalised kernel into its layer during the forward pass). TensorFlow and PyTorch then use the new
+    value and take the gradient at it, without differentiating through how it was computed; the scope below
+    does the same (value ``w + stop_gradient(new - w)``), so the three backends make the same update.
+    """
+    import jax
+
+    groups = (model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
+              model.metrics_variables)  # fmt: skip
+    values = {id(v): value for group, group_values in zip(groups, state) for v, value in zip(group, group_values)}
+    every_variable = [v for group in groups for v in group]
+
+    def run(objective, free_variables, free_values):
+        """``objective()`` with the free variables set to ``free_values`` and every other one to ``values``;
+        returns its output and every variable's value after it (changed where it assigned)."""
+        free = {id(v) for v in free_variables}
+        mapping = [(v, values[id(v)]) for v in every_variable if id(v) not in free]
+        with _DifferentiatedScope(mapping + list(zip(free_variables, free_values)), free) as scope:
+            out = objective()
+        return out, {id(v): scope.get_current_value(v) for v in every_variable}
+
+    def update(network, optimizer, objective):
+        """One gradient step of ``network`` on ``objective() -> (loss, aux)``; returns aux."""
+        weights = network.trainable_variables
+
+        def loss(weight_values):
+            (value, aux), changed = run(objective, weights, weight_values)
+            return value, (aux, changed)
+
+        (value, (aux, changed)), grads = jax.value_and_grad(loss, has_aux=True)(
+            [values[id(v)] for v in weights]
+        )
+        values.update(changed)  # including weights the forward pass assigned to
+        new_weights, new_slots = optimizer.stateless_apply(
+            [values[id(v)] for v in optimizer.variables], grads, [values[id(v)] for v in weights]
+        )
+        values.update(zip(map(id, weights), new_weights))
+        values.update(zip(map(id, optimizer.variables), new_slots))
+        return value, aux
+
+    def d_objective():
+        d_loss, d_real, d_fake = model.discriminator_objective(real, labels, input_gradient)
+        return d_loss, (d_real, d_fake)
+
+    def g_objective():
+        return model.generator_objective(ops.shape(real)[0], labels), ()
+
+    # 1. Discriminator steps: minimise L_D (ascend V) with G fixed.
+    for _ in range(model.d_steps):
+        d_loss, (d_real, d_fake) = update(model.discriminator, model.d_optimizer, d_objective)
+    # 2. Generator step on fresh z, with D fixed.
+    g_loss, _ = update(model.generator, model.g_optimizer, g_objective)
+    # 3. Trackers.
+    logs, changed = run(lambda: model.update_trackers(d_loss, g_loss, d_real, d_fake), [], [])
+    values.update(changed)
+    return logs, tuple([values[id(v)] for v in group] for group in groups)
 
 
 class _RetracingFilter(logging.Filter):
@@ -271,10 +363,11 @@ DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
 
 
 def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None,
-               learning_rate=DCGAN_LEARNING_RATE, **gan_kwargs):  # fmt: skip
+               learning_rate=DCGAN_LEARNING_RATE, jit_compile="auto", **gan_kwargs):  # fmt: skip
     """The book's DCGAN on digits, compiled with Adam(learning_rate, beta_1=0.5) for both networks.
 
     The default learning rate, 2e-4, is the DCGAN paper's (Radford et al. 2015) and suits minutes of training.
+    ``jit_compile`` goes to :meth:`keras.Model.compile` (``"auto"``: XLA on JAX, not on a CPU-only TensorFlow).
 
     ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
     :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
@@ -287,7 +380,7 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
               num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
-                loss=loss, steps_per_execution=_steps_per_execution())  # fmt: skip
+                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
     return gan
 
 
@@ -312,15 +405,18 @@ def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
 
 
 GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapter 05 (measured in bench_gan.py)
+GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
 GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
 
 
-def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, **gan_kwargs):
+def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile="auto",
+                **gan_kwargs):  # fmt: skip
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
 
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
     On TensorFlow it is compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph:
-    the networks are so small that Python overhead would otherwise dominate).
+    the networks are so small that Python overhead would otherwise dominate). ``jit_compile`` goes to
+    :meth:`keras.Model.compile`.
 
     Taught in: 05_gan_game
     """
@@ -328,8 +424,9 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
 
     gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
               **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                loss=loss, steps_per_execution=_steps_per_execution())  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
+                g_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
+                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
     return gan
 
 

@@ -3,7 +3,7 @@
 
 The maths of one training step (losses, packing, gradient penalty) is written here with ``keras.ops``;
 only taking gradients needs the backend's autodiff, so the per-backend train steps live in
-:mod:`vaegan_edu.training` (TensorFlow and PyTorch; JAX is not supported yet, see there).
+:mod:`vaegan_edu.training` (TensorFlow, PyTorch and JAX).
 
 Taught in: 05_gan_game, 06_gan
 """
@@ -264,6 +264,28 @@ def pack_samples(x, pack):
     return ops.reshape(x, (-1, h, w, pack * c))
 
 
+class GANOptimizers:
+    """The GAN's two optimizers where Keras's trainer expects one ``model.optimizer``.
+
+    Keras's JAX trainer hands ``model.optimizer.variables`` to the stateless train step and writes the
+    returned values back after each epoch; listing both optimizers' variables here (discriminator's first)
+    makes their state (Adam's moments, step counters) travel that way. The other backends update the
+    optimizers in place and only read ``variables`` for ``model.summary()``.
+    """
+
+    built = True
+
+    def __init__(self, d_optimizer, g_optimizer):
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+
+    @property
+    def variables(self):
+        return self.d_optimizer.variables + self.g_optimizer.variables
+
+    def build(self, variables):
+        """Nothing to do: :meth:`GAN.compile` builds each optimizer on its own network."""
+
+
 @keras.saving.register_keras_serializable(package="vaegan_edu")
 class GAN(keras.Model):
     r"""A generator and a discriminator trained against each other (Goodfellow et al. 2014, arXiv:1406.2661).
@@ -304,9 +326,8 @@ class GAN(keras.Model):
     seed : int or None
         Seed of the model's own random stream (latent samples); None derives it from the global seed.
 
-    Backends: trains with ``fit()`` on TensorFlow and PyTorch (both tested); on JAX ``fit()`` raises
-    ``NotImplementedError`` (two optimizers need the stateless train step of keras-io's JAX guide, not
-    written yet). Building, saving, loading and sampling work on every backend.
+    Backends: trains with ``fit()`` on TensorFlow, PyTorch and JAX; a test checks that all three make the same
+    updates from the same weights and random draws.
 
     Examples
     --------
@@ -386,6 +407,7 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        self.optimizer = GANOptimizers(self.d_optimizer, self.g_optimizer)  # replaces compile()'s unused RMSprop
 
     def get_compile_config(self):
         if self.loss_name is None:  # never compiled: nothing to restore
@@ -482,8 +504,8 @@ class GAN(keras.Model):
     def train_step(self, *args):
         from vaegan_edu import training
 
-        # JAX's trainer calls train_step(state, data); training.gan_train_step explains that JAX is unsupported.
-        return training.gan_train_step(self, args[-1])
+        # JAX's trainer calls train_step(state, data) and expects (logs, state) back; the others train_step(data).
+        return training.gan_train_step(self, args[-1], state=args[0] if len(args) == 2 else None)
 
     def test_step(self, data):
         real, labels = _unpack(data)
