@@ -185,8 +185,9 @@ def _jax_gan_step(model, state, real, labels):
 
     A layer may assign to a weight that is being differentiated (Keras's ``SpectralNormalization`` writes
     the normalised kernel into its layer during the forward pass). TensorFlow and PyTorch then use the new
-    value and take the gradient at it, without differentiating through how it was computed; the scope below
-    does the same (value ``w + stop_gradient(new - w)``), so the three backends make the same update.
+    value and take the gradient at it, without differentiating through how it was computed;
+    :class:`_DifferentiatedScope` does the same (value ``w + stop_gradient(new - w)``), so the three backends
+    make the same update.
     """
     import jax
 
@@ -205,7 +206,7 @@ def _jax_gan_step(model, state, real, labels):
         return out, {id(v): scope.get_current_value(v) for v in every_variable}
 
     def update(network, optimizer, objective):
-        """One gradient step of ``network`` on ``objective() -> (loss, aux)``; returns aux."""
+        """One gradient step of ``network`` on ``objective() -> (loss, aux)``; returns ``(loss, aux)``."""
         weights = network.trainable_variables
 
         def loss(weight_values):
