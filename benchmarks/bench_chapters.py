@@ -3,7 +3,9 @@
     python benchmarks/bench_chapters.py            # fast and full mode (full mode takes a while)
     python benchmarks/bench_chapters.py --quick    # fast mode only
     python benchmarks/bench_chapters.py --chapters 03 05
-    KERAS_BACKEND=jax python benchmarks/bench_chapters.py   # the kernels inherit the backend (results/chapters_jax.json)
+    KERAS_BACKEND=jax JAX_ENABLE_X64=1 python benchmarks/bench_chapters.py   # kernels inherit both (chapters_jax.json)
+
+On JAX, chapters 01-02 need JAX_ENABLE_X64=1: they check identities to 1e-6 in float64.
 
 Targets on a 2-core CPU (issue 8): each chapter <= 3 minutes in full mode, the whole book <= 15 minutes.
 """
@@ -59,7 +61,8 @@ def main() -> None:
         f"Chapter wall times (fresh kernel, top to bottom; KERAS_BACKEND={backend})",
         [{"title": "Seconds per chapter, one run each", "columns": columns, "rows": rows}],
         notes=["One run per chapter and mode (a full-mode run is minutes long); the kernel start is included.",
-               "Fast mode is VAEGAN_EDU_FAST=1, what the test suite executes."],
+               "Fast mode is VAEGAN_EDU_FAST=1, what the test suite executes."]
+        + ([f"JAX_ENABLE_X64={os.environ.get('JAX_ENABLE_X64', 'unset')}."] if backend == "jax" else []),
     )
 
 

@@ -95,7 +95,8 @@ def main() -> None:
             r = ring_run(seed, gan_kwargs, max_seconds=1.5 * RING_TARGET_S, chunk=250)
             fmt = lambda hit: "not reached" if hit is None else f"{hit[1]:.1f} s ({hit[0]} steps)"  # noqa: E731
             ok = r["target"] is not None and r["target"][1] <= RING_TARGET_S
-            rows.append([str(seed), fmt(r["first_all"]), fmt(r["target"]), f"{1000 * r['seconds'] / r['steps']:.2f} ms",
+            per_step = f"{1000 * r['seconds'] / r['steps']:.2f} ms"
+            rows.append([str(seed), fmt(r["first_all"]), fmt(r["target"]), per_step,
                          f"{r['last'].modes_captured}/8, {r['last'].high_quality:.2%}", "yes" if ok else "**no**"])
             print(name, " | ".join(rows[-1]), flush=True)
         passed = sum(row[-1] == "yes" for row in rows)
@@ -125,7 +126,8 @@ def main() -> None:
             {"title": "The DCGAN's curve: Fréchet distance against cumulative training time",
              "columns": ["steps", "training time", "Fréchet distance"], "rows": curve_rows},
         ],
-        notes=[f"Backend {keras.backend.backend()}.", "Mode coverage as in VEEGAN/PacGAN: 2,500 samples, high quality within 3 std of the nearest mode.",
+        notes=[f"Backend {keras.backend.backend()}.",
+               "Mode coverage as in VEEGAN/PacGAN: 2,500 samples, high quality within 3 std of the nearest mode.",
                "Ring training time excludes the measurement every 250 steps; graph tracing is included; a run stops "
                f"after {1.5 * RING_TARGET_S:.0f} s of training.",
                "Fréchet distance, precision and recall use the book's digit classifier's features (not Inception): "
