@@ -1,4 +1,4 @@
-"""TensorFlow with oneDNN's custom operations off (the package's default) and on: training throughput of the book's models.
+"""TensorFlow with oneDNN custom operations off (the package default) and on: training throughput of the book models.
 
     python benchmarks/bench_onednn.py            # the full measurement of bench_backends.py, TensorFlow only, twice
     python benchmarks/bench_onednn.py --quick
