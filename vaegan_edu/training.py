@@ -25,7 +25,8 @@ def _backend():
 
 def _steps_per_execution():
     """Ten train steps per call into the compiled graph on TensorFlow (tiny models: Python overhead dominates);
-    PyTorch's trainer accepts only 1."""
+    PyTorch's trainer accepts only 1, and JAX's runs several steps as a Python loop of single compiled steps, so
+    more than 1 gains nothing there."""
     return 10 if _backend() == "tensorflow" else 1
 
 
