@@ -4,6 +4,7 @@
     python benchmarks/bench_chapters.py --quick    # fast mode only
     python benchmarks/bench_chapters.py --chapters 03 05
     KERAS_BACKEND=jax JAX_ENABLE_X64=1 python benchmarks/bench_chapters.py   # kernels inherit both (chapters_jax.json)
+    VAEGAN_EDU_JIT_COMPILE=1 python benchmarks/bench_chapters.py   # every model XLA-compiled (chapters_jit_1.json)
 
 On JAX, chapters 01-02 need JAX_ENABLE_X64=1: they check identities to 1e-6 in float64.
 
@@ -18,7 +19,7 @@ import time
 
 from common import ROOT, write_result
 
-from vaegan_edu import book
+from vaegan_edu import book, config
 
 FULL_TARGET_S = 180
 BOOK_TARGET_S = 15 * 60
@@ -56,9 +57,12 @@ def main() -> None:
                      else "**no**") + " (≤ 15 min)"] if False in modes else []))  # fmt: skip
     columns = ["chapter", "fast mode"] + (["full mode", "full ≤ 3 min"] if False in modes else [])
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    jit = os.environ.get(config.JIT_ENV_VAR)  # the kernels inherit it
+    name = "chapters" + ("" if backend == "tensorflow" else f"_{backend}") + ("" if jit is None else f"_jit_{jit}")
     write_result(
-        "chapters" if backend == "tensorflow" else f"chapters_{backend}",
-        f"Chapter wall times (fresh kernel, top to bottom; KERAS_BACKEND={backend})",
+        name,
+        f"Chapter wall times (fresh kernel, top to bottom; KERAS_BACKEND={backend}"
+        + ("" if jit is None else f", {config.JIT_ENV_VAR}={jit}") + ")",
         [{"title": "Seconds per chapter, one run each", "columns": columns, "rows": rows}],
         notes=["One run per chapter and mode (a full-mode run is minutes long); the kernel start is included.",
                "Fast mode is VAEGAN_EDU_FAST=1, what the test suite executes."]

@@ -48,6 +48,37 @@ def test_invalid_fast_value_says_what_to_use(monkeypatch, value):
         config.fast_mode()
 
 
+@pytest.mark.parametrize("value, expected", [("1", True), ("on", True), ("0", False), ("off", False), ("auto", "auto")])
+def test_jit_compile_follows_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv(config.JIT_ENV_VAR, value)
+    assert config.jit_compile_default() == expected
+
+
+def test_jit_compile_is_left_to_keras_by_default(monkeypatch):
+    monkeypatch.delenv(config.JIT_ENV_VAR, raising=False)
+    assert config.jit_compile_default() == "auto"  # XLA on JAX, off on a CPU-only TensorFlow (bench_chapters)
+
+
+def test_invalid_jit_compile_value_says_what_to_use(monkeypatch):
+    monkeypatch.setenv(config.JIT_ENV_VAR, "fast")
+    with pytest.raises(ValueError, match="Use 1 .XLA on., 0 .off. or auto"):
+        config.jit_compile_default()
+
+
+@pytest.mark.parametrize("value", ["1", "0"])
+def test_the_models_compile_with_the_package_default_unless_told(monkeypatch, value):
+    from vaegan_edu import training
+    from vaegan_edu.models import VAE
+
+    monkeypatch.setenv(config.JIT_ENV_VAR, value)
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=2)
+    vae.compile(optimizer="adam")
+    gan = training.make_gan_2d(seed=0)
+    assert vae.jit_compile is gan.jit_compile is (value == "1")
+    vae.compile(optimizer="adam", jit_compile=value != "1")  # an explicit choice wins
+    assert vae.jit_compile is (value != "1")
+
+
 def _draw_everything():
     """One number from each generator the seed must fix: Python, NumPy, keras.random, layer initialisers."""
     layer = keras.layers.Dense(2)

@@ -1,4 +1,4 @@
-"""The chapter 07 exercise checkers: solutions pass, the named mistakes are recognised."""
+"""The exercise checkers of chapters 07 and 08: solutions pass, the named mistakes are recognised."""
 
 import numpy as np
 import pytest
@@ -67,3 +67,24 @@ def test_the_dropped_class_case_is_in_the_checker():
 
 def test_chapter_listing():
     assert exercises.list_exercises("07_vae_vs_gan") == sorted(NAMES)
+
+
+def _sigmoid(logits):
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def test_generator_logit_gradient_solution_and_mistakes():
+    name = "generator_logit_gradient"
+    assert exercises.check(name, exercises._exercise(name).solution).passed
+    assert exercises.list_exercises("08_student_questions") == [name]
+    mistakes = {
+        "swapped": lambda logits, loss: -(1 - _sigmoid(logits)) if loss == "minimax" else -_sigmoid(logits),
+        "with respect to D": lambda logits, loss: (-1 / (1 - _sigmoid(logits)) if loss == "minimax"
+                                                   else -1 / _sigmoid(logits)),
+        "sigmoid first": lambda logits, loss: -logits if loss == "minimax" else -(1 - logits),
+        "wrong sign": lambda logits, loss: _sigmoid(logits) if loss == "minimax" else 1 - _sigmoid(logits),
+        "averaged": lambda logits, loss: np.mean(-_sigmoid(logits)),
+    }
+    for phrase, answer in mistakes.items():
+        feedback = exercises.check(name, answer)
+        assert not feedback.passed and phrase in feedback.message, (phrase, feedback.message)

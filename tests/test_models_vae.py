@@ -63,6 +63,8 @@ def test_vae_call_config_round_trip_and_save_load(tmp_path, digits):
     vae.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert isinstance(loaded, VAE) and loaded.beta == 2.0 and loaded.latent_dim == 3
+    assert loaded.compiled and int(loaded.optimizer.iterations) == int(vae.optimizer.iterations) == 2
+    np.testing.assert_array_equal(*(keras.ops.convert_to_numpy(m.optimizer.variables[-1]) for m in (loaded, vae)))
     z = np.random.default_rng(0).standard_normal((4, 3)).astype("float32")
     np.testing.assert_array_equal(loaded.decode(z), vae.decode(z))
     np.testing.assert_array_equal(loaded.encode(digits[:7])[0], vae.encode(digits[:7])[0])

@@ -1,4 +1,4 @@
-r"""VAE against GAN, head to head: the protocol of chapter 07, and the measurements of its FAQ.
+r"""VAE against GAN, head to head: the protocol of chapter 07, and the measurements of chapter 08's questions.
 
 The protocol, in the order :func:`run_duel` follows it:
 
@@ -25,7 +25,7 @@ Command line (used to time other Keras backends, whose choice is fixed when Kera
 
     KERAS_BACKEND=jax python -m vaegan_edu.comparison speed --model GAN --steps 50 --batch-size 128
 
-Taught in: 07_vae_vs_gan
+Taught in: 07_vae_vs_gan, 08_student_questions
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _check_images(name, x, image_shape=None):
 def count_parameters(model) -> int:
     """All parameters of a Keras model (trainable and not, e.g. batch-norm statistics).
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 07_vae_vs_gan, 08_student_questions
     """
     return int(model.count_params())
 
@@ -231,7 +231,7 @@ def build_contenders(image_shape=(28, 28, 1), seed: int = 0, vae_latent_dim: int
     ValueError
         Bad ``image_shape``, ``seed`` or ``vae_latent_dim``, or budgets that cannot be matched.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 07_vae_vs_gan, 08_student_questions
     """
     import keras
 
@@ -362,7 +362,7 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
     ValueError
         Both or neither of ``seconds``/``steps``, non-positive sizes, or fewer images than one batch.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     if (seconds is None) == (steps is None):
         raise ValueError(
@@ -427,7 +427,7 @@ def draw_samples(model, num_samples: int, seed: int = 0) -> np.ndarray:
     -------
     float32 array (num_samples, height, width, channels) in [0, 1]
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 07_vae_vs_gan, 08_student_questions
     """
     import keras
 
@@ -541,7 +541,7 @@ class Reference:
 def make_reference(x_test, num_samples: int | None = None) -> Reference:
     """The first ``num_samples`` test images and their classifier features and predicted digits.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 07_vae_vs_gan, 08_student_questions
     """
     x_test = _check_images("x_test", x_test)
     if num_samples is not None:
@@ -886,7 +886,7 @@ def nearest_training_images(samples, x_train):
 
 
 # --------------------------------------------------------------------------------------------------
-# 7. FAQ measurements: speed and stability
+# 7. Chapter 08's measurements: speed and stability
 # --------------------------------------------------------------------------------------------------
 
 
@@ -923,7 +923,7 @@ def backend_steps_per_second(backend: str, steps: int = 50, batch_size: int = 12
     ValueError
         For an unknown backend or model name.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     if backend not in BACKENDS:
         raise ValueError(f"Unknown Keras backend {backend!r}; choose one of {BACKENDS}.")
@@ -950,7 +950,7 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
 
     ``learning_rate`` None keeps the DCGAN default (2e-4) for both networks.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     from vaegan_edu import config, training
 
@@ -974,7 +974,7 @@ def stability_sweep(data, variants: dict, seeds, steps: int, num_samples: int, b
     ``recall``, ``class_kl`` and ``train_seconds``; a run whose samples are not finite gets NaN metrics and
     ``diverged = True``
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     if not variants:
         raise ValueError("`variants` is empty; pass e.g. {'baseline': {}, 'spectral norm': {'spectral_norm': True}}.")
@@ -1001,7 +1001,7 @@ def stability_sweep(data, variants: dict, seeds, steps: int, num_samples: int, b
 def stability_markdown(rows) -> str:
     """A stability sweep as Markdown: per variant, mean ± spread over seeds, and the worst seed's FD.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     lines = ["| variant | seeds | Fréchet distance ↓ | worst seed's FD | recall ↑ | class KL ↓ | diverged |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip

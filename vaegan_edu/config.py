@@ -17,6 +17,7 @@ import random
 import numpy as np
 
 FAST_ENV_VAR = "VAEGAN_EDU_FAST"
+JIT_ENV_VAR = "VAEGAN_EDU_JIT_COMPILE"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -62,7 +63,7 @@ class Settings:
     num_eval_samples: int  # generated samples used by a quality metric (FD, precision/recall)
     gan_trick_steps: int  # generator steps of each short DCGAN run comparing stability tricks (chapter 06)
 
-    # --- VAE against GAN (chapter 07) --------------------------------------------------------------
+    # --- VAE against GAN, and the students' questions (chapters 07-08) ------------------------------
     duel_seconds: float  # wall-clock training budget of each model (and seed) in the head-to-head
     stability_steps: int  # generator steps of each GAN variant and seed in the stability sweep
     timing_steps: int  # training steps timed per configuration in the speed questions
@@ -100,9 +101,9 @@ _FULL = dict(
     gan_epochs=10,
     num_eval_samples=2_000,
     gan_trick_steps=300,  # 4 runs x 300 DCGAN steps: about a minute on 2 cores
-    duel_seconds=30.0,  # chapter 07: 3 seeds x 2 models x 30 s keeps the chapter within 10 minutes
-    stability_steps=120,  # chapter 07: 4 GAN variants x 3 seeds
-    timing_steps=40,  # chapter 07
+    duel_seconds=20.0,  # chapter 07: 3 seeds x 2 models x 20 s keep it within 3 minutes; chapter 08: 2 VAEs
+    stability_steps=120,  # chapter 08: 4 GAN variants x 3 seeds
+    timing_steps=40,  # chapter 08
 )
 _FAST = dict(
     num_train=1_000,
@@ -125,9 +126,9 @@ _FAST = dict(
     gan_epochs=1,
     num_eval_samples=300,
     gan_trick_steps=10,
-    duel_seconds=2.0,  # chapter 07
-    stability_steps=10,  # chapter 07
-    timing_steps=5,  # chapter 07
+    duel_seconds=2.0,  # chapters 07-08
+    stability_steps=10,  # chapter 08
+    timing_steps=5,  # chapter 08
 )
 
 
@@ -141,6 +142,34 @@ def fast_mode() -> bool:
     raise ValueError(
         f"Invalid value for the environment variable {FAST_ENV_VAR}: {raw!r}. "
         f"Use 1 for fast mode or 0 (or leave it unset) for full mode."
+    )
+
+
+def jit_compile_default():
+    """The ``jit_compile`` that the package's models are compiled with when a caller does not pass one.
+
+    ``VAEGAN_EDU_JIT_COMPILE`` decides: ``1`` compiles every train step with XLA (``torch.compile`` on
+    PyTorch), ``0`` never, ``auto`` leaves it to Keras (XLA on JAX; not on a CPU-only TensorFlow, nor on
+    PyTorch). Unset, it is ``auto``: XLA makes a TensorFlow step up to 1.3x faster on a 2-core CPU, but
+    compiling every new model costs more than that saves in the chapters, which build many small models
+    (``VAEGAN_EDU_JIT_COMPILE=1 python benchmarks/bench_chapters.py``; numbers in ``benchmarks/RESULTS.md``).
+    Read by :meth:`vaegan_edu.models.VAE.compile`, :meth:`vaegan_edu.models.GAN.compile` and the ``make_*``
+    builders.
+
+    Returns
+    -------
+    True, False or "auto"
+    """
+    raw = os.environ.get(JIT_ENV_VAR, "").strip().lower()
+    if raw in ("", "auto"):
+        return "auto"
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(
+        f"Invalid value for the environment variable {JIT_ENV_VAR}: {raw!r}. Use 1 (XLA on), 0 (off) or auto "
+        f"(Keras decides), or leave it unset."
     )
 
 

@@ -904,3 +904,51 @@ def check_class_kl_to_uniform(answer_fn) -> Feedback:
             shape_hints={(10,): "You returned one term per class: sum them."},
             nonfinite_hint="A class that never occurs contributes 0 log 0 = 0: skip empty classes.",
         )  # fmt: skip
+
+
+# === The questions students ask (chapter 08) ===
+
+
+def _solution_generator_logit_gradient(logits, loss):
+    # d(generator loss)/d(logit) per sample, for D(G(z)) = sigmoid(logit).
+    d = 1.0 / (1.0 + np.exp(-logits))
+    if loss == "minimax":  # L = log(1 - D): slope -D, which vanishes when D rejects the sample (D -> 0)
+        return -d
+    return -(1.0 - d)  # non_saturating, L = -log D: slope -(1 - D), close to -1 when D -> 0
+
+
+@register(chapter="08_student_questions", solution=_solution_generator_logit_gradient)
+def check_generator_logit_gradient(answer_fn) -> Feedback:
+    r"""Check ``answer_fn(logits, loss)``: the slope of each generator loss with respect to the logit.
+
+    With :math:`D = \sigma(\ell)`: minimax :math:`\log(1 - \sigma(\ell))` has slope :math:`-\sigma(\ell)`,
+    non-saturating :math:`-\log\sigma(\ell)` has slope :math:`-(1 - \sigma(\ell))`.
+
+    Taught in: 08_student_questions
+    """
+    rng = np.random.default_rng(10)
+    cases = [{"logits": rng.normal(-3.0, 2.0, size=n), "loss": loss}
+             for n, loss in [(7, "minimax"), (5, "non_saturating"), (6, "minimax"), (4, "non_saturating")]]  # fmt: skip
+
+    def sigmoid(logits):
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def swapped(logits, loss):
+        return _solution_generator_logit_gradient(logits, "non_saturating" if loss == "minimax" else "minimax")
+
+    def with_respect_to_d(logits, loss):
+        d = sigmoid(logits)
+        return -1.0 / (1.0 - d) if loss == "minimax" else -1.0 / d
+
+    return compare(
+        "generator_logit_gradient", answer_fn, _solution_generator_logit_gradient, cases,
+        mistakes={
+            "you swapped the two losses: the minimax loss log(1 - D) has slope -D (it vanishes when D is "
+            "near 0), the non-saturating -log D has slope -(1 - D).": swapped,
+            "you differentiated with respect to D, not the logit: multiply by dD/dlogit = D (1 - D).":
+                with_respect_to_d,
+            "you used the logit itself where D = sigmoid(logit) belongs: apply the sigmoid first.":
+                lambda logits, loss: -logits if loss == "minimax" else -(1.0 - logits),
+        },
+        shape_hints={(): "You averaged over the samples: return one slope per logit."},
+    )  # fmt: skip

@@ -723,7 +723,7 @@ def discriminator_saliency(gan, x) -> np.ndarray:
     ValueError
         Images of the wrong shape, or a conditional GAN.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     from vaegan_edu import training
 

@@ -441,7 +441,7 @@ def show_saliency(ax, images, saliency, title: str | None = None):
     -------
     ax
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     images, saliency = np.asarray(images, dtype=np.float32), np.asarray(saliency, dtype=np.float32)
     if images.shape != saliency.shape or len(images) == 0:

@@ -365,11 +365,11 @@ DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
 
 
 def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None,
-               learning_rate=DCGAN_LEARNING_RATE, jit_compile="auto", **gan_kwargs):  # fmt: skip
+               learning_rate=DCGAN_LEARNING_RATE, jit_compile=None, **gan_kwargs):  # fmt: skip
     """The book's DCGAN on digits, compiled with Adam(learning_rate, beta_1=0.5) for both networks.
 
     The default learning rate, 2e-4, is the DCGAN paper's (Radford et al. 2015) and suits minutes of training.
-    ``jit_compile`` goes to :meth:`keras.Model.compile` (``"auto"``: XLA on JAX, not on a CPU-only TensorFlow).
+    ``jit_compile`` goes to :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
 
     ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
     :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
@@ -411,14 +411,14 @@ GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
 GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
 
 
-def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile="auto",
+def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile=None,
                 **gan_kwargs):  # fmt: skip
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
 
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
     On TensorFlow it is compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph:
     the networks are so small that Python overhead would otherwise dominate). ``jit_compile`` goes to
-    :meth:`keras.Model.compile`.
+    :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
 
     Taught in: 05_gan_game
     """

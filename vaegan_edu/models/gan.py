@@ -17,6 +17,7 @@ import numpy as np
 from keras import layers, ops
 
 from vaegan_edu import losses
+from vaegan_edu.config import jit_compile_default
 
 # === GAN (chapters 05-06) ===
 
@@ -389,14 +390,17 @@ class GAN(keras.Model):
         self.built = True  # both networks are built functional models
 
     # --- Keras plumbing ---------------------------------------------------------------------------------
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", jit_compile=None, **kwargs):
         """Set the two optimizers (Adam(2e-4, beta_1=0.5) each by default, as in DCGAN) and the loss variant.
 
         ``loss`` is one of ``"minimax"`` (saturating generator loss), ``"non_saturating"``,
-        ``"wasserstein_gp"``, ``"hinge"``. Other keyword arguments (``steps_per_execution``,
-        ``jit_compile``) go to :meth:`keras.Model.compile`.
+        ``"wasserstein_gp"``, ``"hinge"``. ``jit_compile=None`` means the package's default
+        (:func:`vaegan_edu.config.jit_compile_default`). Other keyword arguments (``steps_per_execution``)
+        go to :meth:`keras.Model.compile`.
         """
-        super().compile(**kwargs)
+        if jit_compile is None:
+            jit_compile = jit_compile_default()
+        super().compile(jit_compile=jit_compile, **kwargs)
         self.loss_name = losses._check_gan_loss(loss)
         if self.label_smoothing and loss not in ("minimax", "non_saturating"):
             raise ValueError(

@@ -10,6 +10,7 @@ import numpy as np
 from keras import ops
 
 from vaegan_edu import losses
+from vaegan_edu.config import jit_compile_default
 from vaegan_edu.models.blocks import Sampling, build_decoder, build_encoder, check_image_shape, check_latent_dim
 
 
@@ -172,6 +173,19 @@ class VAE(keras.Model):
         self.kl_tracker.update_state(kl)
         self.elbo_tracker.update_state(-(reconstruction + kl))
         return loss
+
+    def compile(self, optimizer="rmsprop", jit_compile=None, **kwargs):
+        """:meth:`keras.Model.compile` (no ``loss``: the model computes its own), with ``jit_compile=None``
+        meaning the package's default, :func:`vaegan_edu.config.jit_compile_default`."""
+        if jit_compile is None:
+            jit_compile = jit_compile_default()
+        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+
+    def compile_from_config(self, config):
+        """Compile again on loading, with the saved arguments (Keras skips this for a model whose ``compile``
+        is overridden); the optimizer is built so that its saved state can be restored into it."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        self.optimizer.build(self.trainable_variables)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """:meth:`keras.Model.fit`, after checking NumPy images (shape, and [0, 1] for Bernoulli)."""
