@@ -362,7 +362,7 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
     ValueError
         Both or neither of ``seconds``/``steps``, non-positive sizes, or fewer images than one batch.
 
-    Taught in: 08_student_questions
+    Taught in: 07_vae_vs_gan, 08_student_questions
     """
     if (seconds is None) == (steps is None):
         raise ValueError(
@@ -894,7 +894,7 @@ def steps_per_second(model, x, batch_size: int = 128, steps: int = 50, warmup_st
                      clock: Callable[[], float] = time.perf_counter) -> float:  # fmt: skip
     """Training steps per second of a compiled model, after a warm-up ``fit`` that traces and compiles.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 08_student_questions
     """
     train_for(model, x, steps=_positive_int("warmup_steps", warmup_steps, 5), batch_size=batch_size, seed=seed,
               clock=clock)  # fmt: skip
