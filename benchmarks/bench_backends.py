@@ -12,8 +12,8 @@ configuration trains the same number of steps from the same seed: one untimed wa
 compilation), then ``repeats`` timed chunks; throughput = images (points for the ring GAN) per second of one
 chunk, median with min and max. The quality reached after those steps is measured beside it (test ELBO,
 modes captured, Fréchet distance on the book's digit classifier), because a fast model that learns nothing is
-not fast. Models and optimizers are the book's (``ve.weights.VAE_LEARNING_RATE``, ``ve.training.make_gan_2d``,
-``ve.training.make_dcgan``, including their ``steps_per_execution``); only ``jit_compile`` changes.
+not fast. Models and optimizers are the book's (``ve.weights.VAE_LEARNING_RATE``, ``ve.models.make_gan_2d``,
+``ve.models.make_dcgan``, including their ``steps_per_execution``); only ``jit_compile`` changes.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def _ring(jit, steps, repeats, quick, seed=0):
 
     ve.config.set_seed(seed)
     x, modes, std = ve.data.toy_2d("ring8", 20_000, seed=seed)
-    gan = ve.training.make_gan_2d(seed=seed, jit_compile=jit)
-    batch = ve.training.GAN_2D_BATCH_SIZE
+    gan = ve.models.make_gan_2d(seed=seed, jit_compile=jit)
+    batch = ve.models.GAN_2D_BATCH_SIZE
 
     def fit_chunk(i):
         ve.training.fit_gan(gan, x, steps, batch_size=batch, seed=seed + i)
@@ -106,7 +106,7 @@ def _dcgan(jit, steps, repeats, quick, seed=0):
 
     cfg = ve.config.settings(seed=seed, fast=False)
     ds = ve.data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
-    gan = ve.training.make_dcgan(ds.image_shape, seed=seed, jit_compile=jit)
+    gan = ve.models.make_dcgan(ds.image_shape, seed=seed, jit_compile=jit)
 
     def fit_chunk(i):
         ve.training.fit_gan(gan, ds.x_train, steps, batch_size=cfg.batch_size, seed=seed + i)

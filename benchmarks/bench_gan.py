@@ -36,12 +36,12 @@ def ring_run(seed: int, gan_kwargs: dict, max_seconds: float, chunk: int, num_ev
     quality, or until ``max_seconds`` of training."""
     ve.config.set_seed(seed)
     x, modes, std = ve.data.toy_2d("ring8", 20_000, seed=seed)
-    gan = ve.training.make_gan_2d(seed=seed, **gan_kwargs)
+    gan = ve.models.make_gan_2d(seed=seed, **gan_kwargs)
     z = np.random.default_rng(seed).normal(size=(num_eval, gan.latent_dim)).astype("float32")
     trained, steps, first_all, first_target, last = 0.0, 0, None, None, None
     while trained < max_seconds:
         start = time.perf_counter()
-        ve.training.fit_gan(gan, x, chunk, batch_size=ve.training.GAN_2D_BATCH_SIZE, seed=seed + steps)
+        ve.training.fit_gan(gan, x, chunk, batch_size=ve.models.GAN_2D_BATCH_SIZE, seed=seed + steps)
         trained += time.perf_counter() - start
         steps += chunk
         last = ve.metrics.mode_coverage(gan.generate(z=z), modes, std)
@@ -59,7 +59,7 @@ def dcgan_run(max_steps: int, chunk: int, seed: int = 0) -> dict:
     stopped), until its Fréchet distance is <= DCGAN_FD_TARGET or ``max_steps``; the curve and the end point."""
     cfg = ve.config.settings(seed=seed, fast=False)
     ds = ve.data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
-    gan = ve.training.make_dcgan(ds.image_shape, seed=seed)
+    gan = ve.models.make_dcgan(ds.image_shape, seed=seed)
     n = cfg.num_eval_samples
     real = ve.metrics.digit_features(ds.x_test[:n])
     floor = ve.metrics.frechet_distance(real, ve.metrics.digit_features(ds.x_test[n:2 * n]))
@@ -101,7 +101,7 @@ def main() -> None:
             print(name, " | ".join(rows[-1]), flush=True)
         passed = sum(row[-1] == "yes" for row in rows)
         ring_tables.append({
-            "title": f"Ring GAN, {name}, batch {ve.training.GAN_2D_BATCH_SIZE}: {passed}/{len(rows)} seeds reach "
+            "title": f"Ring GAN, {name}, batch {ve.models.GAN_2D_BATCH_SIZE}: {passed}/{len(rows)} seeds reach "
                      f"the target",
             "columns": ["seed", "time to 8/8 modes", "time to 8/8 and >= 95 % HQ", "time per step", "last measurement",
                         f"target <= {RING_TARGET_S:.0f} s"],
@@ -118,7 +118,7 @@ def main() -> None:
         "GANs: ring of 8 Gaussians to full coverage, DCGAN on glyph digits",
         [
             *ring_tables,
-            {"title": f"DCGAN (ve.training.make_dcgan) on 20,000 glyph digits, batch 128: time to Fréchet distance "
+            {"title": f"DCGAN (ve.models.make_dcgan) on 20,000 glyph digits, batch 128: time to Fréchet distance "
                       f"<= {DCGAN_FD_TARGET:.0f}",
              "columns": [f"time to FD <= {DCGAN_FD_TARGET:.0f}", "Fréchet distance then", "real-vs-real floor",
                          "precision", "recall", "class KL to uniform", f"<= {DCGAN_TARGET_S:.0f} s"],

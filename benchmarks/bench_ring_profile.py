@@ -3,7 +3,7 @@
     python benchmarks/bench_ring_profile.py            # 3 repeats of each measurement
     python benchmarks/bench_ring_profile.py --quick    # 2 repeats
 
-``bench_gan.py`` trains the book's 2-D GAN (``ve.training.make_gan_2d``, batch 512) in chunks of 250 steps,
+``bench_gan.py`` trains the book's 2-D GAN (``ve.models.make_gan_2d``, batch 512) in chunks of 250 steps,
 one ``fit`` call each (``ve.training.fit_gan``), and measures mode coverage after every chunk. This script
 splits that time into its parts on the current backend: the cost of one ``fit`` call of ``s`` steps is fitted
 as ``a + b s`` (``a``: per-call overhead of Keras's ``fit``, data adapter, callbacks; ``b``: one train step);
@@ -27,9 +27,9 @@ CHUNKS = (10, 50, 250, 1000)
 
 
 def fresh_gan(steps_per_execution=None, seed=0):
-    gan = ve.training.make_gan_2d(seed=seed)
+    gan = ve.models.make_gan_2d(seed=seed)
     if steps_per_execution is not None:
-        lr, beta_1 = ve.training.GAN_2D_LEARNING_RATE, ve.training.GAN_2D_BETA_1
+        lr, beta_1 = ve.models.GAN_2D_LEARNING_RATE, ve.models.GAN_2D_BETA_1
         gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
                     g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
                     loss=gan.loss_name, steps_per_execution=steps_per_execution)  # fmt: skip
@@ -44,7 +44,7 @@ def main() -> None:
     load_start = os.getloadavg()[0]
     ve.config.set_seed(0)
     x, modes, std = ve.data.toy_2d("ring8", 20_000, seed=0)
-    batch = ve.training.GAN_2D_BATCH_SIZE
+    batch = ve.models.GAN_2D_BATCH_SIZE
     rows, per_step, parts = [], {}, {}
     for spe in (None, 1):  # the book's setting, then one step per call into the compiled function
         gan = fresh_gan(spe)

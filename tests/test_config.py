@@ -67,13 +67,13 @@ def test_invalid_jit_compile_value_says_what_to_use(monkeypatch):
 
 @pytest.mark.parametrize("value", ["1", "0"])
 def test_the_models_compile_with_the_package_default_unless_told(monkeypatch, value):
-    from vaegan_edu import training
+    from vaegan_edu import models
     from vaegan_edu.models import VAE
 
     monkeypatch.setenv(config.JIT_ENV_VAR, value)
     vae = VAE(image_shape=(8, 8, 1), latent_dim=2)
     vae.compile(optimizer="adam")
-    gan = training.make_gan_2d(seed=0)
+    gan = models.make_gan_2d(seed=0)
     assert vae.jit_compile is gan.jit_compile is (value == "1")
     vae.compile(optimizer="adam", jit_compile=value != "1")  # an explicit choice wins
     assert vae.jit_compile is (value != "1")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from vaegan_edu import losses, training
+from vaegan_edu import losses, models
 
 R = np.array([2.0, -1.0, 0.5, 3.0], dtype="float32")  # logits on real data
 F = np.array([-2.0, 0.3, 1.5, -0.5], dtype="float32")  # logits on generated data
@@ -65,7 +65,7 @@ def test_generator_gradients_saturating_vs_non_saturating():
     # d/d logit of log(1 - D) is -D (vanishes as D -> 0); of -log D it is -(1 - D) (stays near -1).
     f = np.array([[-6.0], [-2.0], [0.0], [2.0]], dtype="float32")
     for loss, expected in (("minimax", -sig(f)), ("non_saturating", -(1 - sig(f)))):
-        grad = training.input_gradient(lambda t: losses.gan_generator_loss(t, loss) * len(f), f)
+        grad = models.input_gradient(lambda t: losses.gan_generator_loss(t, loss) * len(f), f)
         np.testing.assert_allclose(ops.convert_to_numpy(grad), expected, rtol=1e-5, atol=1e-7)
 
 
@@ -80,9 +80,9 @@ def test_gradient_penalty_zero_for_unit_norm_linear_critic():
     real = np.random.default_rng(0).normal(size=(16, 2)).astype("float32")
     fake = np.random.default_rng(1).normal(size=(16, 2)).astype("float32")
     x_hat = losses.interpolate(real, fake, np.random.default_rng(2).uniform(size=16))
-    gp = float(losses.gradient_penalty_from_gradients(training.input_gradient(critic, x_hat)))
+    gp = float(losses.gradient_penalty_from_gradients(models.input_gradient(critic, x_hat)))
     assert gp == pytest.approx(0.0, abs=1e-10)
-    gp2 = float(losses.gradient_penalty_from_gradients(training.input_gradient(lambda x: 2 * critic(x), x_hat)))
+    gp2 = float(losses.gradient_penalty_from_gradients(models.input_gradient(lambda x: 2 * critic(x), x_hat)))
     assert gp2 == pytest.approx(1.0, rel=1e-5)  # norm 2: (2 - 1)^2
 
 

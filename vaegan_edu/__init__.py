@@ -21,10 +21,10 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "book",
-    "comparison",
     "config",
     "data",
     "exercises",
+    "experiments",
     "losses",
     "metrics",
     "models",

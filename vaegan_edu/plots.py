@@ -241,7 +241,7 @@ def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=Non
     real, fake : arrays (n, 2)
     surface : (a, S) from :func:`vaegan_edu.models.gan.decision_surface`, or None
         Drawn as a heatmap of D in [0, 1] (raw critic scores are drawn on their own range).
-    arrows : (x, v) from :func:`vaegan_edu.training.generator_sample_gradients`, or None
+    arrows : (x, v) from :func:`vaegan_edu.models.generator_sample_gradients`, or None
         Directions are normalised to a common length so the field reads well; lengths are not to scale.
     modes : array (K, 2) or None
         Mixture means, drawn as crosses.
@@ -455,6 +455,142 @@ def show_saliency(ax, images, saliency, title: str | None = None):
     ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+# === studies over seeds (chapters 06-08) ===
+
+
+def _interval_arrays(name: str, intervals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimates, lower and upper ends of a sequence of intervals (anything with estimate, low, high)."""
+    try:
+        return tuple(np.array([getattr(iv, field) for iv in intervals], dtype=float)
+                     for field in ("estimate", "low", "high"))  # fmt: skip
+    except AttributeError:
+        raise TypeError(
+            f"{name} must hold intervals with `estimate`, `low` and `high` attributes; received "
+            f"{[type(iv).__name__ for iv in intervals]}. Fix: build them with "
+            f"vaegan_edu.experiments.stats.mean_interval(values_over_seeds)."
+        ) from None
+
+
+def _new_axes(ax):
+    """``ax`` itself, or the Axes of a new figure when ``ax`` is None."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str | None = None,
+                  reference: float | None = None, title: str | None = None):  # fmt: skip
+    r"""One bar per variant at its estimate, the confidence interval as an error bar, the estimate written on top.
+
+    The error bar of variant :math:`k` runs from ``low`` to ``high`` of its interval (for a Student-t
+    interval, :math:`\bar x_k \pm t_{1-\alpha/2,\,n-1}\, s_k / \sqrt{n}`); a variant with one seed has no
+    interval (NaN ends) and gets no error bar.
+
+    Parameters
+    ----------
+    intervals : dict {variant name: Interval}
+        From :func:`vaegan_edu.experiments.stats.mean_interval` (or anything with ``estimate``, ``low``,
+        ``high``), in the order the bars are drawn.
+    ax : matplotlib Axes or None (a new figure)
+    ylabel : str, the metric and its units
+    better : "lower", "higher" or None; when given, "(lower is better)" is added to the axis label
+    reference : float or None; a dashed horizontal line at this value (0 for differences, the real data's
+        own score for a quality metric)
+    title : str or None
+
+    Returns
+    -------
+    ax
+
+    Raises
+    ------
+    ValueError
+        If ``intervals`` is empty or ``better`` is not "lower", "higher" or None.
+    TypeError
+        If a value of ``intervals`` has no ``estimate``, ``low`` or ``high``.
+
+    Taught in: 07_vae_vs_gan
+    """
+    if better not in ("lower", "higher", None):
+        raise ValueError(f"Invalid value received for argument `better`. Expected \"lower\", \"higher\" or None. "
+                         f"Received: better={better!r}.")  # fmt: skip
+    if not intervals:
+        raise ValueError("`intervals` is empty; pass {variant name: interval}, e.g. "
+                         "{name: mean_interval(values) for name, values in fd_by_variant.items()}.")  # fmt: skip
+    ax = _new_axes(ax)
+    names = list(intervals)
+    estimate, low, high = _interval_arrays("`intervals`", intervals.values())
+    positions = np.arange(len(names))
+    ax.bar(positions, estimate, color=[f"C{i}" for i in positions], alpha=0.6, width=0.6)
+    ax.errorbar(positions, estimate, yerr=np.stack([estimate - low, high - estimate]), fmt="none", ecolor="k",
+                capsize=4, linewidth=1)  # fmt: skip
+    for x, value, top in zip(positions, estimate, np.where(np.isfinite(high), high, estimate)):
+        ax.annotate(f"{value:.3g}", (x, top), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom",
+                    fontsize=8)  # fmt: skip
+    if reference is not None:
+        ax.axhline(float(reference), color="k", linestyle="--", linewidth=1)
+    ax.margins(y=0.1)  # room for the numbers written above the tallest bar
+    ax.set_xticks(positions)
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_ylabel(f"{ylabel} ({better} is better)" if better else ylabel)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def interval_curves(x, curves: dict, ax=None, xlabel: str = "training time [s]", ylabel: str = "metric",
+                    title: str | None = None):  # fmt: skip
+    """Mean curves with shaded confidence bands, one per variant (e.g. quality against training time).
+
+    Curve ``k`` is the line through the estimates of ``curves[k]`` at ``x``; the band between its
+    ``low`` and ``high`` ends is shaded in the same colour (left open where an interval is unknown).
+
+    Parameters
+    ----------
+    x : array of shape (m,), e.g. seconds of training at which every seed was evaluated
+    curves : dict {variant name: list of m intervals}
+        Each from :func:`vaegan_edu.experiments.stats.mean_interval` over seeds at one ``x`` (or anything
+        with ``estimate``, ``low``, ``high``).
+    ax : matplotlib Axes or None (a new figure)
+    xlabel, ylabel : str
+    title : str or None
+
+    Returns
+    -------
+    ax
+
+    Raises
+    ------
+    ValueError
+        If ``curves`` is empty, or a curve has not one interval per ``x``.
+    TypeError
+        If an entry of a curve has no ``estimate``, ``low`` or ``high``.
+
+    Taught in: 07_vae_vs_gan
+    """
+    x = np.asarray(x, dtype=float)
+    if not curves:
+        raise ValueError("`curves` is empty; pass {variant name: [interval at each x]}.")
+    ax = _new_axes(ax)
+    for i, (name, intervals) in enumerate(curves.items()):
+        if len(intervals) != len(x):
+            raise ValueError(
+                f"Curve {name!r} of `curves` has {len(intervals)} intervals but `x` has {len(x)} points; give one "
+                f"interval per x (the mean over seeds at that time)."
+            )
+        estimate, low, high = _interval_arrays(f"Curve {name!r} of `curves`", intervals)
+        ax.plot(x, estimate, color=f"C{i}", marker=".", label=name)
+        ax.fill_between(x, low, high, color=f"C{i}", alpha=0.25, linewidth=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
     return ax

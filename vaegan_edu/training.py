@@ -1,246 +1,30 @@
-"""Training helpers: callbacks for ``fit()`` and the custom train steps that need the backend's autodiff.
+"""What trains any of the book's models: loops for a number of steps or a wall-clock budget, and callbacks.
 
-Models whose loss ``fit()`` can differentiate on its own (the VAE) need nothing backend-specific. A GAN
-updates two networks with two optimizers, so its train step takes gradients itself; that part is written
-once per backend here, following keras-io's guides ``custom_train_step_in_tensorflow.py``,
-``custom_train_step_in_torch.py`` and ``custom_train_step_in_jax.py``. Each engineer's helpers live in their
-own section below.
+* :func:`fit_gan` trains a GAN for exactly N generator steps with evaluations along the way;
+  :func:`train_for` trains any compiled model for a time budget or a step count, in chunks;
+  :func:`steps_per_second` times training; :func:`train_dcgan` is the recipe of the shipped DCGANs.
+* Callbacks for ``fit()``: :class:`LiveProgress` (a progress line that redraws in place), :class:`NaNGuard`
+  (stops at the first non-finite loss), :class:`AtomicCheckpoint` (saves without ever leaving a half-written
+  file), :class:`KLWarmup` (anneals a VAE's KL weight).
+
+The GAN's own train step (gradients on every backend) lives with the model, in
+:mod:`vaegan_edu.models.gan_steps`; models are built by :mod:`vaegan_edu.models` (factories included).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import math
+import time
+from typing import Callable
 
 import keras
 import numpy as np
-from keras import ops
 
-# === GAN (chapters 05-06) ===
+from vaegan_edu.validation import check_image_batch, check_positive_int, check_positive_number
 
-
-def _backend():
-    return keras.backend.backend()
-
-
-def _steps_per_execution():
-    """Ten train steps per call into the compiled graph on TensorFlow (tiny models: Python overhead dominates);
-    PyTorch's trainer accepts only 1, and JAX's runs several steps as a Python loop of single compiled steps, so
-    more than 1 gains nothing there."""
-    return 10 if _backend() == "tensorflow" else 1
-
-
-def _unsupported_backend(what):
-    return NotImplementedError(
-        f"{what} is implemented for the TensorFlow, JAX and PyTorch backends; the current Keras backend is "
-        f"{_backend()!r}. Fix: set the environment variable KERAS_BACKEND=jax (or tensorflow, torch) before "
-        "importing keras."
-    )
-
-
-def input_gradient(fn, x):
-    r"""The gradient of :math:`\sum_i f(x)_i` with respect to the input ``x``, differentiable again.
-
-    .. math:: g_i = \nabla_{x_i} \sum_j f(x)_j
-
-    Used for the WGAN-GP penalty (inside a train step, so the result keeps its graph for the second
-    derivative) and for drawing the generator's gradient on its samples in chapter 05.
-
-    Parameters
-    ----------
-    fn : callable mapping a tensor of shape (batch, ...) to a tensor
-    x : tensor or array of shape (batch, ...)
-
-    Returns
-    -------
-    tensor of shape (batch, ...)
-
-    Taught in: 05_gan_game
-    """
-    backend = _backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(x, dtype="float32")
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = ops.sum(fn(x))
-        return tape.gradient(y, x)
-    if backend == "torch":
-        import torch
-
-        x = ops.convert_to_tensor(x, dtype="float32")
-        if not x.requires_grad:
-            x = x.detach().requires_grad_(True)
-        with torch.enable_grad():
-            y = ops.sum(fn(x))
-            (grad,) = torch.autograd.grad(y, x, create_graph=torch.is_grad_enabled())
-        return grad
-    if backend == "jax":
-        import jax
-
-        return jax.grad(lambda t: ops.sum(fn(t)))(ops.convert_to_tensor(x, dtype="float32"))
-    raise _unsupported_backend("input_gradient")
-
-
-def gan_train_step(model, data, state=None):
-    """One GAN training step for :class:`vaegan_edu.models.GAN` on the current backend.
-
-    The maths (losses, packing, penalty) is the model's (``discriminator_objective``,
-    ``generator_objective``); this function only takes gradients and applies them, in the order stated in
-    the :class:`~vaegan_edu.models.GAN` docstring, once per backend: TensorFlow (``GradientTape``), PyTorch
-    (``backward``) and JAX (stateless: ``state`` in, ``(logs, state)`` out, see :func:`_jax_gan_step`).
-
-    Taught in: 05_gan_game
-    """
-    from vaegan_edu.models.gan import _unpack
-
-    real, labels = _unpack(data)
-    if model.num_classes and labels is None:
-        raise ValueError(
-            f"This GAN is conditional on {model.num_classes} classes: call fit(x, labels) with integer labels."
-        )
-    if model.loss_name is None:
-        raise ValueError("Call gan.compile(loss=...) before fit().")
-    backend = _backend()
-    if backend == "tensorflow":
-        return _tf_gan_step(model, real, labels)
-    if backend == "torch":
-        return _torch_gan_step(model, real, labels)
-    if backend == "jax":
-        return _jax_gan_step(model, state, real, labels)
-    raise _unsupported_backend("GAN training")
-
-
-def _tf_gan_step(model, real, labels):
-    import tensorflow as tf
-
-    d_vars = model.discriminator.trainable_variables
-    g_vars = model.generator.trainable_variables
-    # 1. Discriminator steps: minimise L_D (ascend V) with G fixed.
-    for _ in range(model.d_steps):
-        with tf.GradientTape() as tape:
-            d_loss, d_real, d_fake = model.discriminator_objective(real, labels, input_gradient)
-        model.d_optimizer.apply(tape.gradient(d_loss, d_vars), d_vars)
-    # 2. Generator step on fresh z, with D fixed.
-    with tf.GradientTape() as tape:
-        g_loss = model.generator_objective(ops.shape(real)[0], labels)
-    model.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
-    # 3. Trackers.
-    return model.update_trackers(d_loss, g_loss, d_real, d_fake)
-
-
-def _torch_gan_step(model, real, labels):
-    import torch
-
-    d_vars = model.discriminator.trainable_variables
-    g_vars = model.generator.trainable_variables
-    # 1. Discriminator steps: minimise L_D (ascend V) with G fixed.
-    for _ in range(model.d_steps):
-        model.zero_grad()
-        d_loss, d_real, d_fake = model.discriminator_objective(real, labels, input_gradient)
-        d_loss.backward()
-        with torch.no_grad():
-            model.d_optimizer.apply([v.value.grad for v in d_vars], d_vars)
-    # 2. Generator step on fresh z, with D fixed (its gradients are computed but discarded).
-    model.zero_grad()
-    g_loss = model.generator_objective(ops.shape(real)[0], labels)
-    g_loss.backward()
-    with torch.no_grad():
-        model.g_optimizer.apply([v.value.grad for v in g_vars], g_vars)
-    # 3. Trackers.
-    return model.update_trackers(d_loss.detach(), g_loss.detach(), d_real.detach(), d_fake.detach())
-
-
-class _DifferentiatedScope(keras.StatelessScope):
-    """A :class:`keras.StatelessScope` in which assigning to a weight that is being differentiated (``free``,
-    a set of variable ids) behaves as on TensorFlow: later reads see the new value, and the gradient is taken at
-    it rather than through how it was computed."""
-
-    def __init__(self, state_mapping, free):
-        super().__init__(state_mapping=state_mapping)
-        self.free = free
-
-    def add_update(self, update):
-        import jax
-
-        variable, value = update
-        if id(variable) in self.free:
-            old = self.state_mapping[id(variable)]
-            value = old + jax.lax.stop_gradient(ops.convert_to_tensor(value, old.dtype) - old)
-        super().add_update((variable, value))
-
-
-def _jax_gan_step(model, state, real, labels):
-    """The same step on JAX, where a train step is a pure function ``state -> (logs, new state)``.
-
-    ``state`` is what Keras's JAX trainer passes: the values of the model's trainable, non-trainable
-    (seed generator, batch-norm statistics, spectral-norm vectors), optimizer and metric variables, in the
-    order of ``model.trainable_variables``, ``model.non_trainable_variables``, ``model.optimizer.variables``
-    (both optimizers' variables, see :class:`vaegan_edu.models.gan.GANOptimizers`) and
-    ``model.metrics_variables``. Each network's loss runs inside a :class:`keras.StatelessScope` that maps
-    every variable to its current value (the approach the Keras maintainers suggest for several gradient
-    computations in one JAX step, keras-team/keras#18881); assignments made there (the seed generator
-    advancing, batch-norm statistics) are read back out, and ``optimizer.stateless_apply`` returns the new
-    weights and optimizer state.
-
-    A layer may assign to a weight that is being differentiated (Keras's ``SpectralNormalization`` writes
-    the normalised kernel into its layer during the forward pass). TensorFlow and PyTorch then use the new
-    value and take the gradient at it, without differentiating through how it was computed;
-    :class:`_DifferentiatedScope` does the same (value ``w + stop_gradient(new - w)``), so the three backends
-    make the same update.
-    """
-    import jax
-
-    groups = (model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
-              model.metrics_variables)  # fmt: skip
-    values = {id(v): value for group, group_values in zip(groups, state) for v, value in zip(group, group_values)}
-    every_variable = [v for group in groups for v in group]
-
-    def run(objective, free_variables, free_values):
-        """``objective()`` with the free variables set to ``free_values`` and every other one to ``values``;
-        returns its output and every variable's value after it (changed where it assigned)."""
-        free = {id(v) for v in free_variables}
-        mapping = [(v, values[id(v)]) for v in every_variable if id(v) not in free]
-        with _DifferentiatedScope(mapping + list(zip(free_variables, free_values)), free) as scope:
-            out = objective()
-        return out, {id(v): scope.get_current_value(v) for v in every_variable}
-
-    def update(network, optimizer, objective):
-        """One gradient step of ``network`` on ``objective() -> (loss, aux)``; returns ``(loss, aux)``."""
-        weights = network.trainable_variables
-
-        def loss(weight_values):
-            (value, aux), changed = run(objective, weights, weight_values)
-            return value, (aux, changed)
-
-        (value, (aux, changed)), grads = jax.value_and_grad(loss, has_aux=True)(
-            [values[id(v)] for v in weights]
-        )
-        values.update(changed)  # including weights the forward pass assigned to
-        new_weights, new_slots = optimizer.stateless_apply(
-            [values[id(v)] for v in optimizer.variables], grads, [values[id(v)] for v in weights]
-        )
-        values.update(zip(map(id, weights), new_weights))
-        values.update(zip(map(id, optimizer.variables), new_slots))
-        return value, aux
-
-    def d_objective():
-        d_loss, d_real, d_fake = model.discriminator_objective(real, labels, input_gradient)
-        return d_loss, (d_real, d_fake)
-
-    def g_objective():
-        return model.generator_objective(ops.shape(real)[0], labels), ()
-
-    # 1. Discriminator steps: minimise L_D (ascend V) with G fixed.
-    for _ in range(model.d_steps):
-        d_loss, (d_real, d_fake) = update(model.discriminator, model.d_optimizer, d_objective)
-    # 2. Generator step on fresh z, with D fixed.
-    g_loss, _ = update(model.generator, model.g_optimizer, g_objective)
-    # 3. Trackers.
-    logs, changed = run(lambda: model.update_trackers(d_loss, g_loss, d_real, d_fake), [], [])
-    values.update(changed)
-    return logs, tuple([values[id(v)] for v in group] for group in groups)
 
 
 class _RetracingFilter(logging.Filter):
@@ -324,66 +108,156 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
             history.setdefault(key, []).append(value)
     return history
 
+# --- training for a budget: steps or seconds ---------------------------------------------------------------
 
-def generator_sample_gradients(gan, z):
-    r"""Where the generator's loss pushes each of its samples: :math:`-\nabla_{x} L_G` at :math:`x = G(z)`.
+MAX_CHUNK_FRACTION = 0.1  # a training chunk is planned to last at most this fraction of the time budget
 
-    .. math:: v_i = -\frac{\partial}{\partial x_i} \sum_j \ell_G(D(x_j)), \qquad x_i = G(z_i)
 
-    The generator's parameters move so that its samples follow these arrows (chain rule through
-    :math:`G`), which is what chapter 05's live view draws.
+
+@dataclasses.dataclass(frozen=True)
+class TrainingRun:
+    """What :func:`train_for` did.
+
+    Attributes
+    ----------
+    steps : int
+        Optimisation steps taken (generator steps for a GAN).
+    seconds : float
+        Wall-clock seconds spent inside ``fit``, first-call tracing included.
+    budget_seconds : float or None
+        The time budget (None when a step count was given).
+    chunk_ends : tuple of float
+        Elapsed seconds at the end of each chunk of steps; training stops at the first chunk end that
+        reaches the budget.
+    """
+
+    steps: int
+    seconds: float
+    budget_seconds: float | None
+    chunk_ends: tuple
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else float("nan")
+
+
+
+def _batches(num_examples, batch_size, rng):
+    """Endless minibatch indices: freshly shuffled passes over the data, each cut into whole batches."""
+    per_pass = num_examples // batch_size
+    while True:
+        order = rng.permutation(num_examples)
+        for i in range(per_pass):
+            yield order[i * batch_size:(i + 1) * batch_size]
+
+
+
+def train_for(model, x, seconds: float | None = None, steps: int | None = None, batch_size: int = 128,
+              seed: int = 0, max_chunk_steps: int = 200, first_chunk_steps: int = 10,
+              clock: Callable[[], float] = time.perf_counter, on_chunk=None) -> TrainingRun:  # fmt: skip
+    r"""Train a compiled model with ``fit`` for a wall-clock budget (``seconds``) or a number of ``steps``.
+
+    Training runs in chunks, one ``fit`` call each on freshly shuffled minibatches (seeded). With a time
+    budget :math:`T`, each chunk is sized from the time per step :math:`\tau` measured so far so that it
+    ends near the budget:
+
+    .. math:: n_\text{next} = \mathrm{clip}\Big(\min\big(\mathrm{round}((T - t)/\tau),
+              \lfloor T / (10\tau) \rfloor\big),\ 1,\ \text{max\_chunk\_steps}\Big)
+
+    and training stops at the first chunk end where :math:`t \ge T`: every budget is used in full, and
+    overshot by less than the last chunk. No chunk is planned longer than a tenth of the budget, so a
+    machine that slows down mid-chunk (another job starts) overshoots the budget by little. The clock runs
+    only inside ``fit`` (tracing and compilation of the first call included: they are part of what
+    training costs). With a time budget, chunks are rounded up to multiples of the model's
+    ``steps_per_execution``; with ``steps``, exactly that many steps are taken.
 
     Parameters
     ----------
-    gan : compiled vaegan_edu.models.GAN (unconditional)
-    z : array (n, latent_dim)
+    model : compiled keras.Model whose ``fit(x)`` takes unlabeled images (a VAE or an unconditional GAN)
+    x : array of shape (n, height, width, channels), n >= batch_size
+    seconds : float > 0 or None
+    steps : int >= 1 or None
+        Exactly one of ``seconds`` and ``steps``.
+    batch_size, max_chunk_steps, first_chunk_steps : int >= 1
+    seed : int
+        Seed of the data order.
+    clock : callable returning seconds
+    on_chunk : callable(TrainingRun) or None
+        Called after every chunk (e.g. to refresh a progress line).
 
     Returns
     -------
-    (x, v) : NumPy arrays (n, *data_shape): the samples and the descent directions
+    TrainingRun
 
-    Taught in: 05_gan_game
+    Raises
+    ------
+    ValueError
+        Both or neither of ``seconds``/``steps``, non-positive sizes, or fewer images than one batch.
+
+    Taught in: 07_vae_vs_gan, 08_student_questions
     """
-    from vaegan_edu import losses
-    from vaegan_edu.models.gan import pack_samples
+    if (seconds is None) == (steps is None):
+        raise ValueError(
+            f"Pass exactly one of `seconds` (a wall-clock budget such as 30.0) and `steps` (a step count such "
+            f"as 500); received seconds={seconds!r}, steps={steps!r}."
+        )
+    if seconds is not None:
+        check_positive_number("seconds", seconds, 30.0)
+    else:
+        steps = check_positive_int("steps", steps, 500)
+    batch_size = check_positive_int("batch_size", batch_size, 128)
+    max_chunk_steps = check_positive_int("max_chunk_steps", max_chunk_steps, 200)
+    first_chunk_steps = check_positive_int("first_chunk_steps", first_chunk_steps, 10)
+    x = check_image_batch("x", x)
+    if len(x) < batch_size:
+        raise ValueError(f"`x` has {len(x)} images, fewer than batch_size={batch_size}. Fix: lower batch_size.")
+    granularity = int(getattr(model, "steps_per_execution", 1) or 1)
+    batches = _batches(len(x), batch_size, np.random.default_rng(seed))
+    done, elapsed, chunk_ends, step_time = 0, 0.0, [], None
+    while True:
+        if steps is not None:
+            n = min(max_chunk_steps, steps - done)
+        else:
+            remaining = seconds - elapsed
+            if remaining <= 0:
+                break
+            if step_time is None:
+                n = first_chunk_steps
+            else:
+                n = min(round(remaining / step_time), math.floor(MAX_CHUNK_FRACTION * seconds / step_time))
+            n = int(np.clip(n, 1, max_chunk_steps))
+        if n <= 0:
+            break
+        if seconds is not None:  # whole executions, so a chunk never needs a partial one
+            n = -(-n // granularity) * granularity
+        idx = np.concatenate([next(batches) for _ in range(n)])
+        start = clock()
+        model.fit(x[idx], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+        spent = clock() - start
+        elapsed += spent
+        done += n
+        step_time = spent / n
+        chunk_ends.append(elapsed)
+        run = TrainingRun(done, elapsed, seconds, tuple(chunk_ends))
+        if on_chunk is not None:
+            on_chunk(run)
+    return TrainingRun(done, elapsed, seconds, tuple(chunk_ends))
 
-    x = gan.generate(z=z)
-    n = len(x)
-
-    def total_loss(t):
-        logits = gan.discriminator(pack_samples(t, gan.pack), training=False)
-        return losses.gan_generator_loss(logits, gan.loss_name) * (n // gan.pack)
-
-    grad = ops.convert_to_numpy(input_gradient(total_loss, x))
-    return x, -grad
 
 
-DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
-DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
-DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
-DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
+def steps_per_second(model, x, batch_size: int = 128, steps: int = 50, warmup_steps: int = 5, seed: int = 0,
+                     clock: Callable[[], float] = time.perf_counter) -> float:  # fmt: skip
+    """Training steps per second of a compiled model, after a warm-up ``fit`` that traces and compiles.
 
-
-def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None,
-               learning_rate=DCGAN_LEARNING_RATE, jit_compile=None, **gan_kwargs):  # fmt: skip
-    """The book's DCGAN on digits, compiled with Adam(learning_rate, beta_1=0.5) for both networks.
-
-    The default learning rate, 2e-4, is the DCGAN paper's (Radford et al. 2015) and suits minutes of training.
-    ``jit_compile`` goes to :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
-
-    ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
-    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
-
-    Taught in: 06_gan
+    Taught in: 08_student_questions
     """
-    from vaegan_edu.models import GAN
+    train_for(model, x, steps=check_positive_int("warmup_steps", warmup_steps, 5), batch_size=batch_size, seed=seed,
+              clock=clock)  # fmt: skip
+    run = train_for(model, x, steps=check_positive_int("steps", steps, 50), batch_size=batch_size, seed=seed + 1,
+                    max_chunk_steps=steps, clock=clock)  # fmt: skip
+    return run.steps_per_second
 
-    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
-              num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
-                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
-    return gan
+
 
 
 def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
@@ -396,6 +270,7 @@ def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
     Taught in: 06_gan
     """
     from vaegan_edu import config, data
+    from vaegan_edu.models.factories import make_dcgan
 
     cfg = config.settings(seed=seed, fast=False)
     ds = data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
@@ -403,32 +278,6 @@ def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
     num_steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
     fit_gan(gan, ds.x_train, num_steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
             seed=seed)  # fmt: skip
-    return gan
-
-
-GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapter 05 (measured in bench_gan.py)
-GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
-GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
-
-
-def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile=None,
-                **gan_kwargs):  # fmt: skip
-    """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
-
-    ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
-    On TensorFlow it is compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph:
-    the networks are so small that Python overhead would otherwise dominate). ``jit_compile`` goes to
-    :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
-
-    Taught in: 05_gan_game
-    """
-    from vaegan_edu.models import GAN
-
-    gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
-              **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
-                g_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
-                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
     return gan
 
 

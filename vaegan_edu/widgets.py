@@ -165,7 +165,7 @@ class GANLab(ipywidgets.VBox):
     Controls: play/pause (an ``ipywidgets.Play`` ticking in the browser), single step, reset, the dataset
     (ring, grid, moons), the loss variant and both learning rates. The figure shows the discriminator's
     decision surface as a heatmap, real and generated points, arrows for the generator's gradient on its
-    samples (:func:`vaegan_edu.training.generator_sample_gradients`) and, for mixtures, the modes captured
+    samples (:func:`vaegan_edu.models.generator_sample_gradients`) and, for mixtures, the modes captured
     against step (:func:`vaegan_edu.metrics.mode_coverage`).
 
     Everything a frame shows is computed by :meth:`step`, which tests call directly (no browser needed);
@@ -232,12 +232,12 @@ class GANLab(ipywidgets.VBox):
 
     def reset(self):
         """Draw the dataset and build a fresh GAN with the current settings; step counter back to 0."""
-        from vaegan_edu import config, data, training
+        from vaegan_edu import config, data, models
 
         config.set_seed(self.seed)
         self.x, self.modes, self.std = data.toy_2d(self.dataset.value, 20 * self.num_points, seed=self.seed)
         lim = GAN_LAB_DATASETS[self.dataset.value]
-        self.gan = training.make_gan_2d(loss=self.loss.value, data_scale=lim / 1.5, seed=self.seed)
+        self.gan = models.make_gan_2d(loss=self.loss.value, data_scale=lim / 1.5, seed=self.seed)
         self.gan.d_optimizer.learning_rate.assign(self.d_lr.value)
         self.gan.g_optimizer.learning_rate.assign(self.g_lr.value)
         self.z = np.random.default_rng(self.seed).normal(size=(self.num_points, 8)).astype("float32")
@@ -248,19 +248,19 @@ class GANLab(ipywidgets.VBox):
 
     def step(self, num_steps=None):
         """Train ``num_steps`` (default: the slider's steps per frame) generator steps, measure, redraw."""
-        from vaegan_edu import training
+        from vaegan_edu import models, training
 
         num_steps = int(num_steps or self.steps_per_frame.value)
-        training.fit_gan(self.gan, self.x, num_steps, batch_size=training.GAN_2D_BATCH_SIZE,
+        training.fit_gan(self.gan, self.x, num_steps, batch_size=models.GAN_2D_BATCH_SIZE,
                          seed=self.seed + self.step_count)  # fmt: skip
         self.step_count += num_steps
         self._measure()
         self.draw()
 
     def _measure(self):
-        from vaegan_edu import metrics, models, training
+        from vaegan_edu import metrics, models
 
-        self.fake, self.arrows_v = training.generator_sample_gradients(self.gan, self.z)
+        self.fake, self.arrows_v = models.generator_sample_gradients(self.gan, self.z)
         lim = GAN_LAB_DATASETS[self.dataset.value]
         self.surface = models.gan.decision_surface(self.gan, lim=lim, grid_size=self.grid_size)
         self.history["step"].append(self.step_count)

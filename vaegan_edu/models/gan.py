@@ -3,7 +3,7 @@
 
 The maths of one training step (losses, packing, gradient penalty) is written here with ``keras.ops``;
 only taking gradients needs the backend's autodiff, so the per-backend train steps live in
-:mod:`vaegan_edu.training` (TensorFlow, PyTorch and JAX).
+:mod:`vaegan_edu.models.gan_steps` (TensorFlow, PyTorch and JAX), which only this module imports.
 
 Taught in: 05_gan_game, 06_gan
 """
@@ -18,6 +18,7 @@ from keras import layers, ops
 
 from vaegan_edu import losses
 from vaegan_edu.config import jit_compile_default
+from vaegan_edu.models.gan_steps import gan_train_step, input_gradient, unpack
 
 # === GAN (chapters 05-06) ===
 
@@ -477,7 +478,7 @@ class GAN(keras.Model):
     def discriminator_objective(self, real, labels, input_gradient=None):
         """Discriminator loss on one batch, with mean D(x) and D(G(z)).
 
-        ``input_gradient(fn, x)`` (from :mod:`vaegan_edu.training`) computes the WGAN-GP penalty's input
+        ``input_gradient(fn, x)`` (from :mod:`vaegan_edu.models.gan_steps`) computes the WGAN-GP penalty's input
         gradient; with None the penalty is left out (evaluation)."""
         batch_size = ops.shape(real)[0]
         fake = self._generate(self.sample_latent(batch_size), labels, training=True)
@@ -506,13 +507,11 @@ class GAN(keras.Model):
         return losses.gan_generator_loss(self._logits(fake, labels, training=True), self.loss_name)
 
     def train_step(self, *args):
-        from vaegan_edu import training
-
         # JAX's trainer calls train_step(state, data) and expects (logs, state) back; the others train_step(data).
-        return training.gan_train_step(self, args[-1], state=args[0] if len(args) == 2 else None)
+        return gan_train_step(self, args[-1], state=args[0] if len(args) == 2 else None)
 
     def test_step(self, data):
-        real, labels = _unpack(data)
+        real, labels = unpack(data)
         d_loss, d_real, d_fake = self.discriminator_objective(real, labels)
         g_loss = self.generator_objective(ops.shape(real)[0], labels)
         return self.update_trackers(d_loss, g_loss, d_real, d_fake)
@@ -578,13 +577,6 @@ def _in_batches(fn, n, batch_size):
     return np.concatenate([ops.convert_to_numpy(fn(slice(i, i + batch_size))) for i in range(0, n, batch_size)])
 
 
-def _unpack(data):
-    """(x,) or (x, labels) from what fit() passes."""
-    if isinstance(data, (tuple, list)):
-        return data[0], (data[1] if len(data) > 1 else None)
-    return data, None
-
-
 
 def decision_surface(gan, lim=1.5, grid_size=100):
     r"""The discriminator's output on a square grid, for drawing its decision surface in 2-D.
@@ -610,3 +602,33 @@ def decision_surface(gan, lim=1.5, grid_size=100):
     xx, yy = np.meshgrid(a, a)
     values = gan.discriminate(np.stack([xx.ravel(), yy.ravel()], axis=1))
     return a, values.reshape(grid_size, grid_size)
+
+
+def generator_sample_gradients(gan, z):
+    r"""Where the generator's loss pushes each of its samples: :math:`-\nabla_{x} L_G` at :math:`x = G(z)`.
+
+    .. math:: v_i = -\frac{\partial}{\partial x_i} \sum_j \ell_G(D(x_j)), \qquad x_i = G(z_i)
+
+    The generator's parameters move so that its samples follow these arrows (chain rule through
+    :math:`G`), which is what chapter 05's live view draws.
+
+    Parameters
+    ----------
+    gan : compiled vaegan_edu.models.GAN (unconditional)
+    z : array (n, latent_dim)
+
+    Returns
+    -------
+    (x, v) : NumPy arrays (n, *data_shape): the samples and the descent directions
+
+    Taught in: 05_gan_game
+    """
+    x = gan.generate(z=z)
+    n = len(x)
+
+    def total_loss(t):
+        logits = gan.discriminator(pack_samples(t, gan.pack), training=False)
+        return losses.gan_generator_loss(logits, gan.loss_name) * (n // gan.pack)
+
+    grad = ops.convert_to_numpy(input_gradient(total_loss, x))
+    return x, -grad

@@ -10,7 +10,7 @@ NAMES = ["nearest_training_distance", "class_kl_to_uniform"]
 
 @pytest.mark.parametrize("name", NAMES)
 def test_solutions_pass(name):
-    assert exercises.check(name, exercises._exercise(name).solution).passed
+    assert exercises.check(name, exercises.checking._exercise(name).solution).passed
     assert "def " in exercises.show_solution(name).source
 
 
@@ -75,7 +75,7 @@ def _sigmoid(logits):
 
 def test_generator_logit_gradient_solution_and_mistakes():
     name = "generator_logit_gradient"
-    assert exercises.check(name, exercises._exercise(name).solution).passed
+    assert exercises.check(name, exercises.checking._exercise(name).solution).passed
     assert exercises.list_exercises("08_student_questions") == [name]
     mistakes = {
         "swapped": lambda logits, loss: -(1 - _sigmoid(logits)) if loss == "minimax" else -_sigmoid(logits),

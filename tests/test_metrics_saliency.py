@@ -4,12 +4,12 @@ import keras
 import numpy as np
 import pytest
 
-from vaegan_edu import metrics, training
+from vaegan_edu import metrics, models
 
 
 @pytest.fixture(scope="module")
 def gan():
-    return training.make_dcgan((28, 28, 1), seed=0)
+    return models.make_dcgan((28, 28, 1), seed=0)
 
 
 def test_saliency_matches_finite_differences(gan):
@@ -29,7 +29,7 @@ def test_saliency_matches_finite_differences(gan):
 
 
 def test_packed_discriminator_judges_copies(gan):
-    packed = training.make_dcgan((28, 28, 1), seed=0, pack=2)
+    packed = models.make_dcgan((28, 28, 1), seed=0, pack=2)
     x = np.random.default_rng(1).uniform(size=(1, 28, 28, 1)).astype("float32")
     saliency = metrics.discriminator_saliency(packed, x)
     copies = np.concatenate([x, x], axis=-1)

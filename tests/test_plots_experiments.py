@@ -1,0 +1,106 @@
+"""Figures of studies over seeds: the bars, error bars, lines and bands they draw equal the intervals."""
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.container import ErrorbarContainer  # noqa: E402
+
+from vaegan_edu import plots  # noqa: E402
+from vaegan_edu.experiments.stats import mean_interval  # noqa: E402
+
+INTERVALS = {
+    "baseline": mean_interval([40.1, 41.3, 38.9, 42.0, 40.4]),
+    "spectral norm": mean_interval([30.2, 31.0, 29.1, 33.5, 30.0]),
+    "one seed": mean_interval([35.0]),  # no interval: drawn without an error bar
+}
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_interval_bars_draw_one_bar_and_one_error_bar_per_variant(ax):
+    returned = plots.interval_bars(INTERVALS, ax=ax, ylabel="FD", better="lower", reference=35.5)
+    assert returned is ax
+    estimates = [iv.estimate for iv in INTERVALS.values()]
+    np.testing.assert_allclose([bar.get_height() for bar in ax.patches], estimates)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(INTERVALS)
+    (errorbars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = errorbars.lines[2][0].get_segments()
+    for i, name in enumerate(["baseline", "spectral norm"]):
+        np.testing.assert_allclose(segments[i], [[i, INTERVALS[name].low], [i, INTERVALS[name].high]])
+    assert len(segments[2]) == 0  # the one-seed variant: no spread known, no bar
+    assert [t.get_text() for t in ax.texts] == [f"{e:.3g}" for e in estimates]
+    assert ax.texts[0].xy == pytest.approx((0, INTERVALS["baseline"].high))  # written above the error bar
+    assert ax.texts[2].xy == pytest.approx((2, 35.0))
+    assert ax.get_ylabel() == "FD (lower is better)"
+    (reference,) = [line for line in ax.lines if line.get_linestyle() == "--"]  # the others are error-bar caps
+    np.testing.assert_allclose(reference.get_ydata(), [35.5, 35.5])
+
+
+def test_interval_bars_accept_any_object_with_estimate_low_high_and_make_an_axes():
+    ax = plots.interval_bars({"a": SimpleNamespace(estimate=2.0, low=1.0, high=4.0)})
+    (errorbars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    np.testing.assert_allclose(errorbars.lines[2][0].get_segments()[0], [[0, 1.0], [0, 4.0]])
+    assert ax.get_ylabel() == "metric"
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]  # no reference line unless asked
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(intervals={}), ValueError, "`intervals` is empty"),
+        (dict(intervals=INTERVALS, better="smaller"), ValueError, "argument `better`.*better='smaller'"),
+        (dict(intervals={"a": 3.0}), TypeError, "`intervals` must hold intervals.*float.*mean_interval"),
+    ],
+)
+def test_interval_bars_reject_bad_input(ax, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plots.interval_bars(ax=ax, **kwargs)
+
+
+def test_interval_curves_draw_mean_lines_and_bands_equal_to_the_intervals(ax):
+    seconds = np.array([5.0, 10.0, 20.0])
+    rng = np.random.default_rng(0)
+    curves = {
+        "VAE": [mean_interval(60.0 / t + rng.normal(0, 1, 5)) for t in seconds],
+        "GAN": [mean_interval(90.0 / t + rng.normal(0, 3, 5)) for t in seconds],
+    }
+    returned = plots.interval_curves(seconds, curves, ax=ax, ylabel="FD")
+    assert returned is ax
+    assert len(ax.lines) == 2 and len(ax.collections) == 2
+    for line, band, intervals in zip(ax.lines, ax.collections, curves.values()):
+        np.testing.assert_allclose(line.get_xdata(), seconds)
+        np.testing.assert_allclose(line.get_ydata(), [iv.estimate for iv in intervals])
+        np.testing.assert_allclose(matplotlib.colors.to_rgb(line.get_color()), band.get_facecolor()[0][:3])
+        vertices = np.concatenate([path.vertices for path in band.get_paths()])
+        for t, iv in zip(seconds, intervals):
+            at_t = vertices[np.isclose(vertices[:, 0], t), 1]
+            assert at_t.min() == pytest.approx(iv.low) and at_t.max() == pytest.approx(iv.high)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["VAE", "GAN"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("training time [s]", "FD")
+
+
+def test_interval_curves_need_one_interval_per_x(ax):
+    with pytest.raises(ValueError, match="Curve 'VAE' of `curves` has 2 intervals but `x` has 3 points"):
+        plots.interval_curves([1, 2, 3], {"VAE": [INTERVALS["baseline"]] * 2}, ax=ax)
+    with pytest.raises(ValueError, match="`curves` is empty"):
+        plots.interval_curves([1, 2, 3], {}, ax=ax)
+    with pytest.raises(TypeError, match="Curve 'VAE' of `curves` must hold intervals"):
+        plots.interval_curves([1], {"VAE": [(1.0, 0.5, 1.5)]}, ax=ax)
+
+
+def test_plots_does_not_import_the_experiments_layer_at_module_level():
+    source = Path(plots.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"^(from|import) +(vaegan_edu\.|\.)experiments", source, flags=re.MULTILINE)

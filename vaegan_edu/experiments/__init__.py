@@ -1,0 +1,32 @@
+"""The book's evidence: named protocols of the verdict-bearing studies, their runner, and their statistics.
+
+* :mod:`~vaegan_edu.experiments.protocol`: what a protocol is (configuration, one-seed function, baseline)
+  and the registry (:func:`names`, :func:`get`);
+* :mod:`~vaegan_edu.experiments.runner`: :func:`run` (seed by seed, resumable, with progress and provenance)
+  and :func:`verify` (shipped files match their protocols and the reader's data);
+* :mod:`~vaegan_edu.experiments.results`: the results file, :func:`load`, and :class:`Result` (intervals,
+  paired verdicts, tables, whether a live replicate agrees);
+* :mod:`~vaegan_edu.experiments.stats`: intervals over seeds, paired differences, :func:`verdict`;
+* the protocols: :mod:`~vaegan_edu.experiments.duel` (VAE against GAN, chapter 07) and
+  :mod:`~vaegan_edu.experiments.stability` (GAN stability tricks, chapter 08); and
+  :mod:`~vaegan_edu.experiments.backends` (training speed on each Keras backend, chapter 08).
+
+Command line::
+
+    python -m vaegan_edu.experiments list
+    python -m vaegan_edu.experiments run NAME [--seeds N] [--quick] [--restart]
+    python -m vaegan_edu.experiments verify
+
+A chapter loads a shipped result (``ve.experiments.load("duel")``), renders its verdicts
+(``result.verdict(...)``), runs a short live replicate (``ve.experiments.run("duel", seeds=[0],
+store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
+"""
+
+from vaegan_edu.experiments import backends, duel, stability  # noqa: F401  (duel and stability register protocols)
+from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
+from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
+from vaegan_edu.experiments.runner import run, verify
+from vaegan_edu.experiments.stats import Interval, Verdict, mean_interval, paired_difference, verdict
+
+__all__ = ["Interval", "Protocol", "Result", "ResultsError", "Verdict", "config_hash", "experiments_dir", "get",
+           "load", "mean_interval", "names", "paired_difference", "register", "run", "verdict", "verify"]

@@ -1,0 +1,279 @@
+"""A protocol's results: the file format, loading, and what a chapter asks of them.
+
+One JSON file per protocol, ``data/experiments/<name>.json``::
+
+    {"protocol": name, "title": ..., "config": {...}, "config_hash": "16 hex digits",
+     "data": {"name": ..., "kwargs": {...}, "fingerprint": ...},
+     "seeds": {"0": {"variants": {variant: {metric: value}}, "wall_seconds": ..., "finished": ...}, ...},
+     "provenance": {"machine": ..., "versions": {...}, "backend": ..., "device": ..., "commit": ..., ...}}
+
+:class:`Result` reads it: per-seed values, means with confidence intervals, paired verdicts between
+variants (:func:`vaegan_edu.experiments.stats.verdict`), a Markdown table, and whether a live replicate
+agrees with the shipped distribution.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from vaegan_edu.experiments import stats
+from vaegan_edu.experiments.protocol import config_hash, get
+
+EXPERIMENTS_DIR_ENV = "VAEGAN_EDU_EXPERIMENTS"
+
+
+def experiments_dir() -> Path:
+    """Where shipped results live: ``$VAEGAN_EDU_EXPERIMENTS`` or the repository's ``data/experiments``."""
+    return Path(os.environ.get(EXPERIMENTS_DIR_ENV) or Path(__file__).resolve().parents[2] / "data" / "experiments")
+
+
+def results_path(name: str, directory=None) -> Path:
+    """The results file of protocol ``name`` in ``directory`` (default :func:`experiments_dir`)."""
+    return Path(directory or experiments_dir()) / f"{name}.json"
+
+
+def run_command(name: str) -> str:
+    """The command that (re)computes a protocol's shipped results."""
+    return f"python -m vaegan_edu.experiments run {name}"
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    """Write JSON so that a reader (or an interruption) never sees a half-written file: temp file, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(payload, f, indent=1, sort_keys=True, allow_nan=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class ResultsError(ValueError):
+    """A results file that is missing, damaged or computed for another configuration (the message says how to
+    recompute it)."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Result:
+    """The per-seed results of one protocol run (shipped or live), and the statistics a chapter reads off them.
+
+    Build one with :func:`load` (a shipped file) or :func:`vaegan_edu.experiments.run` (a live run).
+    """
+
+    payload: dict
+
+    @classmethod
+    def from_rows(cls, name: str, rows, config: dict | None = None) -> "Result":
+        """A Result of protocol ``name`` from flat per-seed rows (``{"model", "seed", metric: value}``), e.g. of
+        a live run done with the protocol's own functions in a chapter. ``config`` defaults to the protocol's."""
+        seeds = {}
+        for row in rows:
+            metrics = {k: v for k, v in row.items() if k not in ("model", "seed")}
+            seeds.setdefault(str(int(row["seed"])), {"variants": {}})["variants"][row["model"]] = metrics
+        payload = {"protocol": name, "config": config or get(name).config, "config_hash": "", "seeds": {},
+                   "provenance": {}}  # fmt: skip
+        payload["seeds"] = {s: {"variants": clean_variants(e["variants"], f"rows of seed {s}")} for s, e in seeds.items()}
+        return cls(check_payload(payload, "rows"))
+
+    @property
+    def name(self) -> str:
+        return self.payload["protocol"]
+
+    @property
+    def config(self) -> dict:
+        return self.payload["config"]
+
+    @property
+    def seeds(self) -> list:
+        """The finished seeds, ascending."""
+        return sorted(int(s) for s in self.payload["seeds"])
+
+    @property
+    def variants(self) -> list:
+        """Variant names in the order the protocol reports them."""
+        seen = {}
+        for s in self.seeds:
+            seen.update(dict.fromkeys(self.payload["seeds"][str(s)]["variants"]))
+        return list(seen)
+
+    @property
+    def metrics(self) -> dict:
+        """``{metric: "lower" | "higher"}`` from the configuration."""
+        return dict(self.config["metrics"])
+
+    def _check(self, variant, metric):
+        if variant not in self.variants:
+            raise KeyError(f"No variant {variant!r} in the {self.name!r} results; variants: {self.variants}.")
+        if metric not in self.metrics and metric not in ("train_seconds", "train_steps"):
+            raise KeyError(f"No metric {metric!r} in the {self.name!r} results; metrics: {sorted(self.metrics)}.")
+
+    def values(self, variant: str, metric: str) -> dict:
+        """``{seed: value}`` of one metric of one variant (NaN where a run diverged)."""
+        self._check(variant, metric)
+        out = {}
+        for s in self.seeds:
+            row = self.payload["seeds"][str(s)]["variants"].get(variant)
+            if row is not None:
+                value = row.get(metric)
+                out[s] = float("nan") if value is None else float(value)
+        return out
+
+    def interval(self, variant: str, metric: str, confidence: float = 0.95, nan_policy: str = "omit"):
+        """Mean over seeds with its Student-t interval (:func:`~vaegan_edu.experiments.stats.mean_interval`).
+
+        ``nan_policy="omit"`` drops runs whose metric is not finite (a diverged GAN); :meth:`diverged` counts them.
+        """
+        return stats.mean_interval(list(self.values(variant, metric).values()), confidence, nan_policy=nan_policy)
+
+    def diverged(self, variant: str, metric: str) -> int:
+        """How many seeds of ``variant`` have a non-finite ``metric``."""
+        return sum(not math.isfinite(v) for v in self.values(variant, metric).values())
+
+    def verdict(self, variant: str, metric: str, against: str | None = None, claim: str | None = None,
+                margin: float = 0.0, confidence: float = 0.95):  # fmt: skip
+        """Is ``variant`` better than ``against`` (default: the protocol's baseline) on ``metric``?
+
+        Paired by seed (both variants train from the same seeds), in the direction the configuration gives
+        for the metric; rendered by :func:`~vaegan_edu.experiments.stats.verdict`. A seed where either run
+        diverged (non-finite metric) is left out of the pairs.
+        """
+        against = against or get(self.name).baseline
+        better = self.metrics[metric]
+        a, b = self.values(variant, metric), self.values(against, metric)
+        common = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
+        claim = claim or f"{variant} has {better} {metric.replace('_', ' ')} than {against}"
+        return stats.verdict(claim, {s: a[s] for s in common}, {s: b[s] for s in common}, better=better,
+                             paired=True, confidence=confidence, margin=margin)  # fmt: skip
+
+    def table_markdown(self, metrics=None, formats=None, variants=None) -> str:
+        """Markdown table: one row per variant, each metric's mean [95 % interval] over seeds.
+
+        ``formats`` maps a metric to a format spec (default ``".3g"``).
+        """
+        metrics = list(metrics or self.metrics)
+        formats = formats or {}
+        variants = list(variants or self.variants)
+        arrow = {"lower": " ↓", "higher": " ↑"}
+        head = ["variant", "seeds"] + [m.replace("_", " ") + arrow.get(self.metrics.get(m), "") for m in metrics]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for v in variants:
+            cells = [v, str(len(self.values(v, metrics[0])))]
+            for m in metrics:
+                vals = list(self.values(v, m).values())
+                if not any(math.isfinite(x) for x in vals):
+                    cells.append("n/a")
+                    continue
+                cell = self.interval(v, m).numbers(formats.get(m, ".3g"))
+                bad = self.diverged(v, m)
+                cells.append(cell + (f" ({bad} diverged)" if bad else ""))
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def rows(self) -> list:
+        """Flat rows ``{"model": variant, "seed": s, metric: value, ...}``, one per variant and seed."""
+        out = []
+        for s in self.seeds:
+            for v, row in self.payload["seeds"][str(s)]["variants"].items():
+                out.append({"model": v, "seed": s, **row})
+        return out
+
+    def agreement(self, live: "Result", metric: str, variants=None, confidence: float = 0.95) -> str:
+        """Does a live replicate fall inside this (shipped) distribution? One Markdown line per variant.
+
+        For each variant, the shipped seeds give a :func:`~vaegan_edu.experiments.stats.prediction_interval`
+        for one new run; each live seed's value is inside it or not, and the line says which, either way.
+        """
+        lines = []
+        for v in variants or [v for v in live.variants if v in self.variants]:
+            shipped = list(self.values(v, metric).values())
+            band = stats.prediction_interval(shipped, confidence, nan_policy="omit")
+            for seed, x in live.values(v, metric).items():
+                if not band.has_spread:
+                    word = "cannot be judged (fewer than 2 shipped seeds)"
+                elif not math.isfinite(x):
+                    word = "**outside** (the live run diverged)"
+                else:
+                    word = "**inside**" if band.low <= x <= band.high else "**outside**"
+                lines.append(f"* {v}, live seed {seed}: {metric.replace('_', ' ')} {x:.3g} is {word} the range "
+                             f"{band.low:.3g} to {band.high:.3g} expected of one run from the shipped "
+                             f"{band.n} seeds ({band.describe()})")  # fmt: skip
+        return "\n".join(lines)
+
+
+def check_payload(payload: dict, where) -> dict:
+    """Raise :class:`ResultsError` unless ``payload`` has the keys and per-seed structure of a results file."""
+    missing = [k for k in ("protocol", "config", "config_hash", "seeds", "provenance") if k not in payload]
+    if missing:
+        raise ResultsError(f"{where} is not a results file: keys {missing} are missing.")
+    for seed, entry in payload["seeds"].items():
+        variants = entry.get("variants") if isinstance(entry, dict) else None
+        if not isinstance(variants, dict) or not all(isinstance(r, dict) for r in variants.values()):
+            raise ResultsError(f"{where}: seed {seed} has no {{variant: {{metric: value}}}} table.")
+    return payload
+
+
+def read(path) -> dict:
+    """A results file's payload (checked for structure); ResultsError for a damaged file."""
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ResultsError(f"{path} cannot be read ({err}).") from err
+    return check_payload(payload, path)
+
+
+def load(name: str, directory=None, check_config: bool = True) -> Result:
+    """The shipped results of protocol ``name``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No results file (the message names the command that computes it).
+    ResultsError
+        A damaged file, or (``check_config``) one computed for another configuration than the protocol's
+        current one: its numbers would describe a different study.
+
+    Taught in: 07_vae_vs_gan, 08_student_questions
+    """
+    protocol = get(name)
+    path = results_path(name, directory)
+    if not path.exists():
+        raise FileNotFoundError(f"No shipped results for protocol {name!r} at {path}. Compute them with "
+                                f"`{run_command(name)}`.")  # fmt: skip
+    payload = read(path)
+    if check_config and payload["config_hash"] != config_hash(protocol.config):
+        raise ResultsError(
+            f"{path} was computed for another configuration of {name!r} (hash {payload['config_hash']}, the "
+            f"protocol's is now {config_hash(protocol.config)}). Recompute it with `{run_command(name)} --restart`."
+        )
+    return Result(payload)
+
+
+def finite_or_none(value):
+    """JSON has no NaN in strict readers: a non-finite number is stored as null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def clean_variants(variants, where) -> dict:
+    """Check ``{variant: {metric: number}}`` from a protocol's ``run_seed`` and make it JSON-safe."""
+    if not isinstance(variants, dict) or not variants:
+        raise ResultsError(f"{where} must return a non-empty {{variant: {{metric: value}}}} dict; got {variants!r}.")
+    out = {}
+    for v, row in variants.items():
+        if not isinstance(row, dict):
+            raise ResultsError(f"{where}: variant {v!r} maps to {type(row).__name__}, not a dict of metrics.")
+        out[str(v)] = {str(k): finite_or_none(x) for k, x in row.items()
+                       if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)}  # fmt: skip
+    return out

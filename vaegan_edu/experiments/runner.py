@@ -1,0 +1,238 @@
+"""Running protocols: seed by seed, resumable, with progress and provenance; and verifying shipped results.
+
+:func:`run` writes the results file atomically after every seed, so an interrupted run loses at most the
+seed in progress and the next call with the same configuration resumes where it stopped (finished seeds are
+not rerun). :func:`verify` checks every shipped file against its protocol's current configuration and the
+data fingerprint of the reader's package.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from vaegan_edu.experiments.protocol import config_hash, get, names
+from vaegan_edu.experiments.results import (
+    Result, ResultsError, clean_variants, experiments_dir, read, results_path, run_command, write_json_atomic,
+)  # fmt: skip
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _device() -> str:
+    """The accelerator Keras trains on, or "cpu"."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            return f"gpu x{len(gpus)}" if gpus else "cpu"
+        if backend == "jax":
+            import jax
+
+            return jax.devices()[0].platform
+        if backend == "torch":
+            import torch
+
+            return "cuda" if torch.cuda.is_available() else "cpu"
+    except Exception as err:  # a broken accelerator set-up is reported, not fatal to the record
+        return f"unknown ({type(err).__name__})"
+    return "unknown"
+
+
+def _commit() -> str | None:
+    """The repository's commit (with "+dirty" for uncommitted changes), or None outside a git checkout."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()  # fmt: skip
+        return sha.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance() -> dict:
+    """Where and with what a run happens: machine, device, backend, versions, commit, date, command."""
+    import keras
+    import numpy as np
+
+    versions = {"python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__}
+    backend = keras.backend.backend()
+    try:
+        versions[backend] = __import__(backend).__version__
+    except ImportError:
+        pass
+    return {
+        "machine": f"{_cpu_name()}, {os.cpu_count()} cores, {platform.system()}",
+        "device": _device(),
+        "backend": backend,
+        "versions": versions,
+        "commit": _commit(),
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+    }
+
+
+def data_record(config: dict) -> dict | None:
+    """``{"name", "kwargs", "fingerprint"}`` of the dataset a configuration names under ``"data"``."""
+    from vaegan_edu import data
+
+    spec = config.get("data")
+    if not spec:
+        return None
+    kwargs = {k: v for k, v in spec.items() if k != "name"}
+    return {"name": spec["name"], "kwargs": kwargs, "fingerprint": data.fingerprint(spec["name"], **kwargs)}
+
+
+def _seed_list(seeds, cfg) -> list:
+    from vaegan_edu.config import check_seed
+
+    if seeds is None:
+        return list(range(cfg["seeds"]))
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        return list(range(seeds))
+    seeds = [check_seed(s) for s in seeds]
+    if not seeds:
+        raise ValueError("`seeds` is empty: pass a number of seeds (5) or a list of seeds ([0, 1]).")
+    return seeds
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool = True, restart: bool = False,
+        say=None, **overrides) -> Result:  # fmt: skip
+    """Run protocol ``name`` seed by seed and return its :class:`~vaegan_edu.experiments.results.Result`.
+
+    Parameters
+    ----------
+    name : a registered protocol (``python -m vaegan_edu.experiments list``)
+    seeds : None (the configuration's number), an int N (seeds 0..N-1) or a list of seeds
+    quick : bool
+        Use the protocol's smoke-test overrides. Quick results are written as ``<name>.quick.json`` and are
+        never read as shipped results.
+    directory : where the results file goes (default: the shipped ``data/experiments``)
+    store : bool
+        False keeps everything in memory (a chapter's live replicate): nothing is read or written.
+    restart : bool
+        Discard an existing file computed for another configuration instead of refusing to overwrite it.
+    say : callable(str) or None
+        Receives progress lines (default: print); every line names the seed, the seeds left and an estimate
+        of the time left.
+    **overrides
+        Configuration keys to change (e.g. ``budget={"seconds": 20}`` for a chapter's live budget).
+
+    Raises
+    ------
+    ResultsError
+        An existing file holds results of another configuration (and ``restart`` is False).
+    """
+    protocol = get(name)
+    cfg = protocol.configured(quick=quick, **overrides)
+    seed_list = _seed_list(seeds, cfg)
+    say = say or (lambda text: print(text, flush=True))
+    path = (Path(directory or experiments_dir()) / f"{name}{'.quick' if quick else ''}.json") if store else None
+    fresh = {"protocol": name, "title": protocol.title, "config": cfg, "config_hash": config_hash(cfg),
+             "data": data_record(cfg), "seeds": {}, "provenance": provenance()}  # fmt: skip
+    payload = fresh
+    if path is not None and path.exists():
+        try:
+            old = read(path)
+        except ResultsError:
+            old = None  # a damaged file (e.g. a run killed mid-write before atomic writes) starts over
+        if old is not None and old["config_hash"] == fresh["config_hash"] and old.get("data") == fresh["data"]:
+            payload = old
+            payload["provenance"].setdefault("resumed", []).append(fresh["provenance"]["started"])
+        elif old is not None and not restart:
+            raise ResultsError(
+                f"{path} holds results of another configuration or dataset of {name!r}. Pass restart=True "
+                f"(`{run_command(name)} --restart`) to discard them, or choose another directory."
+            )
+    todo = [s for s in seed_list if str(s) not in payload["seeds"]]
+    done_before = len(seed_list) - len(todo)
+    if done_before:
+        say(f"[{name}] {done_before} of {len(seed_list)} seeds already done in {path}; running {len(todo)}")
+    spent = []
+    for i, seed in enumerate(todo):
+        start = time.perf_counter()
+
+        def report(text, seed=seed, i=i):
+            eta = (sum(spent) / len(spent)) * (len(todo) - i) if spent else float("nan")
+            left = f", about {_clock(eta)} left" if spent else ""
+            say(f"[{name}] seed {seed} ({i + 1}/{len(todo)}{left}): {text}")
+
+        report("starting")
+        variants = clean_variants(protocol.run_seed(cfg, seed, report), f"{name}.run_seed(seed={seed})")
+        spent.append(time.perf_counter() - start)
+        payload["seeds"][str(seed)] = {
+            "variants": variants,
+            "wall_seconds": round(spent[-1], 2),
+            "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        }
+        if path is not None:
+            write_json_atomic(path, payload)
+        report(f"done in {spent[-1]:.1f} s")
+    say(f"[{name}] finished: {len(payload['seeds'])} seed(s)" + (f" in {path}" if path else ""))
+    return Result(payload)
+
+
+def verify(directory=None, check_data: bool = True) -> list:
+    """Problems with the shipped results, as sentences (an empty list: all good).
+
+    Every registered protocol must have a file; every file must belong to a registered protocol, have been
+    computed with the protocol's current configuration, hold at least the configured number of seeds, and
+    (``check_data``) name the data fingerprint the reader's package generates. Each problem names the command
+    that fixes it.
+    """
+    directory = Path(directory or experiments_dir())
+    problems = []
+    for name in names():
+        protocol, path = get(name), results_path(name, directory)
+        fix = f"run `{run_command(name)}`"
+        if not path.exists():
+            problems.append(f"{name}: no shipped results at {path}; {fix}.")
+            continue
+        try:
+            payload = read(path)
+        except ResultsError as err:
+            problems.append(f"{name}: {err}; {fix} --restart.")
+            continue
+        if payload["config_hash"] != config_hash(protocol.config) or payload["config"] != protocol.config:
+            problems.append(f"{name}: {path.name} was computed for another configuration (hash "
+                            f"{payload['config_hash']}, now {config_hash(protocol.config)}); {fix} --restart.")  # fmt: skip
+            continue
+        if len(payload["seeds"]) < protocol.config["seeds"]:
+            problems.append(f"{name}: {len(payload['seeds'])} of {protocol.config['seeds']} seeds finished; {fix} "
+                            f"(it resumes).")  # fmt: skip
+        if check_data and payload.get("data"):
+            current = data_record(protocol.config)
+            if current["fingerprint"] != payload["data"]["fingerprint"]:
+                problems.append(f"{name}: computed on data with fingerprint {payload['data']['fingerprint']}, but "
+                                f"this package generates {current['fingerprint']} for {current['name']} "
+                                f"{current['kwargs']}; {fix} --restart.")  # fmt: skip
+    for path in sorted(directory.glob("*.json")):
+        if path.stem not in names():
+            problems.append(f"{path.name}: no registered protocol is called {path.stem!r}; remove the file or "
+                            f"register the protocol.")  # fmt: skip
+    return problems

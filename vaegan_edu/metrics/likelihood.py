@@ -1,0 +1,191 @@
+r"""How well a VAE explains held-out images, and how much of its latent space it uses: the ELBO and its terms,
+the importance-weighted bound :math:`\mathcal L_K` on :math:`\log p(x)`, latent activity, active units and the
+KL per latent dimension.
+
+Taught in: 03_vae, 04_vae_interpretability, 07_vae_vs_gan
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from vaegan_edu.validation import check_positive_int
+
+def _check_vae_inputs(model, x):
+    from vaegan_edu.models.vae import check_images
+
+    return check_images(x, model.image_shape, model.likelihood)
+
+
+def evaluate_elbo(model, x, num_samples=1, batch_size=500, seed=0) -> dict:
+    r"""The ELBO of a trained VAE on a data set (e.g. the test set), in nats per image.
+
+    .. math::
+        \mathrm{ELBO}(x) = \mathbb E_{q(z\mid x)}[\log p(x\mid z)] - \mathrm{KL}(q(z\mid x)\,\|\,p(z))
+
+    The expectation is a Monte Carlo average over ``num_samples`` draws of :math:`z` per image (NumPy
+    noise from ``seed``, so the number is reproducible); the KL is exact.
+
+    Parameters
+    ----------
+    model : vaegan_edu.models.VAE
+    x : array of shape (n, *model.image_shape)
+    num_samples, batch_size : int >= 1
+    seed : int
+
+    Returns
+    -------
+    dict with floats ``elbo``, ``reconstruction`` (:math:`-\mathbb E\log p(x\mid z)`) and ``kl``, means
+    over the images, and ``elbo_per_image``, an array of shape (n,).
+
+    Raises
+    ------
+    ValueError
+        For images of the wrong shape or outside [0, 1] with a Bernoulli likelihood.
+
+    Taught in: 03_vae
+    """
+    from vaegan_edu import losses
+
+    x = _check_vae_inputs(model, x)
+    num_samples = check_positive_int("num_samples", num_samples, 1)
+    rng = np.random.default_rng(seed)
+    mu, log_var = model.encode(x, batch_size)  # (n, latent_dim) each
+    kl = keras.ops.convert_to_numpy(keras.ops.sum(losses.kl_per_latent(mu, log_var), axis=-1)).astype("float64")
+    rec = np.zeros(len(x))
+    for _ in range(num_samples):
+        z = mu + np.exp(0.5 * log_var) * rng.standard_normal(mu.shape).astype("float32")
+        logits = model.decode(z, batch_size, logits=True)
+        rec -= keras.ops.convert_to_numpy(
+            losses.reconstruction_log_likelihood(x, logits, model.likelihood, model.obs_std)
+        )
+    rec /= num_samples
+    elbo = -(rec + kl)
+    return {"elbo": float(elbo.mean()), "reconstruction": float(rec.mean()), "kl": float(kl.mean()),
+            "elbo_per_image": elbo}  # fmt: skip
+
+
+def iwae_log_likelihood(model, x, k=1000, max_rows=8192, batch_size=None, seed=0) -> np.ndarray:
+    r"""Importance-weighted estimate of :math:`\log p(x)` for each image (Burda et al., arXiv:1509.00519).
+
+    .. math::
+        \mathcal L_K(x) = \log \frac1K \sum_{k=1}^K \frac{p(x\mid z_k)\,p(z_k)}{q(z_k\mid x)},
+        \qquad z_k \sim q(z\mid x)
+
+    :math:`\mathcal L_1` is a one-sample ELBO; :math:`\mathbb E[\mathcal L_K]` grows with K towards
+    :math:`\log p(x)`, so :math:`\mathcal L_K - \mathrm{ELBO}` measures (a lower bound on) the gap
+    :math:`\mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))` of chapter 02. The K samples are processed in chunks
+    of at most ``max_rows`` decoder calls, and chunks are combined with a running log-sum-exp, so K = 1,000
+    or more fits in memory.
+
+    Parameters
+    ----------
+    model : vaegan_edu.models.VAE
+    x : array of shape (n, *model.image_shape)
+    k : int >= 1
+        Importance samples per image.
+    max_rows : int >= 1
+        Largest number of (image, sample) pairs decoded at once (memory ~ max_rows x pixels x 4 bytes).
+    batch_size : int or None
+        Images per chunk (default: as many as ``max_rows`` allows, at least 1).
+    seed : int
+        Seed of the NumPy noise.
+
+    Returns
+    -------
+    array of shape (n,), nats per image
+
+    Raises
+    ------
+    ValueError
+        For a bad ``k`` or images that do not fit the model.
+
+    Taught in: 03_vae
+    """
+    from vaegan_edu import losses, probability
+
+    x = _check_vae_inputs(model, x)
+    k = check_positive_int("k", k, 1000)
+    max_rows = check_positive_int("max_rows", max_rows, 8192)
+    rng = np.random.default_rng(seed)
+    mu, log_var = model.encode(x)  # (n, latent_dim) each
+    batch_size = batch_size or max(1, max_rows // k)
+    chunk = max(1, max_rows // batch_size)  # importance samples decoded per pass
+    out = np.empty(len(x))
+    for start in range(0, len(x), batch_size):
+        xb, mb, lb = x[start:start + batch_size], mu[start:start + batch_size], log_var[start:start + batch_size]
+        b = len(xb)
+        running = np.full(b, -np.inf)  # log sum_k w_k so far
+        for done in range(0, k, chunk):
+            c = min(chunk, k - done)
+            eps = rng.standard_normal((c, b, model.latent_dim)).astype("float32")
+            z = mb + np.exp(0.5 * lb) * eps  # (c, b, latent_dim)
+            logits = model.decode(z.reshape(c * b, -1), batch_size=c * b, logits=True)
+            x_rep = np.broadcast_to(xb, (c, *xb.shape)).reshape(c * b, *xb.shape[1:])
+            log_px_z = keras.ops.convert_to_numpy(
+                losses.reconstruction_log_likelihood(x_rep, logits, model.likelihood, model.obs_std)
+            ).reshape(c, b)
+            log_p_xz = log_px_z + keras.ops.convert_to_numpy(probability.log_standard_normal(z))  # log p(x, z)
+            log_q = keras.ops.convert_to_numpy(probability.log_normal(z, mb, lb))  # (c, b)
+            # iwae_bound(...) + log(c) is the log-sum-exp of this chunk's weights
+            chunk_lse = keras.ops.convert_to_numpy(probability.iwae_bound(log_p_xz.astype("float64"),
+                                                                    log_q.astype("float64"))) + np.log(c)
+            running = np.logaddexp(running, chunk_lse)
+        out[start:start + b] = running - np.log(k)
+    return out
+
+
+def latent_activity(model, x) -> np.ndarray:
+    r"""How much each latent's posterior mean moves across the data: :math:`\mathrm{Var}_x(\mathbb E_q[z_j])`.
+
+    .. math::
+        A_j = \mathrm{Var}_{x}\big(\mu_j(x)\big)
+
+    Burda et al. (arXiv:1509.00519, section 5.2) call latent :math:`j` *active* when :math:`A_j > 10^{-2}`.
+
+    Returns
+    -------
+    array of shape (latent_dim,)
+
+    Taught in: 03_vae
+    """
+    mu, _ = model.encode(_check_vae_inputs(model, x))
+    return mu.astype("float64").var(axis=0)
+
+
+def active_units(model, x, threshold=0.01) -> int:
+    r"""Number of active latents, :math:`\#\{j : \mathrm{Var}_x(\mu_j(x)) > \text{threshold}\}`.
+
+    A collapsed latent (posterior equal to the prior for every input) has :math:`\mu_j(x) \approx 0`
+    for all :math:`x`, so it is not active. See :func:`latent_activity`.
+
+    Returns
+    -------
+    int between 0 and ``model.latent_dim``
+
+    Taught in: 03_vae
+    """
+    return int(np.sum(latent_activity(model, x) > threshold))
+
+
+def kl_per_dimension(model, x) -> np.ndarray:
+    r"""Average KL of each latent coordinate over a data set, in nats.
+
+    .. math::
+        \overline{\mathrm{KL}}_j = \frac1n \sum_{i=1}^n -\tfrac12\big(1 + \log\sigma_j^2(x_i)
+            - \mu_j(x_i)^2 - \sigma_j^2(x_i)\big)
+
+    The KL term of the ELBO is their sum; a latent with :math:`\overline{\mathrm{KL}}_j \approx 0` is
+    unused.
+
+    Returns
+    -------
+    array of shape (latent_dim,)
+
+    Taught in: 04_vae_interpretability
+    """
+    from vaegan_edu import losses
+
+    mu, log_var = model.encode(_check_vae_inputs(model, x))
+    return keras.ops.convert_to_numpy(losses.kl_per_latent(mu.astype("float64"), log_var.astype("float64"))).mean(0)

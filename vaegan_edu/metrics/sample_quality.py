@@ -1,0 +1,329 @@
+"""Scores of generated samples that need no network: mode coverage on 2-D mixtures, the Fréchet distance and
+improved precision/recall between two sets of feature vectors, class histograms and their KL to uniform, and
+the nearest-training-image check for memorisation.
+
+Everything runs outside the model graph on NumPy/SciPy arrays; which features to feed in (the book's digit
+classifier, :mod:`vaegan_edu.metrics.digits`) is the caller's choice.
+
+Taught in: 05_gan_game, 06_gan, 07_vae_vs_gan
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+from scipy import linalg
+
+from vaegan_edu.validation import check_image_batch
+
+def _as_2d(name, values):
+    """A float64 array (n, d) with n >= 1, or a clear error."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"`{name}` must be a 2-D array of shape (num_samples, num_features); received shape {arr.shape}. "
+            "Fix: flatten images with x.reshape(len(x), -1) or add an axis with x[:, None]."
+        )
+    if len(arr) == 0:
+        raise ValueError(f"`{name}` is empty (shape {arr.shape}); it needs at least one sample.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` contains NaN or infinite values; check the model that produced it.")
+    return arr
+
+
+def _same_dim(name_a, a, name_b, b):
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"`{name_a}` and `{name_b}` must have the same number of features; received {a.shape[1]} and "
+            f"{b.shape[1]} (shapes {a.shape} and {b.shape})."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class ModeCoverage:
+    """Result of :func:`mode_coverage`.
+
+    Attributes
+    ----------
+    modes_captured : int
+        Modes that are the nearest mode of at least one high-quality sample.
+    num_modes : int
+    high_quality : float
+        Fraction of samples within ``threshold`` standard deviations of their nearest mode.
+    reverse_kl : float
+        :math:`\\mathrm{KL}(q \\| u)` between the histogram :math:`q` of nearest modes and the uniform one.
+    counts : np.ndarray of shape (num_modes,)
+        Samples whose nearest mode is each mode.
+    """
+
+    modes_captured: int
+    num_modes: int
+    high_quality: float
+    reverse_kl: float
+    counts: np.ndarray
+
+
+def mode_coverage(samples, modes, std, threshold=3.0) -> ModeCoverage:
+    r"""How many modes of a Gaussian mixture a generator covers, and how well.
+
+    The protocol of VEEGAN (Srivastava et al. 2017, arXiv:1705.07761) and PacGAN (Lin et al. 2018,
+    arXiv:1712.04086): a sample is *high quality* when it lies within ``threshold`` (3) standard deviations
+    of its nearest mode; a mode is *captured* when it is the nearest mode of at least one high-quality
+    sample. PacGAN also reports the reverse KL between the histogram :math:`q` of nearest modes (every
+    sample assigned to its nearest mode) and the uniform histogram over the :math:`K` modes:
+
+    .. math::
+        \mathrm{KL}(q \,\|\, u) = \sum_{k=1}^K q_k \log(K q_k) \in [0, \log K]
+
+    Parameters
+    ----------
+    samples : array (n, d)
+    modes : array (K, d)
+    std : float > 0
+        Standard deviation of each mixture component.
+    threshold : float > 0
+
+    Returns
+    -------
+    ModeCoverage
+
+    Raises
+    ------
+    ValueError
+        Empty sets, different dimensions, or a non-positive ``std``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> modes = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> mode_coverage(np.array([[0.0, 0.001], [5.0, 5.0]]), modes, std=0.01).modes_captured
+    1
+
+    Taught in: 05_gan_game
+    """
+    samples, modes = _as_2d("samples", samples), _as_2d("modes", modes)
+    _same_dim("samples", samples, "modes", modes)
+    if not np.isscalar(std) or not std > 0:
+        raise ValueError(f"`std` must be a positive number (0.01 for the PacGAN ring); received std={std!r}.")
+    if not threshold > 0:
+        raise ValueError(f"`threshold` must be positive (3 standard deviations in VEEGAN); received {threshold!r}.")
+    dist = np.sqrt(((samples[:, None, :] - modes[None, :, :]) ** 2).sum(-1))  # (n, K)
+    nearest = dist.argmin(axis=1)
+    high_quality = dist.min(axis=1) <= threshold * std
+    counts = np.bincount(nearest, minlength=len(modes))
+    q = counts / counts.sum()
+    nz = q > 0
+    return ModeCoverage(
+        modes_captured=int(len(np.unique(nearest[high_quality]))),
+        num_modes=len(modes),
+        high_quality=float(high_quality.mean()),
+        reverse_kl=float(np.sum(q[nz] * np.log(len(modes) * q[nz]))),
+        counts=counts,
+    )
+
+
+def frechet_distance(features_a, features_b) -> float:
+    r"""Fréchet distance between Gaussians fitted to two sets of features.
+
+    .. math::
+        d^2 = \lVert \mu_a - \mu_b \rVert^2 + \mathrm{tr}\big(\Sigma_a + \Sigma_b - 2 (\Sigma_a \Sigma_b)^{1/2}\big)
+
+    With Inception-v3 features of 50,000 images this is the FID of Heusel et al. (2017, arXiv:1706.08500);
+    with any other network it is a different number, comparable only with numbers from the same network
+    and sample size. Small samples bias it upwards.
+
+    Parameters
+    ----------
+    features_a, features_b : arrays (n_a, d) and (n_b, d), n >= 2
+
+    Returns
+    -------
+    float >= 0
+
+    Raises
+    ------
+    ValueError
+        Empty or single-sample sets, or different feature dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(500, 3))
+    >>> round(frechet_distance(x, x), 6)
+    0.0
+
+    Taught in: 06_gan
+    """
+    a, b = _as_2d("features_a", features_a), _as_2d("features_b", features_b)
+    _same_dim("features_a", a, "features_b", b)
+    for name, arr in (("features_a", a), ("features_b", b)):
+        if len(arr) < 2:
+            raise ValueError(f"`{name}` needs at least 2 samples to estimate a covariance; received {len(arr)}.")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    with warnings.catch_warnings():  # a singular product (e.g. dead features) is handled just below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(cov_a @ cov_b)
+    if not np.all(np.isfinite(covmean)):  # nearly singular product: nudge the diagonals, as pytorch-fid does
+        offset = np.eye(len(cov_a)) * 1e-6
+        covmean = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
+    covmean = np.real(covmean)  # round-off can leave tiny imaginary parts
+    value = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(covmean)
+    return float(max(value, 0.0))
+
+
+def _pairwise_distances(a, b):
+    """Euclidean distances (len(a), len(b)) via |a|^2 + |b|^2 - 2 a.b (no (n, m, d) intermediate)."""
+    sq = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.sqrt(np.maximum(sq, 0.0))
+
+
+def _kth_neighbour_radii(x, k):
+    """Distance from each row of x to its k-th nearest other row."""
+    d = _pairwise_distances(x, x)
+    np.fill_diagonal(d, 0.0)  # exactly 0 to itself despite round-off
+    return np.sort(d, axis=1)[:, k]  # column 0 is the point itself
+
+
+def _inside_any_ball(points, centres, radii, chunk=1024):
+    inside = np.zeros(len(points), dtype=bool)
+    for start in range(0, len(points), chunk):
+        d = _pairwise_distances(points[start:start + chunk], centres)
+        inside[start:start + chunk] = (d <= radii[None, :] * (1 + 1e-9)).any(axis=1)  # tolerate round-off
+    return inside
+
+
+def precision_recall(real_features, fake_features, k=3):
+    r"""Improved precision and recall with k-nearest-neighbour balls (Kynkäänniemi et al. 2019, arXiv:1904.06991).
+
+    Each real sample gets a ball whose radius is the distance to its ``k``-th nearest real neighbour; their
+    union estimates the real manifold. Likewise for generated samples.
+
+    .. math::
+        \text{precision} = \frac{1}{M} \sum_{j} \mathbb{1}[\tilde x_j \in \cup_i B(x_i, r_k(x_i))],\qquad
+        \text{recall} = \frac{1}{N} \sum_{i} \mathbb{1}[x_i \in \cup_j B(\tilde x_j, r_k(\tilde x_j))]
+
+    Precision: how many samples look real (quality). Recall: how much of the real data the generator
+    covers (diversity).
+
+    Parameters
+    ----------
+    real_features, fake_features : arrays (N, d) and (M, d), each with more than ``k`` rows
+    k : int >= 1
+
+    Returns
+    -------
+    (precision, recall) : tuple of floats in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        Empty sets, different dimensions, or ``k`` not smaller than a set's size.
+
+    Taught in: 06_gan
+    """
+    real, fake = _as_2d("real_features", real_features), _as_2d("fake_features", fake_features)
+    _same_dim("real_features", real, "fake_features", fake)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"`k` must be a positive integer (3 in the paper); received k={k!r}.")
+    for name, arr in (("real_features", real), ("fake_features", fake)):
+        if k >= len(arr):
+            raise ValueError(
+                f"`k`={k} needs more than k samples in `{name}`, which has {len(arr)}. "
+                f"Fix: pass more samples or a smaller k."
+            )
+    precision = _inside_any_ball(fake, real, _kth_neighbour_radii(real, k)).mean()
+    recall = _inside_any_ball(real, fake, _kth_neighbour_radii(fake, k)).mean()
+    return float(precision), float(recall)
+
+
+def class_histogram(labels, num_classes=10):
+    r"""Fraction of samples in each class, e.g. of generated digits as the classifier sees them.
+
+    .. math:: h_c = \frac{1}{n} \sum_i \mathbb{1}[y_i = c]
+
+    Parameters
+    ----------
+    labels : int array (n,), values in [0, num_classes)
+    num_classes : int >= 1
+
+    Returns
+    -------
+    np.ndarray (num_classes,) summing to 1
+
+    Taught in: 06_gan
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) == 0 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"`labels` must be a non-empty 1-D integer array; received dtype {labels.dtype} and shape "
+            f"{labels.shape}. Fix: pass predicted classes such as probs.argmax(axis=1)."
+        )
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(
+            f"`labels` must lie in [0, {num_classes}); received values from {labels.min()} to {labels.max()}."
+        )
+    return np.bincount(labels, minlength=num_classes) / len(labels)
+
+
+def kl_to_uniform(histogram) -> float:
+    r"""KL divergence from a class histogram to the uniform distribution over its classes.
+
+    .. math:: \mathrm{KL}(h \,\|\, u) = \sum_c h_c \log(C\, h_c), \qquad 0 \le \mathrm{KL} \le \log C
+
+    0 when every class is equally frequent; :math:`\log C` when one class takes everything (collapse).
+
+    Parameters
+    ----------
+    histogram : array (C,), non-negative, summing to 1
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(kl_to_uniform([1.0, 0.0]), 6)  # log 2
+    0.693147
+
+    Taught in: 06_gan
+    """
+    h = np.asarray(histogram, dtype=np.float64)
+    if h.ndim != 1 or len(h) == 0 or np.any(h < 0) or not np.isclose(h.sum(), 1.0):
+        raise ValueError(
+            "`histogram` must be a non-empty 1-D array of non-negative numbers summing to 1; "
+            f"received {np.array2string(h, precision=3)}. Fix: use class_histogram(labels)."
+        )
+    nz = h > 0
+    return float(np.sum(h[nz] * np.log(len(h) * h[nz])))
+
+
+def nearest_training_images(samples, x_train):
+    r"""For each sample, its nearest training image in pixel space and the Euclidean distance to it.
+
+    .. math:: j^*(i) = \arg\min_j \lVert s_i - x_j \rVert_2, \qquad d_i = \lVert s_i - x_{j^*(i)} \rVert_2
+
+    A model that memorises produces samples at distance near 0 from some training image. To judge a
+    distance, compare with held-out *test* images, which no model has seen: their distances to the
+    training set are what "new but typical" looks like.
+
+    Parameters
+    ----------
+    samples : array (n, height, width, channels)
+    x_train : array (m, height, width, channels), same image shape
+
+    Returns
+    -------
+    (indices, distances) : int64 (n,) and float64 (n,)
+
+    Taught in: 07_vae_vs_gan
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    x_train = check_image_batch("x_train", x_train)
+    samples = check_image_batch("samples", samples, x_train.shape[1:])
+    search = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(x_train.reshape(len(x_train), -1))
+    distances, indices = search.kneighbors(samples.reshape(len(samples), -1))
+    return indices[:, 0].astype("int64"), distances[:, 0].astype("float64")

@@ -1,0 +1,84 @@
+"""Factories of the book's compiled GANs: the DCGAN on digits (chapter 06), its stability variants (chapter
+08) and the small GAN on 2-D points (chapter 05), each with the optimizer settings the book measured.
+
+Taught in: 05_gan_game, 06_gan, 08_student_questions
+"""
+
+from __future__ import annotations
+
+import keras
+
+from vaegan_edu import config
+from vaegan_edu.validation import check_positive_number
+from vaegan_edu.models.gan import GAN
+
+
+def _steps_per_execution():
+    """Ten train steps per call into the compiled graph on TensorFlow (tiny models: Python overhead dominates);
+    PyTorch's trainer accepts only 1, and JAX's runs several steps as a Python loop of single compiled steps, so
+    more than 1 gains nothing there."""
+    return 10 if keras.backend.backend() == "tensorflow" else 1
+
+
+DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
+DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
+DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
+DCGAN_BETA_1 = 0.5  # Adam's first-moment decay for GANs (Radford et al. 2015)
+
+
+def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating", seed=None,
+               learning_rate=DCGAN_LEARNING_RATE, jit_compile=None, **gan_kwargs):  # fmt: skip
+    """The book's DCGAN on digits, compiled with Adam(learning_rate, beta_1=0.5) for both networks.
+
+    The default learning rate, 2e-4, is the DCGAN paper's (Radford et al. 2015) and suits minutes of training.
+    ``jit_compile`` goes to :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
+
+    ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
+    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
+
+    Taught in: 06_gan
+    """
+    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
+              num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
+                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
+    return gan
+
+
+GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapter 05 (measured in bench_gan.py)
+GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
+GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
+
+
+def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile=None,
+                **gan_kwargs):  # fmt: skip
+    """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
+
+    ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
+    On TensorFlow it is compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph:
+    the networks are so small that Python overhead would otherwise dominate). ``jit_compile`` goes to
+    :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
+
+    Taught in: 05_gan_game
+    """
+    gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
+              **gan_kwargs)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
+                g_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
+                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
+    return gan
+
+
+def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_saturating",
+                     learning_rate: float | None = None, spectral_norm: bool = False):  # fmt: skip
+    """Chapter 06's DCGAN with one stability knob changed: the loss, the learning rate or spectral norm.
+
+    ``learning_rate`` None keeps the DCGAN default (2e-4) for both networks. Seeds Keras's global random
+    state (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same weights.
+
+    Taught in: 08_student_questions
+    """
+    lr = DCGAN_LEARNING_RATE if learning_rate is None else check_positive_number("learning_rate", learning_rate, 2e-4)
+    config.set_seed(seed)
+    return make_dcgan(tuple(image_shape), loss=loss, seed=seed, learning_rate=lr, spectral_norm=bool(spectral_norm))
