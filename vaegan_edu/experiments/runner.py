@@ -209,18 +209,18 @@ def verify(directory=None, check_data: bool = True) -> list:
     problems = []
     for name in names():
         protocol, path = get(name), results_path(name, directory)
-        fix = f"run `{run_command(name)}`"
+        fix, restart = f"run `{run_command(name)}`", f"run `{run_command(name)} --restart`"
         if not path.exists():
             problems.append(f"{name}: no shipped results at {path}; {fix}.")
             continue
         try:
             payload = read(path)
         except ResultsError as err:
-            problems.append(f"{name}: {err}; {fix} --restart.")
+            problems.append(f"{name}: {err}; {restart}.")
             continue
         if payload["config_hash"] != config_hash(protocol.config) or payload["config"] != protocol.config:
             problems.append(f"{name}: {path.name} was computed for another configuration (hash "
-                            f"{payload['config_hash']}, now {config_hash(protocol.config)}); {fix} --restart.")  # fmt: skip
+                            f"{payload['config_hash']}, now {config_hash(protocol.config)}); {restart}.")  # fmt: skip
             continue
         if len(payload["seeds"]) < protocol.config["seeds"]:
             problems.append(f"{name}: {len(payload['seeds'])} of {protocol.config['seeds']} seeds finished; {fix} "
@@ -230,7 +230,7 @@ def verify(directory=None, check_data: bool = True) -> list:
             if current["fingerprint"] != payload["data"]["fingerprint"]:
                 problems.append(f"{name}: computed on data with fingerprint {payload['data']['fingerprint']}, but "
                                 f"this package generates {current['fingerprint']} for {current['name']} "
-                                f"{current['kwargs']}; {fix} --restart.")  # fmt: skip
+                                f"{current['kwargs']}; {restart}.")  # fmt: skip
     for path in sorted(directory.glob("*.json")):
         if path.stem not in names():
             problems.append(f"{path.name}: no registered protocol is called {path.stem!r}; remove the file or "

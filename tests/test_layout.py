@@ -1,0 +1,86 @@
+"""The package's layout: imports point one way only (no module imports one that imports it back)."""
+
+import ast
+from pathlib import Path
+
+import vaegan_edu
+
+PACKAGE = Path(vaegan_edu.__file__).parent
+
+
+def _modules():
+    mods = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        mods[".".join(parts)] = path
+    return mods
+
+
+def import_graph():
+    """{module: set of vaegan_edu modules it imports}, from every import statement (top level or inside a
+    function: a lazy import is still a dependency). A parent package's implicit import is not an edge."""
+    mods = _modules()
+
+    def resolve(name):
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph = {m: set() for m in mods}
+    for module, path in mods.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(parent + ([base] if base else []))
+                targets = [f"{base}.{a.name}" for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target.startswith("vaegan_edu"):
+                    found = resolve(target)
+                    if found and found != module:
+                        graph[module].add(found)
+    return graph
+
+
+def find_cycles(graph):
+    """Every edge a -> b such that b reaches a again."""
+    def reach(start):
+        seen, stack = set(), [start]
+        while stack:
+            for nxt in graph.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    return sorted((a, b) for a in graph for b in graph[a] if a in reach(b))
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [("a", "b"), ("b", "c"), ("c", "a")]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_graph_sees_lazy_imports():
+    graph = import_graph()
+    assert "vaegan_edu.weights" in graph["vaegan_edu.metrics.digits"]  # imported inside digit_classifier()
+    assert "vaegan_edu.models.gan_steps" in graph["vaegan_edu.models.gan"]
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    cycles = find_cycles(import_graph())
+    assert not cycles, f"import cycles (a -> b where b leads back to a): {cycles}"
+
+
+def test_the_gan_train_steps_import_no_model():
+    graph = import_graph()
+    assert not {m for m in graph["vaegan_edu.models.gan_steps"] if m.startswith("vaegan_edu.models")}
+    assert not {m for m in graph["vaegan_edu.training"] if m == "vaegan_edu.models.gan_steps"}
