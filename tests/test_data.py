@@ -1,10 +1,18 @@
+import dataclasses
+import importlib.metadata
+import json
+import os
+import re
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vaegan_edu import data
+from vaegan_edu import config, data
 
 SMALL = dict(num_train=300, num_test=100)
 
@@ -119,23 +127,194 @@ def test_sprite_position_and_scale_move_the_ink(sprites):
         assert np.corrcoef(area[m], f[m, 1] ** 2)[0, 1] > 0.9  # area grows with scale squared
 
 
+def _never(*args, **kwargs):
+    pytest.fail("this call should not happen")
+
+
 def test_cache_is_reused_and_a_damaged_file_is_regenerated(tmp_path, monkeypatch):
     monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
     first = data.load("glyphs", num_train=30, num_test=10)
     files = list(tmp_path.glob("glyphs-*.npz"))
     assert len(files) == 1 and not list(tmp_path.glob("*.tmp"))
-    calls = []
-    monkeypatch.setattr(data, "_make_glyphs", lambda *a: calls.append(a) or pytest.fail("regenerated"))
-    np.testing.assert_array_equal(data.load("glyphs", num_train=30, num_test=10).x_train, first.x_train)
-    monkeypatch.undo()
-    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    with monkeypatch.context() as m:  # the second load reads the file: nothing is generated, nothing written
+        m.setattr(data, "_atomic_savez", _never)
+        again = data.load("glyphs", num_train=30, num_test=10)
+    np.testing.assert_array_equal(again.x_train, first.x_train)
+    assert again.fingerprint == first.fingerprint
     files[0].write_bytes(files[0].read_bytes()[:100])  # a half-written file
     again = data.load("glyphs", num_train=30, num_test=10)
     np.testing.assert_array_equal(again.x_train, first.x_train)
     with np.load(files[0]) as f:  # and the damaged file was replaced by a good one
         np.testing.assert_array_equal(f["x_train"], first.x_train)
+        assert str(f["fingerprint"]) == first.fingerprint
 
 
+def test_a_cache_file_whose_arrays_no_longer_match_its_fingerprint_is_regenerated(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    good = data.load("sprites", num_train=20, num_test=5)
+    (path,) = tmp_path.glob("sprites-*.npz")
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["x_train"][3, 10, 10, 0] += 0.5  # a valid archive holding other pixels than its fingerprint says
+    np.savez(path, **arrays)
+    again = data.load("sprites", num_train=20, num_test=5)
+    np.testing.assert_array_equal(again.x_train, good.x_train)
+    with np.load(path) as f:
+        np.testing.assert_array_equal(f["x_train"], good.x_train)
+
+
+# --- data identity -------------------------------------------------------------------------------
+
+
+def test_fingerprint_changes_with_any_byte_dtype_or_shape_of_any_array():
+    a = data.load("glyphs", num_train=40, num_test=10, cache=False)
+    b = data.load("glyphs", num_train=40, num_test=10, cache=False)
+    assert a.fingerprint == b.fingerprint and re.fullmatch(r"[0-9a-f]{16}", a.fingerprint)
+    x = a.x_train.copy()
+    x[7, 3, 20, 0] = np.nextafter(x[7, 3, 20, 0], 2.0)  # one pixel, one unit in the last place
+    y = a.y_test.copy()
+    y[0] = (y[0] + 1) % 10
+    variants = {
+        "one pixel": dataclasses.replace(a, x_train=x),
+        "one label": dataclasses.replace(a, y_test=y),
+        "one factor": dataclasses.replace(a, factors_train=a.factors_train * np.float32(1.0001)),
+        "dtype": dataclasses.replace(a, y_train=a.y_train.astype(np.int32)),
+        "shape": dataclasses.replace(a, x_train=a.x_train.reshape(40, 28, 1, 28)),  # same bytes
+        "no labels": dataclasses.replace(a, y_train=None),
+        "subset": data.load("glyphs", num_train=39, num_test=10, cache=False),
+        "factor names": dataclasses.replace(a, factor_names=a.factor_names[::-1]),
+    }
+    fingerprints = {what: ds.fingerprint for what, ds in variants.items()}
+    assert a.fingerprint not in fingerprints.values(), fingerprints
+    assert len(set(fingerprints.values())) == len(fingerprints)
+
+
+def test_fingerprint_function_reads_the_cache_and_loads_only_when_cold(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path / "warm"))
+    expected = data.load("glyphs", seed=3, num_train=30, num_test=10).fingerprint
+    assert data.fingerprint("digits8") == data.load("digits8").fingerprint
+    monkeypatch.setattr(data, "load", _never)  # warm: the stored value, no arrays loaded
+    assert data.fingerprint("glyphs", seed=3, num_train=30, num_test=10) == expected
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path / "cold"))
+    with pytest.raises(pytest.fail.Exception):  # cold: it has to load (and so generate)
+        data.fingerprint("glyphs", seed=3, num_train=30, num_test=10)
+
+
+def test_cache_key_follows_the_generators_code_constants_and_libraries(monkeypatch):
+    """The key must change when any code the images come from changes, however deep in the call chain."""
+    glyphs_key, sprites_key = data._cache_path("glyphs", 0, 30, 10), data._cache_path("sprites", 0, 30, 10)
+    original = data._elastic_field
+
+    def flatter_elastic_field(freq, phase, amplitude):  # three calls below _make_glyphs
+        return original(freq, phase, 0.5 * amplitude)
+
+    with monkeypatch.context() as m:
+        m.setattr(data, "_elastic_field", flatter_elastic_field)
+        assert data._cache_path("glyphs", 0, 30, 10) != glyphs_key
+        assert data._cache_path("sprites", 0, 30, 10) == sprites_key  # sprites do not use it
+    with monkeypatch.context() as m:
+        m.setitem(data._GLYPH_RANGES, "rotation", (-0.1, 0.1))  # a constant the generator reads
+        assert data._cache_path("glyphs", 0, 30, 10) != glyphs_key
+    version = importlib.metadata.version
+    with monkeypatch.context() as m:
+        m.setattr(importlib.metadata, "version", lambda lib: "0.0" if lib == "matplotlib" else version(lib))
+        assert data._cache_path("glyphs", 0, 30, 10) != glyphs_key
+    assert data._cache_path("glyphs", 0, 30, 10) == glyphs_key
+    assert data._cache_path("glyphs", 1, 30, 10) != glyphs_key  # and, as before, every parameter
+
+
+def test_cache_key_is_the_same_in_another_process():
+    """No memory address or other per-process value may enter the key, or the cache would never be reused."""
+    script = "from vaegan_edu import data; print(data._cache_path('glyphs', 0, 30, 10).name)"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == data._cache_path("glyphs", 0, 30, 10).name
+
+
+def test_a_changed_generator_never_reuses_cached_images(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    before = data.load("glyphs", num_train=30, num_test=10)
+    original = data._elastic_field
+
+    def no_elastic_field(freq, phase, amplitude):
+        return original(freq, phase, 0.0 * amplitude)
+
+    monkeypatch.setattr(data, "_elastic_field", no_elastic_field)
+    after = data.load("glyphs", num_train=30, num_test=10)
+    assert not np.array_equal(after.x_train, before.x_train) and after.fingerprint != before.fingerprint
+    assert len(list(tmp_path.glob("glyphs-*.npz"))) == 2
+
+
+def test_generated_data_has_the_same_bits_without_the_cpus_simd_extensions():
+    """NumPy's np.sin & co. differ in their last bits between SIMD levels; the images must not depend on that.
+
+    A child process runs with every NumPy dispatch target disabled (NPY_DISABLE_CPU_FEATURES), as on a CPU
+    without AVX2, and must render the same bits. With np.sin in the renderer it did not.
+    """
+    from numpy._core import _multiarray_umath
+
+    targets = _multiarray_umath.__cpu_dispatch__
+    if not targets:
+        pytest.skip("NumPy has no SIMD dispatch targets on this CPU: nothing to compare with")
+    sizes = dict(num_train=200, num_test=50, cache=False)
+    script = (
+        "from numpy.lib import introspect; from vaegan_edu import data; "
+        "print(introspect.opt_func_info(func_name='sin', signature='float')['sin']['ff']['current'], "
+        f"data.load('glyphs', **{sizes}).fingerprint, data.load('sprites', **{sizes}).fingerprint)"
+    )
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(targets)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                         timeout=120)  # fmt: skip
+    sin_implementation, glyphs, sprites = out.stdout.split()
+    assert sin_implementation.startswith("baseline"), "the child process still used a SIMD np.sin"
+    assert (glyphs, sprites) == (data.load("glyphs", **sizes).fingerprint, data.load("sprites", **sizes).fingerprint)
+
+
+def test_book_datasets_are_the_load_calls_of_the_configured_sizes():
+    for mode, sizes in (("full", config._FULL), ("fast", config._FAST)):
+        for name in ("glyphs", "sprites"):
+            book = data.BOOK_DATASETS[f"{name}-{mode}"]
+            assert (book.name, book.kwargs) == (name, dict(seed=0, num_train=sizes["num_train"],
+                                                           num_test=sizes["num_test"])), f"{name}-{mode}"  # fmt: skip
+
+
+def test_readme_lists_the_book_fingerprints():
+    readme = (Path(data.__file__).resolve().parents[1] / "data" / "README.md").read_text(encoding="utf-8")
+    for label, book in data.BOOK_DATASETS.items():
+        row = next((line for line in readme.splitlines() if line.lstrip().startswith(f"| `{label}` | `load(")), "")
+        assert f"`{book.fingerprint}`" in row, f"data/README.md is stale for {label}: copy {book.fingerprint} there"
+
+
+def _made_from(fingerprint):
+    """Rebuild commands of the shipped weights and experiment results that record ``fingerprint``."""
+    from vaegan_edu import weights
+
+    commands = [f"python -m vaegan_edu.weights build {name}" for name, entry in sorted(weights.read_manifest().items())
+                if entry.get("data", {}).get("fingerprint") == fingerprint]  # fmt: skip
+    for path in sorted((weights.weights_dir().parent / "experiments").glob("*.json")):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        if (result.get("data") or {}).get("fingerprint") == fingerprint:
+            commands.append(f"python -m vaegan_edu.experiments run {result['protocol']}")
+    return commands
+
+
+@pytest.mark.parametrize("label", sorted(data.BOOK_DATASETS))
+def test_book_datasets_regenerate_to_their_recorded_fingerprints(label, tmp_path, monkeypatch):
+    """From an empty cache, each of the book's load calls gives exactly the recorded data (full glyphs: ~7 s)."""
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    book = data.BOOK_DATASETS[label]
+    now = data.load(book.name, **book.kwargs).fingerprint
+    if now != book.fingerprint:
+        rebuild = _made_from(book.fingerprint)
+        pytest.fail(
+            f"load({book.name!r}, **{book.kwargs}) now gives data with fingerprint {now}, but "
+            f"vaegan_edu.data.BOOK_DATASETS[{label!r}] records {book.fingerprint}: the generator (or a library it "
+            f"uses) makes other data than before. If that is not intended, undo the change. If it is, set that "
+            f"fingerprint to {now!r} and rebuild what was made from the old data:\n  "
+            + "\n  ".join(rebuild + [
+                "python -m vaegan_edu.book run --in-place   (the chapters that load it, in full mode)",
+                f"python -m vaegan_edu.experiments run NAME   (each result recording fingerprint {book.fingerprint})",
+            ])  # fmt: skip
+        )
 def test_an_interrupted_cache_write_leaves_no_file(tmp_path, monkeypatch):
     target = tmp_path / "x.npz"
 

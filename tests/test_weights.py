@@ -1,4 +1,5 @@
-"""Shipped weights: checksum-verified safe loading; missing, truncated, corrupted and mismatched files; rebuild."""
+"""Shipped weights: checksum-verified safe loading; missing, truncated, corrupted and mismatched files; the data
+each was trained on; rebuild."""
 
 import json
 import shutil
@@ -6,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from vaegan_edu import weights
+from vaegan_edu import data, weights
 from vaegan_edu.models import VAE
 
 
@@ -29,6 +30,57 @@ def test_every_shipped_file_verifies_and_has_a_recipe():
     for name, entry in manifest.items():
         assert weights.verify(name) == weights.weights_dir() / entry["file"]
         assert name in weights.RECIPES and entry["command"] == f"python -m vaegan_edu.weights build {name}"
+
+
+def test_every_shipped_weight_names_one_of_the_books_datasets():
+    """Each weight records its data.load call and fingerprint, and that fingerprint is a book dataset's today.
+
+    Cheap (nothing is generated): the fingerprints in data.BOOK_DATASETS are themselves checked against freshly
+    generated data in tests/test_data.py, so together they say the shipped weights describe today's data.
+    """
+    book = {b.fingerprint: label for label, b in data.BOOK_DATASETS.items()}
+    for name, entry in weights.read_manifest().items():
+        record = entry["data"]
+        assert set(record) == {"name", "kwargs", "fingerprint"} and record["name"] in data.IMAGE_DATASETS, name
+        assert record["fingerprint"] in book, (
+            f"{name} was trained on {record}, which is none of data.BOOK_DATASETS today: rebuild it with "
+            f"`python -m vaegan_edu.weights build {name}`"
+        )
+        label = book[record["fingerprint"]]
+        assert record["name"] == data.BOOK_DATASETS[label].name, name
+
+
+def test_weights_trained_on_other_data_are_refused_with_the_rebuild_command(shipped_copy):
+    recorded = weights.read_manifest(shipped_copy)["vae_glyphs_2d"]["data"]
+    _set_entry(shipped_copy, "vae_glyphs_2d", data={**recorded, "fingerprint": "0123456789abcdef"})
+    current = data.fingerprint(recorded["name"], **recorded["kwargs"])
+    with pytest.raises(weights.StaleWeightsError) as info:
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+    message = str(info.value)
+    assert "trained on data.load('glyphs', seed=0, num_train=20000, num_test=5000)" in message
+    assert f"fingerprint 0123456789abcdef; this package now generates data with fingerprint {current}" in message
+    assert "not loaded" in message and "`python -m vaegan_edu.weights build vae_glyphs_2d`" in message
+    assert isinstance(weights.load_pretrained("vae_glyphs_2d", shipped_copy, check_data=False), VAE)  # the opt-out
+
+
+def test_an_entry_that_does_not_name_its_data_is_refused(shipped_copy):
+    manifest = json.loads((shipped_copy / weights.MANIFEST_NAME).read_text())
+    del manifest["files"]["betavae_sprites"]["data"]
+    (shipped_copy / weights.MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(weights.StaleWeightsError, match="does not say which data.*weights build betavae_sprites"):
+        weights.load_pretrained("betavae_sprites", shipped_copy)
+
+
+def test_cli_verify_reports_stale_data_and_fails(shipped_copy, capsys):
+    recorded = weights.read_manifest(shipped_copy)["digit_classifier"]["data"]
+    _set_entry(shipped_copy, "digit_classifier", data={**recorded, "fingerprint": "0123456789abcdef"})
+    assert weights.main(["--dir", str(shipped_copy), "verify"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    failed = [line for line in lines if ": FAILED: " in line]
+    assert len(failed) == 1 and failed[0].startswith("digit_classifier: FAILED: The weights 'digit_classifier'")
+    assert "weights build digit_classifier" in failed[0]
+    assert sum(": ok (" in line for line in lines) == len(weights.read_manifest(shipped_copy)) - 1
+    assert lines[-1] == "1 of 5 failed: digit_classifier"
 
 
 def test_load_pretrained_vae():
@@ -95,6 +147,24 @@ def test_build_writes_a_verifiable_file_and_keeps_other_entries(tmp_path, tiny_r
     assert set(weights.read_manifest(tmp_path)) == {"other", "tiny_vae"}
     model = weights.load_pretrained(tiny_recipe, tmp_path)
     assert model.latent_dim == 2 and getattr(model, "optimizer", None) is None  # no optimizer state shipped
+
+
+def test_build_records_the_data_the_builder_loaded(tmp_path, tiny_recipe):
+    entry = weights.build(tiny_recipe, tmp_path)
+    assert entry["data"] == {"name": "digits8", "kwargs": {"seed": 3, "num_train": None, "num_test": None},
+                             "fingerprint": data.load("digits8").fingerprint}  # fmt: skip
+    assert weights.read_manifest(tmp_path)[tiny_recipe]["data"] == entry["data"]
+
+
+def test_build_refuses_a_builder_that_does_not_name_its_data(tmp_path, monkeypatch):
+    def builder(seed):  # trains on arrays that did not come from data.load
+        return VAE(image_shape=(8, 8, 1), latent_dim=2, seed=seed)
+
+    monkeypatch.setattr(weights, "untraceable_builder", builder, raising=False)
+    monkeypatch.setitem(weights.RECIPES, "untraceable", weights.Recipe("vaegan_edu.weights:untraceable_builder", {}))
+    with pytest.raises(weights.WeightsError, match="loaded 0 datasets through vaegan_edu.data.load \\(none\\)"):
+        weights.build("untraceable", tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_build_leaves_the_old_file_and_manifest(tmp_path, tiny_recipe, monkeypatch):

@@ -24,19 +24,36 @@ Rendering works from a signed-distance field (SDF) of every base shape: each ima
 its own affine map and displacement field, and turns distance into ink with a one-pixel anti-aliasing ramp.
 Stroke width is then just an offset on the distance, and 25,000 glyphs take a few seconds in NumPy.
 
+Data identity. Every :class:`Dataset` carries a ``fingerprint``, a short SHA-256 of its arrays, so "the same
+data" is a checkable fact: the shipped weights record the fingerprint of the data they were trained on
+(:mod:`vaegan_edu.weights` refuses a file whose data this package no longer generates), and
+:data:`BOOK_DATASETS` records the fingerprints of the book's own ``load`` calls, which a test regenerates.
+Generated datasets are cached under a key that hashes the generator's code and parameters (see
+``_generator_identity``), never a version number someone must remember to bump. The renderer uses only
+arithmetic that IEEE-754 fixes to the bit (no ``np.sin``, whose last bits depend on the CPU), so a
+fingerprint is the same on every machine with the same library versions.
+
 Taught in: 00_tour
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
+import dis
 import hashlib
+import importlib.metadata
+import inspect
+import math
 import os
 import socket
+import sys
 import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,7 +64,7 @@ OFFLINE_DATASETS = ("digits8", "glyphs", "sprites")
 TOY_2D = ("ring8", "grid25", "moons", "swiss_roll")
 
 CACHE_ENV_VAR = "VAEGAN_EDU_CACHE"
-_CACHE_VERSION = 1  # bump when a generator changes, so old cache files are never reused
+FINGERPRINT_HEX_DIGITS = 16  # 64 bits of SHA-256: names a dataset unambiguously, short enough to read
 
 # Default split sizes of the generated datasets (the MNIST test set has 10,000; 5,000 keeps CPUs happy).
 _DEFAULT_SIZES = {"glyphs": (20_000, 5_000), "sprites": (20_000, 5_000)}
@@ -65,6 +82,10 @@ class Dataset:
     factors_train, factors_test : float32 arrays of shape (n, num_factors), or None
         The generating factors, one column per name in ``factor_names``.
     factor_names : tuple of str, or None
+    fingerprint : str
+        Short hex SHA-256 of the arrays (dtype, shape and bytes of each) and factor names, computed when the
+        dataset is made (about 0.1 s per 100 MB): equal fingerprints mean bit-identical data. It describes the
+        arrays as made; changing them in place afterwards does not update it.
     """
 
     name: str
@@ -75,6 +96,11 @@ class Dataset:
     factors_train: np.ndarray | None = None
     factors_test: np.ndarray | None = None
     factor_names: tuple[str, ...] | None = None
+    fingerprint: str = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        # init=False: dataclasses.replace (used to take subsets) recomputes it, so it never goes stale
+        object.__setattr__(self, "fingerprint", _fingerprint_arrays(self))
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -120,12 +146,13 @@ def load(
         and only the images asked for are rendered.
     cache : bool
         Keep generated datasets in a cache folder (``$VAEGAN_EDU_CACHE``, default
-        ``~/.cache/vaegan_edu``) so later loads are instant. Files are written atomically and keyed by
-        every generation parameter; a damaged file is regenerated.
+        ``~/.cache/vaegan_edu``) so later loads are instant. A file is keyed by every generation parameter
+        and by the generator's code (a changed generator never reuses old images), written atomically, and
+        stored with the dataset's fingerprint; a file whose arrays no longer match it is regenerated.
 
     Returns
     -------
-    Dataset
+    Dataset, with its ``fingerprint``
 
     Raises
     ------
@@ -151,14 +178,94 @@ def load(
     num_train = _check_size("num_train", num_train)
     num_test = _check_size("num_test", num_test)
     if name == "digits8":
-        ds = _load_digits8()
+        ds = _subset(_load_digits8(), num_train, num_test)
     elif name in ("mnist", "fashion_mnist"):
-        ds = _load_online(name)
+        ds = _subset(_load_online(name), num_train, num_test)
     else:
-        default_train, default_test = _DEFAULT_SIZES[name]
-        generator = _make_glyphs if name == "glyphs" else _make_sprites
-        return _generate_cached(name, generator, seed, num_train or default_train, num_test or default_test, cache)
-    return _subset(ds, num_train, num_test)
+        ds = _generate_cached(name, seed, *_generated_sizes(name, num_train, num_test), cache)
+    records = _LOAD_RECORDS.get()
+    if records is not None:
+        record = {"name": name, "kwargs": dict(seed=seed, num_train=num_train, num_test=num_test),
+                  "fingerprint": ds.fingerprint}  # fmt: skip
+        if record not in records:
+            records.append(record)
+    return ds
+
+
+def fingerprint(name: str, **load_kwargs) -> str:
+    """The fingerprint of ``load(name, **load_kwargs)``: what identifies the data a model was trained on.
+
+    Cheap on a warm cache: for a generated dataset already in the cache it reads the fingerprint stored
+    beside the arrays (milliseconds, no arrays read). That value is trustworthy because the file's name holds
+    the identity of the generator's code, so it was computed from what this package generates; a full
+    :func:`load` re-checks the arrays against it. On a cold cache it costs one :func:`load`: generating the
+    dataset (about 7 s for the 20,000 + 5,000 default glyphs and 2 s for the sprites on 2 cores), which then
+    stays cached. ``"digits8"`` costs about 0.1 s; the online datasets a download when not yet on disk.
+
+    Parameters
+    ----------
+    name : str
+        As for :func:`load`.
+    **load_kwargs
+        ``seed``, ``num_train``, ``num_test``, ``cache``, as for :func:`load`.
+
+    Returns
+    -------
+    str, ``FINGERPRINT_HEX_DIGITS`` hex digits
+
+    Examples
+    --------
+    >>> fingerprint("digits8") == load("digits8").fingerprint
+    True
+
+    Taught in: 03_vae (met through the check of the shipped weights)
+    """
+    stored = _stored_fingerprint(name, **load_kwargs)
+    return stored if stored is not None else load(name, **load_kwargs).fingerprint
+
+
+@contextlib.contextmanager
+def record_loads():
+    """Within the block, collect every dataset that :func:`load` returns, with its arguments and fingerprint.
+
+    :func:`vaegan_edu.weights.build` uses it to record the data a builder actually trained on, whatever
+    module the builder lives in. Yields a list of ``{"name", "kwargs", "fingerprint"}`` dicts, one per
+    distinct call. Blocks nest; each thread and async task has its own recorder (a context variable).
+
+    Taught in: 03_vae (met through the shipped weights' manifest)
+    """
+    records: list[dict] = []
+    token = _LOAD_RECORDS.set(records)
+    try:
+        yield records
+    finally:
+        _LOAD_RECORDS.reset(token)
+
+
+_LOAD_RECORDS: contextvars.ContextVar[list | None] = contextvars.ContextVar("vaegan_edu_load_records", default=None)
+
+
+class BookDataset(NamedTuple):
+    """One ``load`` call the book makes, and the fingerprint of the data it gives today."""
+
+    name: str
+    kwargs: dict
+    fingerprint: str
+
+
+# The book's own load calls: what the shipped weights were trained on (full-mode sizes; the digit classifier's
+# call, load("glyphs", seed=0, num_train=20_000), gives the same arrays as "glyphs-full"), what the chapters
+# load in full mode (config.settings(fast=False)) and in fast mode (VAEGAN_EDU_FAST=1, the test suite and CI).
+# tests/test_data.py regenerates each from an empty cache and compares. A failure means a generator (or a
+# library it uses) now makes other data: update the fingerprint here, then rebuild what was made from the old
+# data (data/README.md, "Data identity", lists what).
+BOOK_DATASETS: dict[str, BookDataset] = {
+    "glyphs-full": BookDataset("glyphs", dict(seed=0, num_train=20_000, num_test=5_000), "ec439feb6c00fb41"),
+    "glyphs-fast": BookDataset("glyphs", dict(seed=0, num_train=1_000, num_test=500), "8f4de34ab85c473f"),
+    "sprites-full": BookDataset("sprites", dict(seed=0, num_train=20_000, num_test=5_000), "66f19e6e341bc31e"),
+    "sprites-fast": BookDataset("sprites", dict(seed=0, num_train=1_000, num_test=500), "b4dff767f7d6d8e9"),
+    "digits8": BookDataset("digits8", dict(seed=0), "94ae5dd362e922e4"),
+}
 
 
 def toy_2d(name: str, n: int, seed: int = 0):
@@ -241,6 +348,8 @@ def _subset(ds: Dataset, num_train: int | None, num_test: int | None) -> Dataset
                 f"`{argument}`={wanted} is more than the {have} examples of {ds.name!r}; "
                 f"use {argument}<={have} or None for all of them."
             )
+    if num_train is None and num_test is None:
+        return ds  # the whole set: no copy, and no second fingerprint of a large download
 
     def cut(a, k):
         return a if a is None or k is None else a[:k]
@@ -264,21 +373,151 @@ def cache_dir() -> Path:
 _ARRAYS = ("x_train", "x_test", "y_train", "y_test", "factors_train", "factors_test")
 
 
-def _generate_cached(name, generator, seed, n_train, n_test, cache) -> Dataset:
-    key = f"{name}-v{_CACHE_VERSION}-seed{seed}-train{n_train}-test{n_test}"
-    path = cache_dir() / f"{key}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
-    if cache and path.exists():
+def _fingerprint_arrays(ds: Dataset) -> str:
+    """Short hex SHA-256 of every array's name, dtype, shape and bytes (None marked as such) and the factor names."""
+    digest = hashlib.sha256()
+    for key in _ARRAYS:
+        a = getattr(ds, key)
+        header = f"{key}:none" if a is None else f"{key}:{a.dtype.str}:{a.shape}"
+        digest.update(header.encode() + b"\0")
+        if a is not None:
+            digest.update(np.ascontiguousarray(a).data)
+    digest.update(repr(ds.factor_names).encode())
+    return digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
+
+
+def _generator(name: str):
+    """The function that makes generated dataset ``name``, looked up when called (so a changed one counts)."""
+    return {"glyphs": _make_glyphs, "sprites": _make_sprites}[name]
+
+
+def _generated_sizes(name: str, num_train: int | None, num_test: int | None) -> tuple[int, int]:
+    default_train, default_test = _DEFAULT_SIZES[name]
+    return num_train or default_train, num_test or default_test
+
+
+# Libraries whose results feed the generated images: numpy (random streams, arithmetic), scipy (the distance
+# transform), matplotlib (font files, TrueType outlines through its FreeType, the Agg rasteriser).
+_GENERATOR_LIBRARIES = ("numpy", "scipy", "matplotlib")
+
+
+def _generator_identity(generator) -> str:
+    """Hex SHA-256 of what makes a generated dataset: code, constants and library versions.
+
+    It hashes the source text (:func:`inspect.getsource`) of ``generator`` and, transitively, of every
+    function and class it reads by global name that is not from the standard library or
+    :data:`_GENERATOR_LIBRARIES` (nested functions and lambdas included), the value of every other global it
+    reads (``_GLYPH_RANGES``, ``GLYPH_FONTS``, ``_DEFAULT_SIZES`` ...), and the installed versions of
+    :data:`_GENERATOR_LIBRARIES`. So any edit to the generating code, a constant or a library version gives
+    a new cache key, with no number to bump.
+
+    Limits: it errs towards new keys (an edited comment or docstring also regenerates, a few seconds); it
+    does not see library code beyond the version number (a locally patched numpy), data files changed
+    without a version change (matplotlib's fonts edited in place), a function reached other than by global
+    name (an attribute of an object, ``getattr``), or a global that is reassigned while a generator runs. The
+    fingerprint of the arrays, checked by the tests and by the weights, catches what the key misses.
+    """
+    parts: dict[str, bytes] = {}
+    _collect_code(generator, parts)
+    for library in _GENERATOR_LIBRARIES:
+        parts[f"version of {library}"] = importlib.metadata.version(library).encode()
+    digest = hashlib.sha256()
+    for key in sorted(parts):
+        digest.update(f"{key}:{len(parts[key])}:".encode() + parts[key])
+    return digest.hexdigest()
+
+
+def _is_library(value) -> bool:
+    root = (getattr(value, "__module__", None) or "").split(".")[0]
+    return root in sys.stdlib_module_names or root in _GENERATOR_LIBRARIES or root == "builtins"
+
+
+def _collect_code(function, parts: dict[str, bytes]) -> None:
+    """Add the source of ``function`` to ``parts`` and, recursively, what it reads by global name."""
+    function = inspect.unwrap(function)  # lru_cache and friends wrap the function whose code counts
+    key = f"{function.__module__}.{function.__qualname__}"
+    if key in parts:
+        return
+    parts[key] = inspect.getsource(function).encode()
+    if not inspect.isfunction(function):  # a class: its source is all there is to it
+        return
+    namespace = function.__globals__
+    for name in sorted(_global_names(function.__code__)):
+        if name not in namespace:  # a builtin
+            continue
+        value = namespace[name]
+        if inspect.ismodule(value) or (_is_library(value) and callable(value)):
+            continue  # library code: identified by the library versions
+        if inspect.isfunction(inspect.unwrap(value)) or inspect.isclass(value):
+            _collect_code(value, parts)
+        else:
+            parts[f"{function.__module__}.{name}"] = _stable_bytes(name, value)
+
+
+def _global_names(code) -> set[str]:
+    """Names that ``code`` and the functions and lambdas nested in it read as globals."""
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _global_names(const)
+    return names
+
+
+def _stable_bytes(name: str, value) -> bytes:
+    """Bytes that identify a constant a generator reads, equal in every process (no ids, no addresses)."""
+    if isinstance(value, np.ndarray):
+        return f"array:{value.dtype.str}:{value.shape}:".encode() + np.ascontiguousarray(value).tobytes()
+    if isinstance(value, dict):  # insertion order kept: it can matter (the order random factors are drawn in)
+        items = (_stable_bytes(name, k) + b":" + _stable_bytes(name, v) for k, v in value.items())
+        return b"dict(" + b",".join(items) + b")"
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__.encode() + b"(" + b",".join(_stable_bytes(name, v) for v in value) + b")"
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        return repr(value).encode()
+    raise TypeError(
+        f"A dataset generator reads the global `{name}`, a {type(value).__name__}, which the cache key cannot "
+        f"identify (its repr may hold a memory address). Make it a number, string, tuple, dict or NumPy array, "
+        f"or teach vaegan_edu.data._stable_bytes to identify it."
+    )
+
+
+def _cache_path(name: str, seed: int, n_train: int, n_test: int) -> Path:
+    identity = _generator_identity(_generator(name))[:FINGERPRINT_HEX_DIGITS]
+    return cache_dir() / f"{name}-seed{seed}-train{n_train}-test{n_test}-{identity}.npz"
+
+
+def _generate_cached(name, seed, n_train, n_test, cache) -> Dataset:
+    if not cache:
+        return _generator(name)(seed, n_train, n_test)
+    path = _cache_path(name, seed, n_train, n_test)
+    if path.exists():
         try:
             with np.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in _ARRAYS}
                 names = tuple(str(s) for s in f["factor_names"])
-            return Dataset(name, factor_names=names, **arrays)
+                stored = str(f["fingerprint"])
+            ds = Dataset(name, factor_names=names, **arrays)
+            if ds.fingerprint == stored:
+                return ds
         except Exception:  # a damaged or foreign file: regenerate and overwrite it below
             pass
-    ds = generator(seed, n_train, n_test)
-    if cache:
-        _atomic_savez(path, factor_names=np.array(ds.factor_names), **{k: getattr(ds, k) for k in _ARRAYS})
+    ds = _generator(name)(seed, n_train, n_test)
+    _atomic_savez(path, factor_names=np.array(ds.factor_names), fingerprint=np.array(ds.fingerprint),
+                  **{k: getattr(ds, k) for k in _ARRAYS})  # fmt: skip
     return ds
+
+
+def _stored_fingerprint(name, seed=0, num_train=None, num_test=None, cache=True) -> str | None:
+    """The fingerprint stored in the cache file of a generated dataset, or None when there is none to read."""
+    if name not in _DEFAULT_SIZES or not cache:
+        return None
+    seed = check_seed(seed)
+    sizes = _generated_sizes(name, _check_size("num_train", num_train), _check_size("num_test", num_test))
+    try:
+        with np.load(_cache_path(name, seed, *sizes), allow_pickle=False) as f:
+            return str(f["fingerprint"])
+    except Exception:  # no file yet, or a damaged one: load() makes (or remakes) it
+        return None
 
 
 def _atomic_savez(path: Path, **arrays) -> None:
@@ -359,17 +598,14 @@ def _render(bank, ids, inverse, offset, size, size_px, ink_offset=None, displace
     ``inverse @ (q + displacement(q)) / size_px`` with ``q = p - offset``; ink = clip(0.5 - (d - ink_offset), 0, 1) where d is the signed
     distance in pixels, a one-pixel anti-aliased edge.
     """
-    n = len(ids)
     centres = (np.arange(size) - (size - 1) / 2.0).astype(np.float32)
-    px = np.broadcast_to(centres[None, None, :], (n, size, size))
-    py = np.broadcast_to(-centres[None, :, None], (n, size, size))
-    px = px - offset[:, 0, None, None]
-    py = py - offset[:, 1, None, None]
+    px = centres[None, None, :] - offset[:, 0, None, None]  # (n, 1, size): x depends on the column only
+    py = -centres[None, :, None] - offset[:, 1, None, None]  # (n, size, 1): y on the row only
     if displacement is not None:  # a field that moves with the shape, so it does not shift its centre
         dx, dy = displacement(px, py)
-        px, py = px + dx, py + dy
+        px, py = px + dx, py + dy  # (n, size, size)
     scale = size_px[:, None, None]
-    u = (inverse[:, 0, 0, None, None] * px + inverse[:, 0, 1, None, None] * py) / scale
+    u = (inverse[:, 0, 0, None, None] * px + inverse[:, 0, 1, None, None] * py) / scale  # (n, size, size)
     v = (inverse[:, 1, 0, None, None] * px + inverse[:, 1, 1, None, None] * py) / scale
     distance_px = _sample_bank(bank, ids, u, v) * scale
     if ink_offset is not None:
@@ -377,15 +613,51 @@ def _render(bank, ids, inverse, offset, size, size_px, ink_offset=None, displace
     return np.clip(0.5 - distance_px, 0.0, 1.0).astype(np.float32)
 
 
-def _affine_inverse(rotation, scale, shear):
-    """Inverse of the 2x2 map rotation @ shear @ diag(scale, scale) for each image, shape (n, 2, 2)."""
-    c, s = np.cos(rotation), np.sin(rotation)
-    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
-    shr = np.zeros_like(rot)
-    shr[:, 0, 0] = shr[:, 1, 1] = 1.0
-    shr[:, 0, 1] = shear
-    forward = rot @ shr * scale[:, None, None]
-    return np.linalg.inv(forward).astype(np.float32)
+# Cody-Waite split of pi/2 (fdlibm's pio2_1, pio2_1t): the high part has 33 significant bits, so k * high is
+# exact for |k| < 2**20 and the reduction loses nothing.
+_HALF_PI_HIGH = 1.57079632673412561417e00
+_HALF_PI_LOW = 6.07710050650619224932e-11
+_SIN_TAYLOR = tuple((-1) ** k / math.factorial(2 * k + 1) for k in range(1, 9))  # r^3/3! ... r^17/17!
+_COS_TAYLOR = tuple((-1) ** k / math.factorial(2 * k) for k in range(2, 9))  # r^4/4! ... r^16/16!
+
+
+def _sincos(x):
+    """sin(x) and cos(x) in float64, computed from +, -, * and rounding alone, so every machine gets the same bits.
+
+    ``np.sin`` and ``np.cos`` pick an implementation per CPU (SIMD with or without fused multiply-add), and
+    their last bits differ: with numpy 2.4, images rendered on an x86 CPU without AVX2 differed from those
+    made with it (by up to 3e-6, enough to change every fingerprint). IEEE-754 rounds +, -, * to the bit on
+    every machine and NumPy never fuses separate operations, so this polynomial is portable. Reduction to
+    |r| <= pi/4 by quadrant, then Taylor series to r^17: error about 2e-16 (measured for |x| < 1e3; the
+    renderer's arguments stay below 20).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    k = np.round(x / (np.pi / 2))
+    r = x - k * _HALF_PI_HIGH - k * _HALF_PI_LOW
+    r2 = r * r
+    sin_poly = np.full_like(r2, _SIN_TAYLOR[-1])
+    for c in _SIN_TAYLOR[-2::-1]:
+        sin_poly = sin_poly * r2 + c
+    cos_poly = np.full_like(r2, _COS_TAYLOR[-1])
+    for c in _COS_TAYLOR[-2::-1]:
+        cos_poly = cos_poly * r2 + c
+    sin_r = r + r * r2 * sin_poly
+    cos_r = 1.0 - 0.5 * r2 + r2 * r2 * cos_poly
+    quadrant = k.astype(np.int64) & 3  # x = r + k pi/2: rotate (cos r, sin r) by k quarter turns
+    sin = np.choose(quadrant, [sin_r, cos_r, -sin_r, -cos_r])
+    cos = np.choose(quadrant, [cos_r, -sin_r, -cos_r, sin_r])
+    return sin, cos
+
+
+def _affine_inverse(rotation, shear):
+    """Inverse of the 2x2 map rotation @ [[1, shear], [0, 1]] for each image, shape (n, 2, 2), float32.
+
+    Written out, [[1, -shear], [0, 1]] @ rotation(-angle), rather than np.linalg.inv: the same bits everywhere.
+    """
+    sin, cos = _sincos(rotation)
+    shear = np.asarray(shear, dtype=np.float64)
+    inverse = np.stack([np.stack([cos + shear * sin, sin - shear * cos], -1), np.stack([-sin, cos], -1)], -2)
+    return inverse.astype(np.float32)
 
 
 def _in_chunks(n, chunk, fn):
@@ -456,12 +728,19 @@ def _glyph_factors(rng, n):
 
 
 def _elastic_field(freq, phase, amplitude):
-    """A displacement function (px, py) -> (dx, dy): per image, 3 random plane waves per axis."""
+    """A displacement function (px, py) -> (dx, dy): per image, 3 random plane waves per axis.
 
-    def displacement(px, py):  # px, py: (m, size, size)
-        arg = (freq[..., 0, None, None] * px[:, None, None] + freq[..., 1, None, None] * py[:, None, None]
-               + phase[..., None, None])  # (m, 2 axes, 3 waves, size, size)  # fmt: skip
-        field = np.sin(arg).sum(axis=2) / np.sqrt(3.0)  # (m, 2, size, size), unit-ish variance
+    Each wave is sin(a + b) with a = fx * px (per column) and b = fy * py + phase (per row), expanded as
+    sin a cos b + cos a sin b: the portable :func:`_sincos` then runs on size values per image instead of
+    size^2.
+    """
+
+    def displacement(px, py):  # px: (m, 1, size), py: (m, size, 1)
+        sin_a, cos_a = _sincos(freq[..., 0, None, None] * px[:, None, None])  # (m, 2 axes, 3 waves, 1, size)
+        sin_b, cos_b = _sincos(freq[..., 1, None, None] * py[:, None, None] + phase[..., None, None])  # (.., size, 1)
+        sin_a, cos_a, sin_b, cos_b = (t.astype(np.float32) for t in (sin_a, cos_a, sin_b, cos_b))
+        waves = sin_a * cos_b + cos_a * sin_b  # (m, 2, 3, size, size), float32 like the rest of the image
+        field = waves.sum(axis=2) / np.sqrt(3.0)  # (m, 2, size, size), unit-ish variance
         return field[:, 0] * amplitude[:, None, None], field[:, 1] * amplitude[:, None, None]
 
     return displacement
@@ -475,7 +754,7 @@ def _render_glyphs(rng, n, n_draw, size=28):
     f = {k: v[:n] for k, v in f.items()}
     waves = (waves[0][:n], waves[1][:n])
     ids = font * 10 + digit
-    inverse = _affine_inverse(f["rotation"], np.ones(n), f["shear"])
+    inverse = _affine_inverse(f["rotation"], f["shear"])
     inverse[:, :, 0] /= f["aspect"][:, None]  # stretch the width: divide u by the aspect ratio
     size_px = (_GLYPH_BOX_PX * f["scale"]).astype(np.float32)
 
@@ -532,9 +811,10 @@ def _sprite_bank() -> np.ndarray:
     square = MplPath.unit_rectangle()  # [0, 1]^2
     ellipse = MplPath.unit_circle()  # radius 1
     t = np.linspace(0, 2 * np.pi, 200)
+    (sin_t, cos_t), (_, cos_2t), (_, cos_3t), (_, cos_4t) = (_sincos(k * t) for k in (1, 2, 3, 4))
     heart_xy = np.stack(
-        [16 * np.sin(t) ** 3, 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)], 1
-    )  # the classic heart curve, about 32 x 29 units
+        [16 * sin_t * sin_t * sin_t, 13 * cos_t - 5 * cos_2t - 2 * cos_3t - cos_4t], 1
+    )  # the classic heart curve, about 32 x 29 units (products, not ** 3: pow() is libm's, not IEEE-exact)
     heart = MplPath(heart_xy, closed=True)
     lo, hi = heart_xy.min(0), heart_xy.max(0)
     shapes = [
@@ -550,7 +830,7 @@ def _sprite_bank() -> np.ndarray:
 def _render_sprites(factors: np.ndarray) -> np.ndarray:
     shape, scale, rotation, x, y = factors.T
     n = len(factors)
-    inverse = _affine_inverse(rotation, np.ones(n), np.zeros(n))
+    inverse = _affine_inverse(rotation, np.zeros(n))
     span = SPRITE_SIZE - 2 * _SPRITE_MARGIN
     offset = np.stack([x * span + _SPRITE_MARGIN, (1 - y) * span + _SPRITE_MARGIN], 1) - SPRITE_SIZE / 2
     # y grows downwards like dSprites' posY; our pixel coordinates grow upwards, hence 1 - y.

@@ -1,11 +1,13 @@
 """Pretrained weights shipped with the book: a manifest, checksums, safe loading and a rebuild command.
 
 Every shipped file in ``data/weights/`` is listed in ``data/weights/MANIFEST.json`` with its SHA-256, its
-size, the seed and the exact command that rebuilds it from scratch. :func:`load_pretrained` checks size
-and checksum *before* handing the file to Keras, and loads it with ``safe_mode=True`` (no pickled Python,
-no lambdas: loading never runs code from the file). A missing, truncated, corrupted or mismatched file
-raises :class:`WeightsError` (or :class:`FileNotFoundError`) that says what is wrong and how to rebuild it;
-it is never silently used.
+size, the seed, the exact command that rebuilds it from scratch, and the data it was trained on: the
+``data.load`` call and the fingerprint of the arrays it gave (``"data": {"name", "kwargs", "fingerprint"}``).
+:func:`load_pretrained` checks size and checksum *before* handing the file to Keras, checks that this package
+still generates that data (same fingerprint), and loads it with ``safe_mode=True`` (no pickled Python, no
+lambdas: loading never runs code from the file). A missing, truncated, corrupted or mismatched file raises
+:class:`WeightsError` (or :class:`FileNotFoundError`), and a file trained on other data than the reader gets
+raises :class:`StaleWeightsError`; each says what is wrong and how to rebuild it. A file is never silently used.
 
 Rebuilding (trains from the recipe's fixed seed, then replaces the file and its manifest entry)::
 
@@ -26,11 +28,14 @@ import dataclasses
 import datetime
 import hashlib
 import importlib
+import inspect
 import json
 import os
 import sys
 import time
 from pathlib import Path
+
+from vaegan_edu import data
 
 WEIGHTS_DIR_ENV = "VAEGAN_EDU_WEIGHTS"
 MANIFEST_NAME = "MANIFEST.json"
@@ -41,12 +46,17 @@ class WeightsError(ValueError):
     """A weights file that must not be used: truncated, corrupted, mismatched or unknown."""
 
 
+class StaleWeightsError(WeightsError):
+    """A weights file trained on other data than this package generates (or that does not say which data)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """How one shipped file is produced.
 
     ``builder`` is ``"package.module:function"``; it is called as ``function(seed=seed, **kwargs)`` and
-    returns the trained Keras model that is saved.
+    returns the trained Keras model that is saved. It must load its training data through
+    :func:`vaegan_edu.data.load`, exactly one dataset: :func:`build` records that call and its fingerprint.
     """
 
     builder: str  # "module:function" returning a trained keras.Model
@@ -132,8 +142,13 @@ def _rebuild_hint(name: str) -> str:
     return f"Rebuild it with `python -m vaegan_edu.weights build {name}` (or train the model in the chapter)."
 
 
-def verify(name: str, directory=None) -> Path:
-    """Check that the shipped file ``name`` exists and matches its manifest entry (size, SHA-256).
+def verify(name: str, directory=None, check_data: bool = True) -> Path:
+    """Check that the shipped file ``name`` matches its manifest entry and was trained on today's data.
+
+    Size and SHA-256 first; then (``check_data``) the fingerprint of the dataset the manifest says it was
+    trained on against :func:`vaegan_edu.data.fingerprint` of the same ``load`` call in this package. That
+    check takes milliseconds when the dataset is in the cache; on a cold cache it generates the dataset
+    once (about 7 s for the full-mode glyphs, 2 s for the sprites on 2 cores), which then stays cached.
 
     Returns
     -------
@@ -143,6 +158,8 @@ def verify(name: str, directory=None) -> Path:
     ------
     WeightsError
         Unknown name, truncated file (fewer bytes than recorded), or a checksum mismatch.
+    StaleWeightsError
+        The data it was trained on is not what this package generates now, or the entry does not say.
     FileNotFoundError
         The file is listed but missing.
 
@@ -176,11 +193,44 @@ def verify(name: str, directory=None) -> Path:
             f"{entry['sha256'][:16]}.... The file is corrupted or was replaced; it was not loaded. "
             f"{_rebuild_hint(name)}"
         )
+    if check_data:
+        _check_data(name, entry, path)
     return path
 
 
-def load_pretrained(name: str, directory=None):
-    """Load shipped pretrained weights, after checking size and checksum, in Keras's safe mode.
+def _load_call(record: dict) -> str:
+    """``data.load('glyphs', seed=0, ...)``: a manifest's data record as the call, arguments in load's order."""
+    order = list(inspect.signature(data.load).parameters)
+    kwargs = sorted(record["kwargs"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    arguments = "".join(f", {k}={v!r}" for k, v in kwargs)
+    return f"data.load({record['name']!r}{arguments})"
+
+
+def _check_data(name: str, entry: dict, path: Path) -> None:
+    """Raise :class:`StaleWeightsError` unless this package generates the data ``entry`` was trained on."""
+    record = entry.get("data")
+    opt_out = "To load it anyway, knowing its data may differ, pass check_data=False."
+    if not record:
+        raise StaleWeightsError(
+            f"The manifest entry of {name!r} does not say which data it was trained on (it was built before "
+            f"weights recorded their data), so {path} cannot be checked against the data this package "
+            f"generates; it was not loaded. {_rebuild_hint(name)} {opt_out}"
+        )
+    current = data.fingerprint(record["name"], **record["kwargs"])
+    if current != record["fingerprint"]:
+        seconds = entry.get("train_seconds")
+        cost = f" (about {seconds:.0f} s of training)" if seconds else ""
+        raise StaleWeightsError(
+            f"The weights {name!r} ({path}) were trained on {_load_call(record)}, whose data had fingerprint "
+            f"{record['fingerprint']}; this package now generates data with fingerprint {current} for that call. "
+            f"The dataset's generator (or a library it uses) changed since the file was built, so the model "
+            f"describes data you do not get; it was not loaded. Rebuild it with "
+            f"`python -m vaegan_edu.weights build {name}`{cost}. {opt_out}"
+        )
+
+
+def load_pretrained(name: str, directory=None, check_data: bool = True):
+    """Load shipped pretrained weights after checking size, checksum and training data, in Keras's safe mode.
 
     Parameters
     ----------
@@ -188,6 +238,10 @@ def load_pretrained(name: str, directory=None):
         A name from the manifest, e.g. ``"vae_glyphs_2d"``.
     directory : path or None
         Default: :func:`weights_dir`.
+    check_data : bool
+        Check that the data the weights were trained on (the manifest's fingerprint) is what this package
+        generates now; see :func:`verify` for the cost (milliseconds on a warm dataset cache). False is for
+        experts who want an old file despite a changed generator.
 
     Returns
     -------
@@ -197,6 +251,8 @@ def load_pretrained(name: str, directory=None):
     ------
     WeightsError
         Unknown, truncated, corrupted or mismatched file (wrong model class, or Keras cannot rebuild it).
+    StaleWeightsError
+        Trained on other data than this package generates (or the manifest does not say which).
     FileNotFoundError
         The file is missing.
 
@@ -206,7 +262,7 @@ def load_pretrained(name: str, directory=None):
 
     import vaegan_edu.models  # noqa: F401  (registers the book's classes for deserialisation)
 
-    path = verify(name, directory)
+    path = verify(name, directory, check_data=check_data)
     entry = read_manifest(directory or weights_dir())[name]
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -229,6 +285,13 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
     The model is saved (without optimizer state) to a temporary file, hashed, then moved into place; the
     manifest is rewritten atomically afterwards. If the process dies between the two, the old manifest
     entry no longer matches the file and :func:`load_pretrained` refuses it (it is never used silently).
+    The entry's ``data`` is the one :func:`vaegan_edu.data.load` call the builder made, recorded as it ran
+    (:func:`vaegan_edu.data.record_loads`), with the fingerprint of the arrays it returned.
+
+    Raises
+    ------
+    WeightsError
+        Unknown recipe, or a builder that loaded no dataset or several (nothing is written then).
 
     Returns
     -------
@@ -243,8 +306,16 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
     module_name, function_name = recipe.builder.split(":")
     builder = getattr(importlib.import_module(module_name), function_name)
     start = time.perf_counter()
-    model = builder(seed=seed, **recipe.kwargs)
+    with data.record_loads() as loads:
+        model = builder(seed=seed, **recipe.kwargs)
     seconds = time.perf_counter() - start
+    if len(loads) != 1:
+        raise WeightsError(
+            f"The builder {recipe.builder} of {name!r} loaded {len(loads)} datasets through vaegan_edu.data.load "
+            f"({', '.join(_load_call(r) for r in loads) or 'none'}); a shipped weight names exactly one, the data "
+            f"it was trained on, so nothing was written. Make the builder load its training data with one "
+            f"data.load call."
+        )
 
     import keras
 
@@ -265,6 +336,7 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
         "command": f"python -m vaegan_edu.weights build {name}" + ("" if seed == recipe.seed else f" --seed {seed}"),
         "builder": recipe.builder,
         "kwargs": recipe.kwargs,
+        "data": loads[0],
         "description": recipe.description,
         "keras_version": keras.__version__,
         "backend": keras.backend.backend(),
@@ -313,7 +385,11 @@ def train_vae(seed=0, dataset="glyphs", epochs_setting="vae_epochs", callbacks=(
 
 
 def main(argv=None) -> int:
-    """Command line: ``python -m vaegan_edu.weights {list, build NAME [--seed S], verify [NAME]}``."""
+    """Command line: ``python -m vaegan_edu.weights {list, build NAME [--seed S], verify [NAME]}``.
+
+    ``verify`` checks every named file (or all of them), prints ``ok`` or the reason it failed for each,
+    and returns 1 when any failed.
+    """
     parser = argparse.ArgumentParser(prog="python -m vaegan_edu.weights", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=None, help=f"weights folder (default: {weights_dir()})")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -321,7 +397,7 @@ def main(argv=None) -> int:
     build_parser = sub.add_parser("build", help="train from the fixed seed and replace the file")
     build_parser.add_argument("name", choices=sorted(RECIPES))
     build_parser.add_argument("--seed", type=int, default=None)
-    verify_parser = sub.add_parser("verify", help="check sizes and checksums")
+    verify_parser = sub.add_parser("verify", help="check sizes, checksums and the data each was trained on")
     verify_parser.add_argument("name", nargs="?")
     args = parser.parse_args(argv)
     out = sys.stdout
@@ -336,8 +412,19 @@ def main(argv=None) -> int:
                   f"in {entry['train_seconds']} s of training\n")  # fmt: skip
     else:
         names = [args.name] if args.name else sorted(read_manifest(args.dir))
+        failed = []
         for name in names:
-            out.write(f"{name}: ok ({verify(name, args.dir)})\n")
+            try:
+                path = verify(name, args.dir)
+            except (WeightsError, FileNotFoundError) as error:
+                failed.append(name)
+                out.write(f"{name}: FAILED: {error}\n")
+            else:
+                record = read_manifest(args.dir)[name]["data"]
+                out.write(f"{name}: ok ({path}; data {record['name']} {record['fingerprint']})\n")
+        if failed:
+            out.write(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}\n")
+            return 1
     return 0
 
 

@@ -1,7 +1,8 @@
 """Metrics that judge generative models, one module per kind of question:
 
 * :mod:`~vaegan_edu.metrics.sample_quality`: scores of generated samples from arrays or features (mode coverage,
-  Fréchet distance, precision/recall, class histograms, nearest training images for memorisation);
+  Fréchet distance, precision/recall, class histograms, nearest training images for
+  memorisation);
 * :mod:`~vaegan_edu.metrics.digits`: the book's digit classifier, its features, and the scoring of a set of
   samples against held-out images (:class:`Reference`, :func:`evaluate_samples`);
 * :mod:`~vaegan_edu.metrics.sampling`: drawing images from a VAE or a GAN the same way, and timing it;
@@ -13,22 +14,33 @@ Every public name is re-exported here (``ve.metrics.frechet_distance`` ...).
 """
 
 from vaegan_edu.metrics.sample_quality import (  # noqa: F401
-    ModeCoverage, mode_coverage, frechet_distance, precision_recall, class_histogram, kl_to_uniform, nearest_training_images,
-)  # fmt: skip
+    ModeCoverage, mode_coverage, frechet_distance, precision_recall, class_histogram, kl_to_uniform,
+    nearest_training_images,
+)
 from vaegan_edu.metrics.digits import (  # noqa: F401
-    PR_NEIGHBOURS, MAX_PR_SAMPLES, DIGIT_CLASSIFIER_NAME, build_digit_classifier, train_digit_classifier, digit_classifier, classify_digits, digit_features, digit_frechet_distance, digit_features_and_classes, Reference, make_reference, evaluate_samples,
-)  # fmt: skip
+    PR_NEIGHBOURS, MAX_PR_SAMPLES, DIGIT_CLASSIFIER_NAME, build_digit_classifier, train_digit_classifier,
+    digit_classifier, classify_digits, digit_features, digit_frechet_distance, digit_features_and_classes,
+    Reference, make_reference, evaluate_samples,
+)
 from vaegan_edu.metrics.sampling import (  # noqa: F401
     SAMPLE_TIMING_COUNT, draw_samples, model_latent_dim, sampling_network, sample_seconds,
-)  # fmt: skip
+)
 from vaegan_edu.metrics.likelihood import (  # noqa: F401
     evaluate_elbo, iwae_log_likelihood, latent_activity, active_units, kl_per_dimension,
-)  # fmt: skip
+)
 from vaegan_edu.metrics.disentanglement import (  # noqa: F401
     MIGResult, mutual_information_gap,
-)  # fmt: skip
+)
 from vaegan_edu.metrics.saliency import (  # noqa: F401
     discriminator_saliency,
-)  # fmt: skip
+)
 
-__all__ = ['DIGIT_CLASSIFIER_NAME', 'MAX_PR_SAMPLES', 'MIGResult', 'ModeCoverage', 'PR_NEIGHBOURS', 'Reference', 'SAMPLE_TIMING_COUNT', 'active_units', 'build_digit_classifier', 'class_histogram', 'classify_digits', 'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance', 'discriminator_saliency', 'draw_samples', 'evaluate_elbo', 'evaluate_samples', 'frechet_distance', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference', 'mode_coverage', 'model_latent_dim', 'mutual_information_gap', 'nearest_training_images', 'precision_recall', 'sample_seconds', 'sampling_network', 'train_digit_classifier']
+__all__ = [
+    'DIGIT_CLASSIFIER_NAME', 'MAX_PR_SAMPLES', 'MIGResult', 'ModeCoverage', 'PR_NEIGHBOURS', 'Reference',
+    'SAMPLE_TIMING_COUNT', 'active_units', 'build_digit_classifier', 'class_histogram', 'classify_digits',
+    'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',
+    'discriminator_saliency', 'draw_samples', 'evaluate_elbo', 'evaluate_samples', 'frechet_distance',
+    'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference',
+    'mode_coverage', 'model_latent_dim', 'mutual_information_gap', 'nearest_training_images',
+    'precision_recall', 'sample_seconds', 'sampling_network', 'train_digit_classifier',
+]
