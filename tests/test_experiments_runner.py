@@ -153,3 +153,10 @@ def test_a_protocol_returning_a_bad_table_is_reported(toy):
     experiments.register(bad)
     with pytest.raises(experiments.ResultsError, match="variant"):
         experiments.run("bad", store=False, say=lambda t: None)
+
+
+def test_the_shipped_results_match_their_protocols_and_data():
+    assert experiments.verify() == []  # a failure names the command that recomputes the file
+    for name in experiments.names():
+        result = experiments.load(name)
+        assert len(result.seeds) >= 5 and result.payload["provenance"]["machine"]

@@ -35,6 +35,7 @@ import numpy as np
 from vaegan_edu import models
 from vaegan_edu.experiments import stats
 from vaegan_edu.experiments.protocol import Protocol, register
+from vaegan_edu.experiments.results import metric_label
 from vaegan_edu.metrics import (
     Reference, draw_samples, evaluate_samples, iwae_log_likelihood, make_reference, sample_seconds, sampling_network,
 )  # fmt: skip
@@ -463,7 +464,7 @@ def compare_metric(rows, metric: str, confidence: float = 0.95) -> dict:
         return {"winner": winner, "clear": winner is not None, "vae": vae_mean, "gan": gan_mean, "verdict": None}
     common = [s for s in vae if s in gan and math.isfinite(vae[s]) and math.isfinite(gan[s])]
     better = "lower" if _BETTER[metric] < 0 else "higher"
-    verdict = stats.verdict(f"the VAE has {better} {metric.replace('_', ' ')} than the GAN",
+    verdict = stats.verdict(f"the VAE has {better} {metric_label(metric)} than the GAN",
                             [vae[s] for s in common], [gan[s] for s in common], better=better, paired=True,
                             confidence=confidence)  # fmt: skip
     winner = "VAE" if _BETTER[metric] * (vae_mean - gan_mean) > 0 else "GAN"
@@ -503,8 +504,10 @@ def decision_guide(rows, confidence: float = 0.95) -> list:
         )
         if result["verdict"] is not None:
             effect = result["verdict"].effect
-            numbers += f"; VAE − GAN {effect.numbers()} ({effect.describe()})" if metric != "sample_seconds" else (
-                f"; VAE − GAN {1000 * effect.estimate:.3g} ms ({effect.describe()})")  # fmt: skip
+            if metric == "sample_seconds":  # in ms, like the means
+                effect = dataclasses.replace(effect, estimate=1000 * effect.estimate, low=1000 * effect.low,
+                                             high=1000 * effect.high)  # fmt: skip
+            numbers += f"; VAE minus GAN {effect.numbers()}{unit} ({effect.describe()})"
         guide.append({"need": need, "choose": choose, "evidence": f"{rule}: {numbers}"})
     guide.append({"need": "Map an existing image to a latent code (editing, retrieval)", "choose": "VAE",
                   "evidence": "structural: the VAE trains an encoder q(z|x); a GAN has none"})  # fmt: skip

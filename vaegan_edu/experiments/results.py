@@ -26,6 +26,14 @@ from vaegan_edu.experiments import stats
 from vaegan_edu.experiments.protocol import config_hash, get
 
 EXPERIMENTS_DIR_ENV = "VAEGAN_EDU_EXPERIMENTS"
+_LABELS = {"frechet_distance": "Fréchet distance", "class_kl": "class KL", "log_likelihood": "log p(x), nats",
+           "sample_seconds": "seconds per 1,000 samples", "train_seconds": "training seconds",
+           "train_steps": "training steps"}  # fmt: skip
+
+
+def metric_label(metric: str) -> str:
+    """How a metric is named in tables and verdicts ("frechet_distance" -> "Fréchet distance")."""
+    return _LABELS.get(metric, metric.replace("_", " "))
 
 
 def experiments_dir() -> Path:
@@ -49,7 +57,7 @@ def write_json_atomic(path: Path, payload: dict) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=1, sort_keys=True, allow_nan=True)
+            json.dump(payload, f, indent=1, allow_nan=True)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
@@ -109,8 +117,14 @@ class Result:
 
     @property
     def metrics(self) -> dict:
-        """``{metric: "lower" | "higher"}`` from the configuration."""
-        return dict(self.config["metrics"])
+        """``{metric: "lower" | "higher"}`` from the configuration, in the protocol's order when it is registered
+        (a results file stores its keys sorted)."""
+        stored = dict(self.config["metrics"])
+        try:
+            order = list(get(self.name).config["metrics"])
+        except KeyError:
+            order = []
+        return {m: stored[m] for m in order if m in stored} | stored
 
     def _check(self, variant, metric):
         if variant not in self.variants:
@@ -152,7 +166,7 @@ class Result:
         better = self.metrics[metric]
         a, b = self.values(variant, metric), self.values(against, metric)
         common = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
-        claim = claim or f"{variant} has {better} {metric.replace('_', ' ')} than {against}"
+        claim = claim or f"{variant} has {better} {metric_label(metric)} than {against}"
         return stats.verdict(claim, {s: a[s] for s in common}, {s: b[s] for s in common}, better=better,
                              paired=True, confidence=confidence, margin=margin)  # fmt: skip
 
@@ -165,7 +179,7 @@ class Result:
         formats = formats or {}
         variants = list(variants or self.variants)
         arrow = {"lower": " ↓", "higher": " ↑"}
-        head = ["variant", "seeds"] + [m.replace("_", " ") + arrow.get(self.metrics.get(m), "") for m in metrics]
+        head = ["variant", "seeds"] + [metric_label(m) + arrow.get(self.metrics.get(m), "") for m in metrics]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for v in variants:
             cells = [v, str(len(self.values(v, metrics[0])))]
@@ -181,11 +195,12 @@ class Result:
         return "\n".join(lines)
 
     def rows(self) -> list:
-        """Flat rows ``{"model": variant, "seed": s, metric: value, ...}``, one per variant and seed."""
+        """Flat rows ``{"model": variant, "seed": s, metric: value, ...}``, one per variant and seed (NaN where the
+        file stores null: a diverged run, or a metric a model does not have)."""
         out = []
         for s in self.seeds:
             for v, row in self.payload["seeds"][str(s)]["variants"].items():
-                out.append({"model": v, "seed": s, **row})
+                out.append({"model": v, "seed": s, **{k: float("nan") if x is None else x for k, x in row.items()}})
         return out
 
     def agreement(self, live: "Result", metric: str, variants=None, confidence: float = 0.95) -> str:
@@ -205,7 +220,7 @@ class Result:
                     word = "**outside** (the live run diverged)"
                 else:
                     word = "**inside**" if band.low <= x <= band.high else "**outside**"
-                lines.append(f"* {v}, live seed {seed}: {metric.replace('_', ' ')} {x:.3g} is {word} the range "
+                lines.append(f"* {v}, live seed {seed}: {metric_label(metric)} {x:.3g} is {word} the range "
                              f"{band.low:.3g} to {band.high:.3g} expected of one run from the shipped "
                              f"{band.n} seeds ({band.describe()})")  # fmt: skip
         return "\n".join(lines)

@@ -70,7 +70,7 @@ def _commit() -> str | None:
         return None
 
 
-def provenance() -> dict:
+def provenance(command: str | None = None) -> dict:
     """Where and with what a run happens: machine, device, backend, versions, commit, date, command."""
     import keras
     import numpy as np
@@ -88,7 +88,7 @@ def provenance() -> dict:
         "versions": versions,
         "commit": _commit(),
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "command": command or " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
     }
 
 
@@ -153,8 +153,9 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
     seed_list = _seed_list(seeds, cfg)
     say = say or (lambda text: print(text, flush=True))
     path = (Path(directory or experiments_dir()) / f"{name}{'.quick' if quick else ''}.json") if store else None
+    command = run_command(name) + (" --quick" if quick else "") + (f" --seeds {seeds}" if isinstance(seeds, int) else "")
     fresh = {"protocol": name, "title": protocol.title, "config": cfg, "config_hash": config_hash(cfg),
-             "data": data_record(cfg), "seeds": {}, "provenance": provenance()}  # fmt: skip
+             "data": data_record(cfg), "seeds": {}, "provenance": provenance(command)}  # fmt: skip
     payload = fresh
     if path is not None and path.exists():
         try:
