@@ -14,7 +14,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -37,20 +36,6 @@ def time_it(fn, repeats: int = 5, warmup: int = 1) -> dict:
 def fmt_time(t: dict, unit: str = "s", scale: float = 1.0) -> str:
     """'1.23 s (1.20–1.31)' from a :func:`time_it` result."""
     return f"{t['median'] * scale:.3g} {unit} ({t['min'] * scale:.3g}–{t['max'] * scale:.3g})"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    if sys.platform == "darwin":
-        out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True)
-        if out.returncode == 0:
-            return out.stdout.strip()
-    return platform.processor() or "unknown"
 
 
 def _memory_gib() -> float | None:
@@ -94,9 +79,11 @@ def machine_info() -> dict:
     import keras
     import numpy as np
 
+    from vaegan_edu.experiments.runner import cpu_name  # the package's one definition
+
     memory = _memory_gib()
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "memory_gib": None if memory is None else round(memory, 1),
         "gpus": _gpus(),

@@ -124,11 +124,17 @@ def read_manifest(directory=None) -> dict:
         return json.load(f)["files"]
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
+def write_json_atomic(path: Path, payload: dict, sort_keys: bool = True) -> None:
+    """Write JSON so that a reader (or an interruption) never sees a half-written file: temp file, fsync, rename.
+
+    Also used for experiment results (:mod:`vaegan_edu.experiments.runner`), with ``sort_keys=False`` so tables
+    keep the order in which a protocol reports its variants."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=2, sort_keys=True)
+            json.dump(payload, f, indent=2, sort_keys=sort_keys)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
@@ -345,7 +351,7 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
     }
     manifest = read_manifest(directory)
     manifest[name] = entry
-    _write_json_atomic(directory / MANIFEST_NAME, {"files": manifest})
+    write_json_atomic(directory / MANIFEST_NAME, {"files": manifest})
     return entry
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from vaegan_edu import models
 from vaegan_edu.experiments import stats
-from vaegan_edu.experiments.protocol import Protocol, register
+from vaegan_edu.experiments.protocol import Protocol, load_dataset, metric_table, register
 from vaegan_edu.experiments.results import metric_label
 from vaegan_edu.metrics import (
     Reference, draw_samples, evaluate_samples, iwae_log_likelihood, make_reference, sample_seconds, sampling_network,
@@ -535,17 +535,13 @@ def run_seed(config: dict, seed: int, say) -> dict:
     Returns ``{"VAE": metrics, "GAN": metrics, DATA_ROW: metrics}`` (the data row: held-out training images
     scored like samples, the floor of every metric).
     """
-    from vaegan_edu import data
-
-    spec = dict(config["data"])
-    ds = data.load(spec.pop("name"), **spec)
+    ds = load_dataset(config)
     reference = make_reference(ds.x_test, config["num_samples"])
     seconds = config["budget"]["seconds"]
     result = run_duel(ds, [seed], seconds=seconds, num_samples=config["num_samples"],
                       batch_size=config["batch_size"], iwae_k=config["iwae_k"], reference=reference,
                       on_progress=say)  # fmt: skip
-    keep = tuple(config["metrics"]) + ("train_seconds", "train_steps")
-    return {row["model"]: {k: row[k] for k in keep if k in row} for row in result.rows}
+    return metric_table(result.rows, config)
 
 
 PROTOCOL = register(Protocol(

@@ -104,3 +104,17 @@ def get(name: str) -> Protocol:
     if name not in _REGISTRY:
         raise KeyError(f"No protocol named {name!r}. Known protocols: {names()} (`python -m vaegan_edu.experiments list`).")
     return _REGISTRY[name]
+
+
+def load_dataset(config: dict):
+    """The dataset a configuration names under ``"data"``: ``vaegan_edu.data.load(name, **arguments)``."""
+    from vaegan_edu import data
+
+    spec = dict(config["data"])
+    return data.load(spec.pop("name"), **spec)
+
+
+def metric_table(rows, config: dict) -> dict:
+    """``{variant: {metric: value}}`` from per-model rows, keeping the configured metrics and the training cost."""
+    keep = tuple(config["metrics"]) + ("train_seconds", "train_steps")
+    return {row["model"]: {k: row[k] for k in keep if k in row} for row in rows}

@@ -51,22 +51,6 @@ def run_command(name: str) -> str:
     return f"python -m vaegan_edu.experiments run {name}"
 
 
-def write_json_atomic(path: Path, payload: dict) -> None:
-    """Write JSON so that a reader (or an interruption) never sees a half-written file: temp file, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=1, allow_nan=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 class ResultsError(ValueError):
     """A results file that is missing, damaged or computed for another configuration (the message says how to
     recompute it)."""

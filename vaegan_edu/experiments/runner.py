@@ -18,17 +18,23 @@ from pathlib import Path
 
 from vaegan_edu.experiments.protocol import config_hash, get, names
 from vaegan_edu.experiments.results import (
-    Result, ResultsError, clean_variants, experiments_dir, read, results_path, run_command, write_json_atomic,
+    Result, ResultsError, clean_variants, experiments_dir, read, results_path, run_command,
 )  # fmt: skip
+from vaegan_edu.weights import write_json_atomic
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
+    """The processor's model name (Linux /proc/cpuinfo, macOS sysctl), else what platform knows."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    if sys.platform == "darwin":
+        out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
     return platform.processor() or platform.machine()
 
 
@@ -82,7 +88,7 @@ def provenance(command: str | None = None) -> dict:
     except ImportError:
         pass
     return {
-        "machine": f"{_cpu_name()}, {os.cpu_count()} cores, {platform.system()}",
+        "machine": f"{cpu_name()}, {os.cpu_count()} cores, {platform.system()}",
         "device": _device(),
         "backend": backend,
         "versions": versions,
@@ -192,7 +198,7 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
         if path is not None:
-            write_json_atomic(path, payload)
+            write_json_atomic(path, payload, sort_keys=False)
         report(f"done in {spent[-1]:.1f} s")
     say(f"[{name}] finished: {len(payload['seeds'])} seed(s)" + (f" in {path}" if path else ""))
     return Result(payload)

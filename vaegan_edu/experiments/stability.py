@@ -15,7 +15,7 @@ import numpy as np
 
 from vaegan_edu import models
 from vaegan_edu.experiments.duel import _cell, summarize
-from vaegan_edu.experiments.protocol import Protocol, register
+from vaegan_edu.experiments.protocol import Protocol, load_dataset, metric_table, register
 from vaegan_edu.metrics import Reference, draw_samples, evaluate_samples, make_reference
 from vaegan_edu.training import train_for
 
@@ -87,16 +87,12 @@ def stability_markdown(rows) -> str:
 
 def run_seed(config: dict, seed: int, say) -> dict:
     """One seed of the ``stability`` protocol: every variant trained from ``seed`` for the step budget, scored."""
-    from vaegan_edu import data
-
-    spec = dict(config["data"])
-    ds = data.load(spec.pop("name"), **spec)
+    ds = load_dataset(config)
     reference = make_reference(ds.x_test, config["num_samples"])
     rows = stability_sweep(ds, config["variants"], [seed], steps=config["budget"]["steps"],
                            num_samples=config["num_samples"], batch_size=config["batch_size"], reference=reference,
                            on_progress=say)  # fmt: skip
-    keep = tuple(config["metrics"]) + ("train_seconds", "train_steps")
-    return {row["model"]: {k: row[k] for k in keep if k in row} for row in rows}
+    return metric_table(rows, config)
 
 
 PROTOCOL = register(Protocol(
