@@ -3,6 +3,8 @@
     python benchmarks/bench_vae_target.py            # 50 epochs: the target is 2 % of the 50-epoch value
     python benchmarks/bench_vae_target.py --quick    # 10 epochs: the target is 2 % of the 10-epoch value
     KERAS_BACKEND=jax python benchmarks/bench_vae_target.py   # the same on JAX (results/vae_target_jax.json)
+    python benchmarks/bench_vae_target.py --spe 1 10 --seeds 3 --epochs 20   # steps_per_execution A/B
+                                                                  # (results/vae_spe.json, vae_spe_jax.json)
 
 Two models, each with its chapter's data and optimizer (batch 128, Adam(ve.weights.VAE_LEARNING_RATE)):
 chapter 03's VAE (2 latents, 20,000 glyph digits) and chapter 04's beta-VAE (8 latents, beta = 4, 20,000
@@ -34,14 +36,14 @@ MODELS = {  # name: (title, dataset, VAE keyword arguments), as chapters 03 and 
 }
 
 
-def run(model: str, epochs: int, seed: int = 0) -> list[dict]:
+def run(model: str, epochs: int, seed: int = 0, steps_per_execution: int = 1) -> list[dict]:
     """Train ``model`` for ``epochs`` epochs; per epoch: cumulative training seconds and the test objective
-    (-ELBO with the model's beta)."""
+    (-ELBO with the model's beta). ``steps_per_execution`` goes to ``compile``."""
     _, dataset, kwargs = MODELS[model]
     cfg = ve.config.settings(seed=seed, fast=False)
     ds = ve.data.load(dataset, seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
     vae = ve.models.VAE(image_shape=ds.image_shape, seed=seed, **kwargs)
-    vae.compile(optimizer=keras.optimizers.Adam(ve.weights.VAE_LEARNING_RATE))
+    vae.compile(optimizer=keras.optimizers.Adam(ve.weights.VAE_LEARNING_RATE), steps_per_execution=steps_per_execution)
     curve, trained = [], 0.0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
@@ -74,10 +76,52 @@ def tables(model: str, curve: list[dict]) -> list[dict]:
     return [summary, table]
 
 
+def spe_comparison(values: list[int], seeds: int, epochs: int) -> None:
+    """steps_per_execution A/B: for each model and seed, every value's final objective and time to target (2 % of
+    the first value's final objective), and the speed-up over the first value."""
+    backend = keras.backend.backend()
+    load_start = os.getloadavg()[0]
+    tables_out = []
+    for model in MODELS:
+        rows, speedups = [], []
+        for seed in range(seeds):
+            curves = {v: run(model, epochs, seed=seed, steps_per_execution=v) for v in values}
+            threshold = (1 + TOLERANCE) * curves[values[0]][-1]["objective"]
+            hits = {v: next((c for c in curves[v] if c["objective"] <= threshold), None) for v in values}
+            for v in values:
+                hit = hits[v]
+                speedup = (hits[values[0]]["seconds"] / hit["seconds"]) if hit and hits[values[0]] else float("nan")
+                if v != values[0]:
+                    speedups.append(speedup)
+                rows.append([str(seed), str(v), f"{curves[v][-1]['objective']:.4f}",
+                             f"{hit['seconds']:.1f} s (epoch {hit['epoch']})" if hit else "not reached",
+                             f"{curves[v][-1]['seconds']:.1f} s", f"{speedup:.2f}x"])  # fmt: skip
+                print(model, " | ".join(rows[-1]), flush=True)
+        finite = sorted(x for x in speedups if x == x)
+        median = f"median speed-up {finite[len(finite) // 2]:.2f}x ({finite[0]:.2f}–{finite[-1]:.2f}x)" if finite else "n/a"
+        tables_out.append({
+            "title": f"{MODELS[model][0]}, {epochs} epochs, {seeds} seeds: steps_per_execution {values} ({median})",
+            "columns": ["seed", "steps_per_execution", f"test objective after {epochs} epochs",
+                        f"time to 2 % of the steps_per_execution={values[0]} value", f"time for {epochs} epochs",
+                        "speed-up to target"],
+            "rows": rows})  # fmt: skip
+    notes = [f"Backend {backend}. The same seed gives the same initial weights and data order for every value.",
+             "Training time excludes the per-epoch evaluation; the first epoch includes graph tracing.",
+             f"1-minute load average at start / end: {load_start:.1f} / {os.getloadavg()[0]:.1f} on "
+             f"{os.cpu_count()} cores."]  # fmt: skip
+    name = "vae_spe" if backend == "tensorflow" else f"vae_spe_{backend}"
+    print(f"wrote {write_result(name, f'VAEs: steps_per_execution {values} ({backend})', tables_out, notes)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="10 epochs instead of 50 (a weaker target)")
+    parser.add_argument("--spe", type=int, nargs="+", help="compare these steps_per_execution values instead")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of the --spe comparison")
+    parser.add_argument("--epochs", type=int, default=20, help="epochs of the --spe comparison")
     args = parser.parse_args()
+    if args.spe:
+        return spe_comparison(args.spe, args.seeds, args.epochs)
     epochs = 10 if args.quick else 50
     load_start = os.getloadavg()[0]
     results = []
