@@ -57,17 +57,28 @@ def test_vae_call_config_round_trip_and_save_load(tmp_path, digits):
     config = vae.get_config()
     clone = VAE.from_config(json.loads(json.dumps(config)))
     assert json.dumps(clone.get_config(), sort_keys=True) == json.dumps(config, sort_keys=True)
-    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=3)
     vae.fit(digits[:64], epochs=1, batch_size=32, verbose=0)
     path = tmp_path / "vae.keras"
     vae.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert isinstance(loaded, VAE) and loaded.beta == 2.0 and loaded.latent_dim == 3
     assert loaded.compiled and int(loaded.optimizer.iterations) == int(vae.optimizer.iterations) == 2
+    # how steps run is the loading backend's default, not the saved 3 (PyTorch accepts only 1)
+    assert loaded.steps_per_execution == ve.config.steps_per_execution_default()
     np.testing.assert_array_equal(*(keras.ops.convert_to_numpy(m.optimizer.variables[-1]) for m in (loaded, vae)))
     z = np.random.default_rng(0).standard_normal((4, 3)).astype("float32")
     np.testing.assert_array_equal(loaded.decode(z), vae.decode(z))
     np.testing.assert_array_equal(loaded.encode(digits[:7])[0], vae.encode(digits[:7])[0])
+
+
+def test_compile_defaults_to_ten_steps_per_call_on_tensorflow_only():
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    expected = 10 if keras.backend.backend() == "tensorflow" else 1
+    assert vae.steps_per_execution == ve.config.steps_per_execution_default() == expected
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=1)
+    assert vae.steps_per_execution == 1
 
 
 def test_logged_terms_are_consistent(digits):

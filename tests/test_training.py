@@ -23,7 +23,7 @@ def _vae(lr=1e-3):
 
 
 def test_nan_guard_stops_and_says_what_diverged(digits):
-    with pytest.raises(training.TrainingDiverged, match=r"diverged at epoch 1, batch \d+: .*kl.*lower the learning rate"):
+    with pytest.raises(training.TrainingDiverged, match=r"diverged at epoch 1, (by )?batch \d+( \(checked every 10 batches\))?: .*kl.*lower the learning rate"):
         _vae(lr=1e6).fit(digits, epochs=3, batch_size=32, verbose=0, callbacks=[training.NaNGuard()])
     guard = training.NaNGuard(raise_error=False)
     history = _vae(lr=1e6).fit(digits, epochs=3, batch_size=32, verbose=0, callbacks=[guard])
@@ -104,3 +104,25 @@ def test_live_progress_records_and_draws_each_epoch(digits):
     np.testing.assert_allclose(val_line.get_ydata(), progress.history["val_kl"])
     assert progress.summary.startswith("trained 3 epochs in")
     assert f"kl {progress.history['kl'][-1]:.2f}" in progress.summary
+
+
+class _Handle:
+    """Stands in for IPython's display handle: records each refresh of the text line."""
+
+    def __init__(self):
+        self.updates = 0
+
+    def update(self, _):
+        self.updates += 1
+
+
+def test_live_progress_counts_batches_when_keras_reports_every_tenth():
+    """With steps_per_execution=10 Keras calls back after batches 10, 20, ...: the text line still refreshes
+    about every ``update_every`` batches (30, 60, 90, 120, 150 of 157), not only at multiples of 50."""
+    progress = training.LiveProgress(update_every=25, show=True)
+    progress.set_params({"epochs": 1, "steps": 157})
+    progress.on_epoch_begin(0)
+    progress._text_handle = handle = _Handle()
+    for end in list(range(9, 157, 10)) + [156]:
+        progress.on_train_batch_end(end, {"loss": 1.0})
+    assert handle.updates == 5

@@ -145,6 +145,25 @@ def fast_mode() -> bool:
     )
 
 
+def steps_per_execution_default():
+    """The ``steps_per_execution`` that the package's models are compiled with when a caller does not pass one.
+
+    Ten train steps per call into the compiled graph on TensorFlow: the book's models are small, so Python
+    overhead between steps dominates a 2-core CPU (``benchmarks/bench_vae_target.py --spe 1 10``: the same
+    test -ELBO over seeds, reached sooner; numbers in ``benchmarks/RESULTS.md``). PyTorch's trainer accepts
+    only 1, and JAX's runs several steps as a Python loop of single compiled steps, so more than 1 gains
+    nothing there. Callbacks then see every tenth batch; the package's callbacks allow for it. Read by
+    :meth:`vaegan_edu.models.VAE.compile` and :meth:`vaegan_edu.models.GAN.compile`.
+
+    Returns
+    -------
+    int: 10 on TensorFlow, 1 on JAX and PyTorch
+    """
+    import keras
+
+    return 10 if keras.backend.backend() == "tensorflow" else 1
+
+
 def jit_compile_default():
     """The ``jit_compile`` that the package's models are compiled with when a caller does not pass one.
 

@@ -355,8 +355,10 @@ class LiveProgress(keras.callbacks.Callback):
         return HTML(f"<pre style='margin:0'>{text}</pre>")
 
     def on_train_batch_end(self, batch, logs=None):
-        if not self.show or (batch + 1) % self.update_every:
+        # with steps_per_execution > 1 Keras reports only every n-th batch, so count batches, not calls
+        if not self.show or batch + 1 - self._shown < self.update_every:
             return
+        self._shown = batch + 1
         steps = self.params.get("steps") or 0
         done = (batch + 1) / steps if steps else 0.0
         bar = "#" * int(20 * done) + "." * (20 - int(20 * done))
@@ -366,7 +368,7 @@ class LiveProgress(keras.callbacks.Callback):
         ))  # fmt: skip
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+        self._epoch, self._shown = epoch, 0
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
@@ -455,8 +457,10 @@ class NaNGuard(keras.callbacks.Callback):
         first = next((k for k in ("kl", "reconstruction") if k in bad), bad[0])
         advice = self._ADVICE.get(first, "lower the learning rate or clip gradients (`clipnorm=1.0`)")
         last = ", ".join(f"{k}={v:.4g}" for k, v in self._last_finite.items()) or "none (the first batch)"
+        every = int(getattr(self.model, "steps_per_execution", 1) or 1)
+        when = f"batch {batch + 1}" if every == 1 else f"by batch {batch + 1} (checked every {every} batches)"
         self.message = (
-            f"Training diverged at epoch {self._epoch + 1}, batch {batch + 1}: {', '.join(bad)} became "
+            f"Training diverged at epoch {self._epoch + 1}, {when}: {', '.join(bad)} became "
             f"{values[first]}. Last finite values: {last}. What to try: {advice}."
         )
         self.model.stop_training = True

@@ -13,13 +13,6 @@ from vaegan_edu.validation import check_positive_number
 from vaegan_edu.models.gan import GAN
 
 
-def _steps_per_execution():
-    """Ten train steps per call into the compiled graph on TensorFlow (tiny models: Python overhead dominates);
-    PyTorch's trainer accepts only 1, and JAX's runs several steps as a Python loop of single compiled steps, so
-    more than 1 gains nothing there."""
-    return 10 if keras.backend.backend() == "tensorflow" else 1
-
-
 DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
 DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
 DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
@@ -42,7 +35,7 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
               num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
-                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
+                loss=loss, jit_compile=jit_compile)  # fmt: skip
     return gan
 
 
@@ -56,8 +49,9 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
 
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
-    On TensorFlow it is compiled with ``steps_per_execution=10`` (ten steps per call into the compiled graph:
-    the networks are so small that Python overhead would otherwise dominate). ``jit_compile`` goes to
+    On TensorFlow it runs ten steps per call into the compiled graph (the package's default
+    ``steps_per_execution``: the networks are so small that Python overhead would otherwise dominate).
+    ``jit_compile`` goes to
     :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
 
     Taught in: 05_gan_game
@@ -66,7 +60,7 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
               **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
                 g_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
-                loss=loss, steps_per_execution=_steps_per_execution(), jit_compile=jit_compile)  # fmt: skip
+                loss=loss, jit_compile=jit_compile)  # fmt: skip
     return gan
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from keras import layers, ops
 
 from vaegan_edu import losses
-from vaegan_edu.config import jit_compile_default
+from vaegan_edu.config import jit_compile_default, steps_per_execution_default
 from vaegan_edu.models.gan_steps import gan_train_step, input_gradient, unpack
 
 # === GAN (chapters 05-06) ===
@@ -391,17 +391,21 @@ class GAN(keras.Model):
         self.built = True  # both networks are built functional models
 
     # --- Keras plumbing ---------------------------------------------------------------------------------
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", jit_compile=None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", jit_compile=None,
+                steps_per_execution=None, **kwargs):  # fmt: skip
         """Set the two optimizers (Adam(2e-4, beta_1=0.5) each by default, as in DCGAN) and the loss variant.
 
         ``loss`` is one of ``"minimax"`` (saturating generator loss), ``"non_saturating"``,
-        ``"wasserstein_gp"``, ``"hinge"``. ``jit_compile=None`` means the package's default
-        (:func:`vaegan_edu.config.jit_compile_default`). Other keyword arguments (``steps_per_execution``)
-        go to :meth:`keras.Model.compile`.
+        ``"wasserstein_gp"``, ``"hinge"``. ``None`` for ``jit_compile`` or ``steps_per_execution`` means the
+        package's default (:func:`vaegan_edu.config.jit_compile_default`,
+        :func:`vaegan_edu.config.steps_per_execution_default`: 10 on TensorFlow, 1 elsewhere). Other keyword
+        arguments go to :meth:`keras.Model.compile`.
         """
         if jit_compile is None:
             jit_compile = jit_compile_default()
-        super().compile(jit_compile=jit_compile, **kwargs)
+        if steps_per_execution is None:
+            steps_per_execution = steps_per_execution_default()
+        super().compile(jit_compile=jit_compile, steps_per_execution=steps_per_execution, **kwargs)
         self.loss_name = losses._check_gan_loss(loss)
         if self.label_smoothing and loss not in ("minimax", "non_saturating"):
             raise ValueError(

@@ -10,7 +10,7 @@ import numpy as np
 from keras import ops
 
 from vaegan_edu import losses
-from vaegan_edu.config import jit_compile_default
+from vaegan_edu.config import jit_compile_default, steps_per_execution_default
 from vaegan_edu.models.blocks import Sampling, build_decoder, build_encoder, check_image_shape, check_latent_dim
 
 
@@ -174,17 +174,27 @@ class VAE(keras.Model):
         self.elbo_tracker.update_state(-(reconstruction + kl))
         return loss
 
-    def compile(self, optimizer="rmsprop", jit_compile=None, **kwargs):
-        """:meth:`keras.Model.compile` (no ``loss``: the model computes its own), with ``jit_compile=None``
-        meaning the package's default, :func:`vaegan_edu.config.jit_compile_default`."""
+    def compile(self, optimizer="rmsprop", jit_compile=None, steps_per_execution=None, **kwargs):
+        """:meth:`keras.Model.compile` (no ``loss``: the model computes its own). ``None`` means the package's
+        default: :func:`vaegan_edu.config.jit_compile_default` and
+        :func:`vaegan_edu.config.steps_per_execution_default` (10 on TensorFlow, 1 elsewhere)."""
         if jit_compile is None:
             jit_compile = jit_compile_default()
-        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        if steps_per_execution is None:
+            steps_per_execution = steps_per_execution_default()
+        super().compile(optimizer=optimizer, jit_compile=jit_compile, steps_per_execution=steps_per_execution,
+                        **kwargs)  # fmt: skip
 
     def compile_from_config(self, config):
         """Compile again on loading, with the saved arguments (Keras skips this for a model whose ``compile``
-        is overridden); the optimizer is built so that its saved state can be restored into it."""
-        self.compile(**keras.saving.deserialize_keras_object(config))
+        is overridden); the optimizer is built so that its saved state can be restored into it. How the steps
+        run (``jit_compile``, ``steps_per_execution``) is not restored but left to the package's defaults for
+        the backend that loads the model: a model saved on TensorFlow loads on PyTorch, which runs one step
+        per call."""
+        config = dict(keras.saving.deserialize_keras_object(config))
+        config.pop("jit_compile", None)
+        config.pop("steps_per_execution", None)
+        self.compile(**config)
         self.optimizer.build(self.trainable_variables)
 
     def fit(self, x=None, y=None, *args, **kwargs):
