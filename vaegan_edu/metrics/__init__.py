@@ -5,6 +5,9 @@
   memorisation);
 * :mod:`~vaegan_edu.metrics.digits`: the book's digit classifier, its features, and the scoring of a set of
   samples against held-out images (:class:`Reference`, :func:`evaluate_samples`);
+* :mod:`~vaegan_edu.metrics.perceptual`: a perceptual feature space (a fixed random convolutional network);
+* :mod:`~vaegan_edu.metrics.degradations`: the suite of damaged real digits with known answers that the
+  sample-quality metrics pass;
 * :mod:`~vaegan_edu.metrics.sampling`: drawing images from a VAE or a GAN the same way, and timing it;
 * :mod:`~vaegan_edu.metrics.likelihood`: ELBO, IWAE bound on log p(x), active units, KL per latent;
 * :mod:`~vaegan_edu.metrics.disentanglement`: the mutual information gap;
@@ -15,12 +18,18 @@ Every public name is re-exported here (``ve.metrics.frechet_distance`` ...).
 
 from vaegan_edu.metrics.sample_quality import (  # noqa: F401
     ModeCoverage, mode_coverage, frechet_distance, precision_recall, class_histogram, kl_to_uniform,
-    nearest_training_images,
+    nearest_training_images, memorised_fraction,
+)
+from vaegan_edu.metrics.perceptual import (  # noqa: F401
+    PERCEPTUAL_SEED, PERCEPTUAL_CHANNELS, perceptual_network, perceptual_features,
 )
 from vaegan_edu.metrics.digits import (  # noqa: F401
     PR_NEIGHBOURS, MAX_PR_SAMPLES, DIGIT_CLASSIFIER_NAME, build_digit_classifier, train_digit_classifier,
     digit_classifier, classify_digits, digit_features, digit_frechet_distance, digit_features_and_classes,
     Reference, make_reference, evaluate_samples,
+)
+from vaegan_edu.metrics.degradations import (  # noqa: F401
+    SUITE_SAMPLES, CHECKS, Check, SuiteResult, blur, add_noise, grey_blobs, degradation_cases, run_suite,
 )
 from vaegan_edu.metrics.sampling import (  # noqa: F401
     SAMPLE_TIMING_COUNT, draw_samples, model_latent_dim, sampling_network, sample_seconds,
@@ -36,11 +45,14 @@ from vaegan_edu.metrics.saliency import (  # noqa: F401
 )
 
 __all__ = [
-    'DIGIT_CLASSIFIER_NAME', 'MAX_PR_SAMPLES', 'MIGResult', 'ModeCoverage', 'PR_NEIGHBOURS', 'Reference',
-    'SAMPLE_TIMING_COUNT', 'active_units', 'build_digit_classifier', 'class_histogram', 'classify_digits',
+    'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
+    'PR_NEIGHBOURS', 'SAMPLE_TIMING_COUNT', 'SUITE_SAMPLES', 'active_units', 'add_noise', 'blur',
+    'build_digit_classifier', 'Check', 'class_histogram', 'classify_digits', 'degradation_cases',
     'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',
     'discriminator_saliency', 'draw_samples', 'evaluate_elbo', 'evaluate_samples', 'frechet_distance',
-    'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference',
-    'mode_coverage', 'model_latent_dim', 'mutual_information_gap', 'nearest_training_images',
-    'precision_recall', 'sample_seconds', 'sampling_network', 'train_digit_classifier',
+    'grey_blobs', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference',
+    'memorised_fraction', 'MIGResult', 'mode_coverage', 'ModeCoverage', 'model_latent_dim',
+    'mutual_information_gap', 'nearest_training_images', 'perceptual_features', 'perceptual_network',
+    'precision_recall', 'Reference', 'run_suite', 'sample_seconds', 'sampling_network', 'SuiteResult',
+    'train_digit_classifier',
 ]

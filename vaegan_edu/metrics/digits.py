@@ -13,6 +13,7 @@ import functools
 import keras
 import numpy as np
 
+from vaegan_edu.metrics.perceptual import perceptual_features
 from vaegan_edu.metrics.sample_quality import class_histogram, frechet_distance, kl_to_uniform, precision_recall
 from vaegan_edu.validation import check_image_batch, check_positive_int
 
@@ -180,10 +181,12 @@ class Reference:
     x_test: np.ndarray
     features: np.ndarray
     labels: np.ndarray
+    perceptual: np.ndarray
 
 
 def make_reference(x_test, num_samples: int | None = None) -> Reference:
-    """The first ``num_samples`` test images and their classifier features and predicted digits.
+    """The first ``num_samples`` test images, their classifier features and predicted digits, and their
+    perceptual features (:func:`vaegan_edu.metrics.perceptual_features`).
 
     Taught in: 07_vae_vs_gan, 08_student_questions
     """
@@ -191,7 +194,7 @@ def make_reference(x_test, num_samples: int | None = None) -> Reference:
     if num_samples is not None:
         x_test = x_test[: check_positive_int("num_samples", num_samples, 2000)]
     features, labels = digit_features_and_classes(x_test)
-    return Reference(x_test, features, labels)
+    return Reference(x_test, features, labels, perceptual_features(x_test))
 
 
 def evaluate_samples(samples, reference: Reference, k: int = PR_NEIGHBOURS) -> dict:
@@ -202,7 +205,11 @@ def evaluate_samples(samples, reference: Reference, k: int = PR_NEIGHBOURS) -> d
     * ``precision``, ``recall``: improved precision and recall with ``k`` neighbours
       (:func:`vaegan_edu.precision_recall`) on at most ``MAX_PR_SAMPLES`` images of each set;
     * ``class_kl``: :math:`\mathrm{KL}(h\,\|\,u)` of the histogram of predicted digits to uniform
-      (:func:`vaegan_edu.kl_to_uniform`), 0 when every digit is as frequent, :math:`\log 10` at collapse.
+      (:func:`vaegan_edu.kl_to_uniform`), 0 when every digit is as frequent, :math:`\log 10` at collapse;
+    * ``perceptual_frechet_distance``, ``perceptual_precision``, ``perceptual_recall``: the same on the
+      perceptual features (:func:`vaegan_edu.metrics.perceptual_features`). The classifier's features are
+      semantic and blind to blur; the perceptual ones see blur, noise and grey blobs but not missing classes
+      (:mod:`vaegan_edu.metrics.degradations` shows both).
 
     Returns
     -------
@@ -211,13 +218,18 @@ def evaluate_samples(samples, reference: Reference, k: int = PR_NEIGHBOURS) -> d
     Taught in: 07_vae_vs_gan
     """
     features, labels = digit_features_and_classes(samples)
+    perceptual = perceptual_features(samples)
     n_pr = min(MAX_PR_SAMPLES, len(features), len(reference.features))
     precision, recall = precision_recall(reference.features[:n_pr], features[:n_pr], k=k)
+    p_precision, p_recall = precision_recall(reference.perceptual[:n_pr], perceptual[:n_pr], k=k)
     histogram = class_histogram(labels, num_classes=10)
     return {
         "frechet_distance": frechet_distance(reference.features, features),
         "precision": precision,
         "recall": recall,
         "class_kl": kl_to_uniform(histogram),
+        "perceptual_frechet_distance": frechet_distance(reference.perceptual, perceptual),
+        "perceptual_precision": p_precision,
+        "perceptual_recall": p_recall,
         "histogram": histogram,
     }

@@ -327,3 +327,29 @@ def nearest_training_images(samples, x_train):
     search = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(x_train.reshape(len(x_train), -1))
     distances, indices = search.kneighbors(samples.reshape(len(samples), -1))
     return indices[:, 0].astype("int64"), distances[:, 0].astype("float64")
+
+
+def memorised_fraction(samples, x_train, x_heldout, quantile: float = 0.01) -> float:
+    r"""The share of samples closer to their nearest training image than all but ``quantile`` of held-out
+    real images are to theirs: a nearest-neighbour check for memorisation.
+
+    .. math:: \frac{1}{n}\sum_i \mathbb{1}\big[d(s_i) < q\big], \qquad
+              q = \text{the } \texttt{quantile}\text{-quantile of } \{d(x) : x \in \text{held-out}\},
+              \quad d(x) = \min_j \lVert x - x_j^\text{train}\rVert_2
+
+    New images drawn like the held-out ones score about ``quantile`` (0.01); copies of training images score
+    1. FD, precision and recall cannot see memorisation: copied training images *are* real digits.
+
+    Parameters
+    ----------
+    samples, x_heldout : arrays (n, height, width, channels), same shape as the training images
+    x_train : array (m, height, width, channels)
+    quantile : float in (0, 1)
+
+    Taught in: 06_gan, 07_vae_vs_gan
+    """
+    if not 0.0 < float(quantile) < 1.0:
+        raise ValueError(f"`quantile` must be in (0, 1); received {quantile!r}. Fix: e.g. quantile=0.01.")
+    _, heldout = nearest_training_images(x_heldout, x_train)
+    _, distances = nearest_training_images(samples, x_train)
+    return float(np.mean(distances < np.quantile(heldout, quantile)))

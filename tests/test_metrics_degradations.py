@@ -1,0 +1,74 @@
+"""The degradation suite: the sample-quality metrics pass every case with a known answer (issue 14), and the
+suite itself can fail (the classifier's precision is blind to blur, as chapter 06 teaches)."""
+
+import numpy as np
+import pytest
+
+import vaegan_edu as ve
+from vaegan_edu.metrics import degradations
+
+
+@pytest.fixture(scope="module")
+def glyphs():
+    cfg = ve.config.settings(seed=0, fast=False)  # the suite needs 5,000 test images: chapter 06's full data
+    return ve.data.load("glyphs", seed=0, num_train=cfg.num_train, num_test=cfg.num_test)
+
+
+@pytest.fixture(scope="module")
+def suite(glyphs):
+    return ve.metrics.run_suite(glyphs.x_test, glyphs.y_test, glyphs.x_train)
+
+
+def test_every_metric_passes_every_case_with_a_known_answer(suite):
+    assert suite.passed, "\n".join(suite.failures())
+    assert suite.num == 1000 == ve.metrics.MAX_PR_SAMPLES and suite.k == ve.metrics.PR_NEIGHBOURS == 3
+    assert len(suite.checks) == len(ve.metrics.CHECKS) == 18
+    table = suite.table_markdown()
+    assert table.count("✓") == 18 and "✗" not in table
+    assert table.splitlines()[2].startswith("| real (held-out) | 1.")
+
+
+def test_the_suite_can_fail_a_blind_metric(suite):
+    """The classifier's features are semantic: blurring real digits does not lower precision there."""
+    blind = degradations.Check("blur σ=1", "precision", "fall", 0.5)
+    real, blurred = suite.scores["real (held-out)"]["precision"], suite.scores["blur σ=1"]["precision"]
+    assert blurred > 0.8 * real and not blind.passes(blurred, real)
+    # and the perceptual features do not know classes: removing half of them barely moves their recall
+    assert suite.scores["digits 0-4 removed"]["perceptual_recall"] > 0.6
+
+
+def test_degradations_do_what_they_say(glyphs):
+    x = glyphs.x_test[:50]
+    blurred = ve.metrics.blur(x, 1.0)
+    np.testing.assert_allclose(blurred.mean(), x.mean(), rtol=0.02)  # a blur moves ink, it keeps its amount
+    assert blurred.std() < x.std()
+    noisy = ve.metrics.add_noise(x, 0.1, seed=3)
+    np.testing.assert_array_equal(noisy, ve.metrics.add_noise(x, 0.1, seed=3))
+    assert noisy.min() >= 0 and noisy.max() <= 1 and not np.array_equal(noisy, x)
+    blobs = ve.metrics.grey_blobs(glyphs.x_train[:500], 20, seed=0)
+    assert blobs.shape == (20, 28, 28, 1)
+    np.testing.assert_allclose(blobs.mean(0), glyphs.x_train[:500].mean(0), atol=0.05)
+
+
+def test_memorised_fraction_known_answers(glyphs):
+    train, heldout = glyphs.x_train[:2000], glyphs.x_test[:300]
+    assert ve.metrics.memorised_fraction(train[:100], train, heldout) == 1.0
+    assert ve.metrics.memorised_fraction(glyphs.x_test[300:600], train, heldout) <= 0.05
+    with pytest.raises(ValueError, match="`quantile` must be in"):
+        ve.metrics.memorised_fraction(train[:10], train, heldout, quantile=1.5)
+
+
+def test_perceptual_features_are_fixed_and_sized(glyphs):
+    a = ve.metrics.perceptual_features(glyphs.x_test[:7])
+    assert a.shape == (7, 2 * sum(ve.metrics.PERCEPTUAL_CHANNELS)) == (7, 448) and a.dtype == np.float64
+    np.testing.assert_array_equal(a, ve.metrics.perceptual_features(glyphs.x_test[:7]))
+    assert not ve.metrics.perceptual_network().trainable_weights
+
+
+def test_suite_inputs_are_checked(glyphs):
+    with pytest.raises(ValueError, match="`x_test` holds 1500 images"):
+        ve.metrics.degradation_cases(glyphs.x_test[:1500], glyphs.y_test[:1500], glyphs.x_train[:100])
+    with pytest.raises(ValueError, match="`y_test` must hold one label per test image"):
+        ve.metrics.degradation_cases(glyphs.x_test, glyphs.y_test[:10], glyphs.x_train[:100])
+    with pytest.raises(ValueError, match="`sigma` must be a positive number"):
+        ve.metrics.blur(glyphs.x_test[:2], -1.0)
