@@ -65,14 +65,28 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
 
 
 def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_saturating",
-                     learning_rate: float | None = None, spectral_norm: bool = False):  # fmt: skip
-    """Chapter 06's DCGAN with one stability knob changed: the loss, the learning rate or spectral norm.
+                     learning_rate: float | None = None, spectral_norm: bool = False,
+                     d_learning_rate: float | None = None, g_learning_rate: float | None = None,
+                     beta_1: float = DCGAN_BETA_1, beta_2: float = 0.999, **gan_kwargs):  # fmt: skip
+    """Chapter 06's DCGAN with stability knobs changed: the loss, learning rates, Adam's betas, spectral norm,
+    and any other keyword of :class:`vaegan_edu.models.GAN` (``label_smoothing``, ``pack``, ``d_steps`` ...).
 
-    ``learning_rate`` None keeps the DCGAN default (2e-4) for both networks. Seeds Keras's global random
-    state (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same weights.
+    ``learning_rate`` None keeps the DCGAN default (2e-4); ``d_learning_rate`` / ``g_learning_rate`` set one
+    network's step size (two time-scales, TTUR: Heusel et al. 2017). ``beta_1``, ``beta_2`` are Adam's decays
+    for both networks (DCGAN: 0.5, 0.999; WGAN-GP's paper: 0.0, 0.9). Seeds Keras's global random state
+    (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same weights.
 
-    Taught in: 08_student_questions
+    Taught in: 06_gan, 08_student_questions
     """
     lr = DCGAN_LEARNING_RATE if learning_rate is None else check_positive_number("learning_rate", learning_rate, 2e-4)
+    d_lr = lr if d_learning_rate is None else check_positive_number("d_learning_rate", d_learning_rate, 4e-4)
+    g_lr = lr if g_learning_rate is None else check_positive_number("g_learning_rate", g_learning_rate, 1e-4)
+    for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
+            raise ValueError(f"`{name}` must be a number in [0, 1) such as 0.5; received {name}={beta!r}.")
     config.set_seed(seed)
-    return make_dcgan(tuple(image_shape), loss=loss, seed=seed, learning_rate=lr, spectral_norm=bool(spectral_norm))
+    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=tuple(image_shape), width=DCGAN_WIDTH, seed=seed,
+              spectral_norm=bool(spectral_norm), **gan_kwargs)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2),
+                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2), loss=loss)  # fmt: skip
+    return gan
