@@ -45,22 +45,30 @@ GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode c
 
 
 def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile=None,
-                **gan_kwargs):  # fmt: skip
+                optimizer="adam", **gan_kwargs):  # fmt: skip
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
 
+    ``optimizer="sgd"`` gives both networks plain gradient descent with step size ``lr`` instead (chapter 05
+    compares them: Adam's step does not depend on the gradient's scale, SGD's does).
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
     On TensorFlow it runs ten steps per call into the compiled graph (the package's default
     ``steps_per_execution``: the networks are so small that Python overhead would otherwise dominate).
-    ``jit_compile`` goes to
-    :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
+    ``jit_compile`` goes to :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
 
     Taught in: 05_gan_game
     """
+    lr = check_positive_number("lr", lr, GAN_2D_LEARNING_RATE)
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
+
+    def make():
+        if optimizer == "sgd":
+            return keras.optimizers.SGD(lr)
+        return keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1)
+
     gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
               **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
-                g_optimizer=keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1),
-                loss=loss, jit_compile=jit_compile)  # fmt: skip
+    gan.compile(d_optimizer=make(), g_optimizer=make(), loss=loss, jit_compile=jit_compile)
     return gan
 
 

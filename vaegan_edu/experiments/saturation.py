@@ -1,0 +1,122 @@
+"""When does the saturating (minimax) generator loss fail? The protocol ``saturation``, on the ring of 8 Gaussians.
+
+The textbook argument (Goodfellow et al. 2014, §3): early in training the discriminator rejects the generator's
+samples with confidence, :math:`D(G(z)) \\approx 0`, where :math:`\\log(1 - D)` is flat, so the minimax generator
+gets almost no gradient, while the non-saturating loss :math:`-\\log D` is steep there. The argument is about the
+*size* of the gradient, so it holds for plain gradient descent (SGD), whose step is proportional to it; Adam
+divides each step by a running estimate of the gradient's scale, so a small but consistent gradient still moves
+the generator. Each variant is chapter 05's 2-D GAN (:func:`vaegan_edu.models.make_gan_2d`) with one loss and one
+optimizer, trained for the same generator steps from the same seeds, with or without a head start for the
+discriminator ("D ahead": the discriminator alone learns to reject the untrained generator's samples first, the
+regime the argument describes). Measured: the size of the generator's gradient on its samples and
+:math:`D(G(z))` when the game starts, and the modes captured and high-quality share at the end (the PacGAN
+protocol, :func:`vaegan_edu.metrics.mode_coverage`).
+
+SGD's step size 0.05 is the best of {0.01, 0.05, 0.2} for both losses in a two-seed pilot (1,500 steps; the
+others captured at most 2 of 8 modes); Adam keeps the book's settings.
+
+Taught in: 05_gan_game, 08_student_questions
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from vaegan_edu import data as data_module
+from vaegan_edu import metrics, models
+from vaegan_edu.experiments.protocol import Protocol, register
+from vaegan_edu.training import fit_gan
+
+BASELINE = "non-saturating, Adam"
+VARIANTS = {  # name -> (loss, optimizer, learning rate, discriminator head start in steps)
+    BASELINE: {"loss": "non_saturating", "optimizer": "adam", "lr": models.GAN_2D_LEARNING_RATE, "d_ahead": 0},
+    "minimax, Adam": {"loss": "minimax", "optimizer": "adam", "lr": models.GAN_2D_LEARNING_RATE, "d_ahead": 0},
+    "non-saturating, Adam, D ahead": {"loss": "non_saturating", "optimizer": "adam", "lr": models.GAN_2D_LEARNING_RATE,
+                                      "d_ahead": 500},
+    "minimax, Adam, D ahead": {"loss": "minimax", "optimizer": "adam", "lr": models.GAN_2D_LEARNING_RATE,
+                               "d_ahead": 500},
+    "non-saturating, SGD": {"loss": "non_saturating", "optimizer": "sgd", "lr": 0.05, "d_ahead": 0},
+    "minimax, SGD": {"loss": "minimax", "optimizer": "sgd", "lr": 0.05, "d_ahead": 0},
+    "non-saturating, SGD, D ahead": {"loss": "non_saturating", "optimizer": "sgd", "lr": 0.05, "d_ahead": 500},
+    "minimax, SGD, D ahead": {"loss": "minimax", "optimizer": "sgd", "lr": 0.05, "d_ahead": 500},
+}  # fmt: skip
+METRICS = {"modes_captured": "higher", "high_quality": "higher", "start_gradient": "higher", "start_d_fake": "higher"}
+
+
+def discriminator_head_start(gan, x, steps: int, batch_size: int, seed: int = 0) -> None:
+    """Train ``gan``'s discriminator alone for ``steps`` steps (real points labelled 1, the frozen generator's
+    samples 0, cross-entropy on the logit), with an optimizer like the GAN's own (same class and step size).
+
+    Taught in: 05_gan_game
+    """
+    if steps < 1:
+        return
+    rng = np.random.default_rng(seed)
+    half = batch_size // 2
+    real = x[rng.integers(0, len(x), steps * half)]
+    fake = gan.generate(steps * half)
+    xs = np.concatenate([real.reshape(steps, half, -1), fake.reshape(steps, half, -1)], axis=1).reshape(-1, 2)
+    ys = np.tile(np.r_[np.ones(half), np.zeros(half)].astype("float32"), steps)
+    optimizer = gan.d_optimizer.__class__.from_config(gan.d_optimizer.get_config())
+    critic = keras.Model(gan.discriminator.inputs, gan.discriminator.outputs)  # shares the weights
+    critic.compile(optimizer=optimizer, loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    critic.fit(xs, ys, batch_size=2 * half, epochs=1, shuffle=False, verbose=0)
+
+
+def generator_signal(gan, num: int = 512, seed: int = 0) -> tuple[float, float]:
+    """Mean size of the generator loss's gradient on its samples, :math:`\\lVert\\nabla_x \\ell_G(D(x))\\rVert` at
+    :math:`x = G(z)`, and mean :math:`D(G(z))`, over ``num`` samples."""
+    z = np.random.default_rng(seed).standard_normal((num, gan.latent_dim)).astype("float32")
+    x, v = models.generator_sample_gradients(gan, z)
+    d = keras.ops.convert_to_numpy(keras.ops.sigmoid(gan.discriminator(x, training=False)))
+    return float(np.linalg.norm(v, axis=1).mean()), float(d.mean())
+
+
+def run_variant(x, modes, std, settings: dict, seed: int, steps: int, batch_size: int, num_samples: int) -> dict:
+    """One variant from one seed: head start, signal at the start, training, mode coverage at the end."""
+    gan = models.make_gan_2d(loss=settings["loss"], lr=settings["lr"], optimizer=settings["optimizer"], seed=seed)
+    discriminator_head_start(gan, x, settings["d_ahead"], batch_size, seed=seed)
+    gradient, d_fake = generator_signal(gan, seed=seed)
+    fit_gan(gan, x, steps, batch_size=batch_size, seed=seed)
+    samples = gan.generate(num_samples)
+    if not np.all(np.isfinite(samples)):
+        return {"modes_captured": 0.0, "high_quality": 0.0, "start_gradient": gradient, "start_d_fake": d_fake,
+                "diverged": 1.0}  # fmt: skip
+    coverage = metrics.mode_coverage(samples, modes, std)
+    return {"modes_captured": float(coverage.modes_captured), "high_quality": float(coverage.high_quality),
+            "start_gradient": gradient, "start_d_fake": d_fake, "diverged": 0.0}  # fmt: skip
+
+
+def run_seed(config: dict, seed: int, say) -> dict:
+    """One seed of the ``saturation`` protocol: every variant, the same data and seed."""
+    points = config["points"]  # not "data": the 2-D sets are drawn afresh from a seed, nothing is cached
+    x, modes, std = data_module.toy_2d(points["name"], points["n"], seed=points["seed"])
+    table = {}
+    for name, settings in config["variants"].items():
+        table[name] = run_variant(x, modes, std, settings, seed, config["budget"]["steps"], config["batch_size"],
+                                  config["num_samples"])  # fmt: skip
+        row = table[name]
+        say(f"{name}: {row['modes_captured']:.0f}/8 modes, start gradient {row['start_gradient']:.2g}, "
+            f"D(G(z)) {row['start_d_fake']:.2f}")  # fmt: skip
+    return table
+
+
+PROTOCOL = register(Protocol(
+    name="saturation",
+    title="Saturating against non-saturating generator loss on the ring: Adam or SGD, with or without D ahead",
+    config={
+        "seeds": 10,
+        "points": {"name": "ring8", "n": 20_000, "seed": 0},
+        "variants": VARIANTS,
+        "budget": {"steps": 1_500},
+        "batch_size": 512,
+        "num_samples": 2_500,
+        "metrics": METRICS,
+    },
+    run_seed=run_seed,
+    baseline=BASELINE,
+    quick={"seeds": 2, "points": {"name": "ring8", "n": 2_000, "seed": 0}, "budget": {"steps": 20},
+           "variants": {k: dict(v, d_ahead=min(v["d_ahead"], 5)) for k, v in VARIANTS.items()}, "num_samples": 500},
+    taught_in="05_gan_game, 08_student_questions",
+))  # fmt: skip
