@@ -72,3 +72,19 @@ def test_suite_inputs_are_checked(glyphs):
         ve.metrics.degradation_cases(glyphs.x_test, glyphs.y_test[:10], glyphs.x_train[:100])
     with pytest.raises(ValueError, match="`sigma` must be a positive number"):
         ve.metrics.blur(glyphs.x_test[:2], -1.0)
+
+
+def test_building_the_perceptual_network_leaves_keras_random_state_alone():
+    """Scoring samples must not change the models a chapter trains afterwards (one seed fixes every number)."""
+    import keras
+
+    def first_dense_kernel(build_perceptual):
+        ve.config.set_seed(0)
+        if build_perceptual:
+            ve.metrics.perceptual_network.cache_clear()
+            ve.metrics.perceptual_network((28, 28, 1))
+        layer = keras.layers.Dense(3)
+        layer.build((None, 2))
+        return keras.ops.convert_to_numpy(layer.kernel)
+
+    np.testing.assert_array_equal(first_dense_kernel(True), first_dense_kernel(False))

@@ -14,9 +14,10 @@ the mean and the standard deviation of its response over the image:
 (32, 64 and 128 channels at 28, 14 and 7 pixels: 448 numbers). Random filters respond to edges, strokes and
 textures at three scales; they were not fitted to any data, so nothing was tuned to the degradations they are
 tested on. Because the layers have no bias and ReLU is positively homogeneous, the weights' scale only
-rescales the features: precision and recall depend on the random filters' directions alone. Random
-convolutional embeddings for evaluating generators on data far from ImageNet are discussed by Naeem et al.
-2020 ("Reliable Fidelity and Diversity Metrics for Generative Models", ICML).
+rescales the features: precision and recall depend on the random filters' directions alone. Features of
+randomly initialised networks for evaluating generative models are studied by Lee, Kim & Lee 2022
+("Demystifying Randomly Initialized Networks for Evaluating Generative Models", arXiv:2208.09218), who find
+them complementary to trained features.
 
 The limits, taught in chapter 06: this space knows nothing of digit classes (removing five classes barely moves
 its recall), and it is sharp: a blur of half a pixel already moves real digits out of the real ones' k-NN
@@ -53,8 +54,10 @@ def perceptual_network(image_shape=(28, 28, 1)) -> keras.Model:
     x_in = keras.Input(tuple(image_shape), name="images")
     h, maps, channels_in = x_in, [], image_shape[-1]
     for i, (channels, stride) in enumerate(zip(PERCEPTUAL_CHANNELS, (1, 2, 2))):
+        # zeros first, then the NumPy draws: building this network never touches Keras's global random state, so
+        # scoring samples does not change the models a chapter trains afterwards
         layer = keras.layers.Conv2D(channels, 3, strides=stride, padding="same", activation="relu", use_bias=False,
-                                    name=f"random_conv_{i + 1}")  # fmt: skip
+                                    kernel_initializer="zeros", name=f"random_conv_{i + 1}")  # fmt: skip
         h = layer(h)
         fan_in = 9 * channels_in
         layer.set_weights([rng.normal(0.0, np.sqrt(2.0 / fan_in), (3, 3, channels_in, channels)).astype("float32")])
