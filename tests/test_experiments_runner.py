@@ -76,6 +76,43 @@ def test_run_writes_per_seed_and_resumes_after_an_interruption(toy, tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left behind
 
 
+def _toy_variant_seed(config, seed, say, finished=None, on_variant=None):
+    """The toy study variant by variant: seed 1 is interrupted after its first variant when FAIL_ON has it."""
+    table = dict(finished or {})
+    for variant, value in (("a", 10.0 + seed), ("b", 8.0 + seed), ("c", 9.0 + seed)):
+        if variant in table:
+            continue
+        if seed in FAIL_ON and variant == "b":
+            raise KeyboardInterrupt
+        CALLS.append((seed, variant))
+        table[variant] = {"loss": value, "acc": 0.5}
+        on_variant(variant, table[variant])
+    return table
+
+
+def test_a_protocol_that_saves_variants_resumes_inside_a_seed(toy, tmp_path, monkeypatch):
+    experiments.register(experiments.Protocol(
+        name="toyv", title="toy study by variant", config={"seeds": 2, "metrics": {"loss": "lower", "acc": "higher"}},
+        run_seed=_toy_variant_seed, baseline="a", saves_variants=True))  # fmt: skip
+    FAIL_ON.add(1)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            experiments.run("toyv", say=lambda t: None)
+    finally:
+        FAIL_ON.clear()
+    payload = json.loads((tmp_path / "toyv.json").read_text())
+    assert sorted(payload["seeds"]) == ["0"] and list(payload["partial"]["1"]["variants"]) == ["a"]
+    CALLS.clear()
+    lines = []
+    result = experiments.run("toyv", say=lines.append)
+    assert CALLS == [(1, "b"), (1, "c")]  # variant a of seed 1 was not trained again
+    assert any("1 variant(s) already done: a" in line for line in lines)
+    payload = json.loads((tmp_path / "toyv.json").read_text())
+    assert "partial" not in payload and result.seeds == [0, 1]
+    assert payload["seeds"]["1"]["variants"]["a"] == {"acc": 0.5, "loss": 11.0}
+    assert not [problem for problem in experiments.verify() if problem.startswith("toyv")]
+
+
 def test_a_changed_configuration_is_refused_then_restarted(toy, tmp_path):
     experiments.run("toy", seeds=2, say=lambda t: None)
     with pytest.raises(experiments.ResultsError, match="--restart"):

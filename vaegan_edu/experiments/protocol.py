@@ -39,6 +39,10 @@ class Protocol:
         is better).
     run_seed : callable(config, seed, say) -> dict
         Runs one seed and returns ``{variant: {metric: float}}``; ``say(text)`` reports progress.
+    saves_variants : bool
+        ``run_seed`` also takes ``finished`` (``{variant: row}`` already computed for this seed, not to be
+        rerun) and ``on_variant(variant, row)`` (called as each variant finishes), so a run interrupted in the
+        middle of a long seed resumes at the next variant, not at the seed's start.
     baseline : str
         The variant every other variant is compared with.
     quick : dict
@@ -54,6 +58,7 @@ class Protocol:
     baseline: str
     quick: dict = dataclasses.field(default_factory=dict)
     taught_in: str = ""
+    saves_variants: bool = False
 
     def configured(self, quick: bool = False, **overrides) -> dict:
         """The configuration to run: ``config``, then ``quick``'s overrides when asked, then ``overrides``.

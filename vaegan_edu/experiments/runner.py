@@ -2,7 +2,8 @@
 
 :func:`run` writes the results file atomically after every seed, so an interrupted run loses at most the
 seed in progress and the next call with the same configuration resumes where it stopped (finished seeds are
-not rerun). :func:`verify` checks every shipped file against its protocol's current configuration and the
+not rerun). A protocol whose seeds take long (``Protocol.saves_variants``) also saves each finished variant
+under the file's ``"partial"`` key, so a resumed run starts at the next variant of the unfinished seed. :func:`verify` checks every shipped file against its protocol's current configuration and the
 data fingerprint of the reader's package.
 """
 
@@ -190,13 +191,31 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
             say(f"[{name}] seed {seed} ({i + 1}/{len(todo)}{left}): {text}")
 
         report("starting")
-        variants = clean_variants(protocol.run_seed(cfg, seed, report), f"{name}.run_seed(seed={seed})")
+        extra, earlier = {}, 0.0
+        if protocol.saves_variants:
+            partial = payload.setdefault("partial", {}).setdefault(str(seed), {"variants": {}, "wall_seconds": 0.0})
+            earlier = partial["wall_seconds"]
+            if partial["variants"]:
+                report(f"{len(partial['variants'])} variant(s) already done: {', '.join(partial['variants'])}")
+
+            def on_variant(variant, row, partial=partial, start=start, earlier=earlier):
+                partial["variants"][variant] = row
+                partial["wall_seconds"] = round(earlier + time.perf_counter() - start, 2)
+                if path is not None:
+                    write_json_atomic(path, payload, sort_keys=False)
+
+            extra = {"finished": dict(partial["variants"]), "on_variant": on_variant}
+        variants = clean_variants(protocol.run_seed(cfg, seed, report, **extra), f"{name}.run_seed(seed={seed})")
         spent.append(time.perf_counter() - start)
         payload["seeds"][str(seed)] = {
             "variants": variants,
-            "wall_seconds": round(spent[-1], 2),
+            "wall_seconds": round(earlier + spent[-1], 2),
             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
+        if protocol.saves_variants:
+            del payload["partial"][str(seed)]
+            if not payload["partial"]:
+                del payload["partial"]
         if path is not None:
             write_json_atomic(path, payload, sort_keys=False)
         report(f"done in {spent[-1]:.1f} s")

@@ -94,17 +94,26 @@ def train_and_score(data, kwargs: dict, seed: int, steps: int, eval_every: int, 
     return row
 
 
-def run_seed(config: dict, seed: int, say) -> dict:
-    """One seed of the ``tricks`` protocol: every variant trained from ``seed`` and scored at each checkpoint."""
+def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
+    """One seed of the ``tricks`` protocol: every variant trained from ``seed`` and scored at each checkpoint.
+
+    ``finished`` holds variants of this seed computed by an interrupted run (kept, not retrained: each variant
+    builds its own model from ``seed``, so the order does not change any result); ``on_variant(name, row)`` is
+    called as each variant finishes, so the runner can save it.
+    """
     data = load_dataset(config)
     reference = make_reference(data.x_test, config["num_samples"])
-    table = {}
+    table = dict(finished or {})
     for name, kwargs in config["variants"].items():
+        if name in table:
+            continue
         say(f"{name} ...")
         table[name] = train_and_score(data, kwargs, seed, config["budget"]["steps"], config["eval_every"],
                                       reference, config["num_samples"], config["batch_size"])  # fmt: skip
         say(f"{name}: FD {table[name]['frechet_distance']:.1f}, {table[name]['train_seconds']:.0f} s")
-    return table
+        if on_variant is not None:
+            on_variant(name, table[name])
+    return {name: table[name] for name in config["variants"]}
 
 
 PROTOCOL = register(Protocol(
@@ -125,4 +134,5 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
            "budget": {"steps": 10}, "eval_every": 5, "num_samples": 150},
     taught_in="06_gan, 08_student_questions",
+    saves_variants=True,
 ))  # fmt: skip
