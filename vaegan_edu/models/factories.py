@@ -45,11 +45,12 @@ GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode c
 
 
 def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile=None,
-                optimizer="adam", **gan_kwargs):  # fmt: skip
-    """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5) for both.
+                optimizer="adam", beta_2=0.999, **gan_kwargs):  # fmt: skip
+    """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5, beta_2) for both.
 
     ``optimizer="sgd"`` gives both networks plain gradient descent with step size ``lr`` instead (chapter 05
-    compares them: Adam's step does not depend on the gradient's scale, SGD's does).
+    compares them: Adam's step does not depend on the gradient's scale, SGD's does). ``beta_2`` is Adam's
+    second-moment decay (WGAN-GP's authors use 0.9).
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
     On TensorFlow it runs ten steps per call into the compiled graph (the package's default
     ``steps_per_execution``: the networks are so small that Python overhead would otherwise dominate).
@@ -60,11 +61,13 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     lr = check_positive_number("lr", lr, GAN_2D_LEARNING_RATE)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
+    if isinstance(beta_2, bool) or not isinstance(beta_2, (int, float)) or not 0.0 <= beta_2 < 1.0:
+        raise ValueError(f"`beta_2` must be a number in [0, 1) such as 0.9; received beta_2={beta_2!r}.")
 
     def make():
         if optimizer == "sgd":
             return keras.optimizers.SGD(lr)
-        return keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1)
+        return keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1, beta_2=beta_2)
 
     gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
               **gan_kwargs)  # fmt: skip

@@ -1,0 +1,39 @@
+"""The ``mode_collapse`` protocol (issue 14, item 7): four 2-D GANs on the ring and the grid, PacGAN's set-up."""
+
+import numpy as np
+import pytest
+
+from vaegan_edu import data, experiments, models
+from vaegan_edu.experiments import mode_collapse as mc
+
+
+def test_quick_run_scores_every_model_on_both_datasets(tmp_path):
+    result = experiments.run("mode_collapse", quick=True, seeds=[0], directory=tmp_path, say=lambda t: None)
+    assert result.variants == [mc.variant_name(d, m) for d in ("ring8", "grid25") for m in mc.MODELS]
+    for variant in result.variants:
+        row = result.payload["seeds"]["0"]["variants"][variant]
+        num_modes = 8 if variant.startswith("ring8") else 25
+        assert 0 <= row["modes_captured"] <= num_modes and 0.0 <= row["high_quality"] <= 1.0
+        assert 0.0 <= row["reverse_kl"] <= np.log(num_modes) + 1e-9
+        assert row["modes_captured"] == row["modes_captured@10"] and "high_quality@5" in row
+    # grid verdicts are paired against the grid's own GAN, not the protocol's (ring) baseline
+    assert "than grid25 · GAN" in result.verdict("grid25 · PacGAN2", "modes_captured", against="grid25 · GAN").claim
+
+
+def test_models_change_one_knob_and_follow_the_papers():
+    wgan = models.make_gan_2d(seed=0, data_scale=4.0, **mc.MODELS["WGAN-GP"])
+    assert (wgan.loss_name, wgan.d_steps, wgan.gp_weight) == ("wasserstein_gp", 5, 0.1)
+    assert float(wgan.d_optimizer.beta_2) == 0.9
+    assert models.make_gan_2d(seed=0, **mc.MODELS["PacGAN4"]).pack == 4
+    x, modes, std = data.toy_2d("grid25", 100, seed=0)
+    assert std == 0.05 and np.abs(modes).max() == 4.0  # PacGAN's grid, which the generator's scale 4 spans
+    with pytest.raises(ValueError, match="`beta_2` must be a number in"):
+        models.make_gan_2d(beta_2=1.5)
+
+
+def test_the_published_tables_cover_the_models_compared():
+    pacgan = mc.PUBLISHED["PacGAN (Lin et al. 2018), Table 1, 10 trials"]
+    assert set(pacgan) == {"GAN", "PacGAN2", "PacGAN4"} <= set(mc.MODELS)
+    for table in mc.PUBLISHED.values():
+        for row in table.values():
+            assert set(row) == set(mc.DATASETS) and all(len(cell) == 3 for cell in row.values())
