@@ -55,6 +55,8 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     On TensorFlow it runs ten steps per call into the compiled graph (the package's default
     ``steps_per_execution``: the networks are so small that Python overhead would otherwise dominate).
     ``jit_compile`` goes to :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
+    A ``seed`` also seeds Keras's global random state (:func:`vaegan_edu.config.set_seed`) before building, so
+    the same seed gives the same weights in any process.
 
     Taught in: 05_gan_game
     """
@@ -69,6 +71,8 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
             return keras.optimizers.SGD(lr)
         return keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1, beta_2=beta_2)
 
+    if seed is not None:
+        config.set_seed(seed)
     gan = GAN(latent_dim=8, data_shape=(2,), hidden_units=128, num_hidden=3, data_scale=data_scale, seed=seed,
               **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=make(), g_optimizer=make(), loss=loss, jit_compile=jit_compile)
