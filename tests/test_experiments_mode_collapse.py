@@ -37,3 +37,15 @@ def test_the_published_tables_cover_the_models_compared():
     for table in mc.PUBLISHED.values():
         for row in table.values():
             assert set(row) == set(mc.DATASETS) and all(len(cell) == 3 for cell in row.values())
+
+
+def test_checkpoint_metrics_read_as_curves(tmp_path):
+    result = experiments.run("mode_collapse", quick=True, seeds=[0, 1], directory=tmp_path, say=lambda t: None,
+                             datasets={"ring8": mc.DATASETS["ring8"] | {"n": 1_000}})
+    assert result.checkpoints("modes_captured") == [5, 10]
+    curve = [result.interval("ring8 · PacGAN2", f"modes_captured@{s}") for s in result.checkpoints("modes_captured")]
+    assert all(np.isfinite(c.estimate) for c in curve)
+    with pytest.raises(KeyError, match="METRIC@STEP"):
+        result.interval("ring8 · GAN", "modes_captured@late")
+    with pytest.raises(KeyError, match="No metric 'fd@5'"):
+        result.values("ring8 · GAN", "fd@5")

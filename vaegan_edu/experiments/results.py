@@ -113,8 +113,23 @@ class Result:
     def _check(self, variant, metric):
         if variant not in self.variants:
             raise KeyError(f"No variant {variant!r} in the {self.name!r} results; variants: {self.variants}.")
-        if metric not in self.metrics and metric not in ("train_seconds", "train_steps"):
-            raise KeyError(f"No metric {metric!r} in the {self.name!r} results; metrics: {sorted(self.metrics)}.")
+        base, _, step = metric.partition("@")  # "frechet_distance@500": the metric after 500 steps
+        known = base in self.metrics or base in ("train_seconds", "train_steps")
+        if not known or (step and not step.isdigit()):
+            raise KeyError(f"No metric {metric!r} in the {self.name!r} results; metrics: {sorted(self.metrics)} "
+                           f"(a metric recorded along training reads 'METRIC@STEP', e.g. "
+                           f"'{next(iter(self.metrics))}@500').")  # fmt: skip
+
+    def checkpoints(self, metric: str) -> list:
+        """The steps at which ``metric`` was also recorded along training (keys ``"<metric>@<step>"``), sorted.
+
+        Together with :meth:`interval` on ``f"{metric}@{step}"`` they give a curve with its bands.
+        """
+        self._check(self.variants[0], metric)
+        prefix = f"{metric}@"
+        steps = {int(k[len(prefix):]) for s in self.seeds for row in self.payload["seeds"][str(s)]["variants"].values()
+                 for k in row if k.startswith(prefix) and k[len(prefix):].isdigit()}  # fmt: skip
+        return sorted(steps)
 
     def values(self, variant: str, metric: str) -> dict:
         """``{seed: value}`` of one metric of one variant (NaN where a run diverged)."""
