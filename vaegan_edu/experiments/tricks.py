@@ -4,9 +4,14 @@ Nine variants of the DCGAN on glyph digits, each one change away from the baseli
 non-saturating loss, Adam(2e-4, beta_1 = 0.5) for both networks, batch 128): label smoothing, spectral
 normalisation, hinge loss with spectral normalisation, WGAN-GP with its paper's settings, PacGAN2, two
 discriminator steps per generator step, two time-scales (TTUR) and a learning rate ten times larger. Every variant
-trains from the same seeds for the same number of *generator* steps, the budget of chapter 06's shipped model
-(1,500 steps; that model trains 1,560, 10 epochs of 20,000 images), long enough that the baseline reaches that model's quality;
-the quality is recorded along the way (every 500 steps), so a curve costs no extra runs. Each checkpoint is
+trains from the same seeds for the same number of *generator* steps, long enough that the baseline reaches the
+quality of chapter 06's shipped model (FD 27.5 on the same 1,000 test digits; issue 14 asks for the baseline
+within 20 % of it, FD <= 33.0). The budget was chosen from the baseline alone, before any trick was trained at
+it: the smallest multiple of 500 steps at which the upper end of the baseline's 95 % interval over the 5 seeds
+is within that bound. 1,500 steps (the shipped model's 1,560) was not enough (mean FD 37.8); at 2,000 the mean was
+30.6 but its interval reached 40; at 2,500 it is 24.9 [19.8, 30.0]. Those baseline runs are the protocol's own
+(same code, same seeds), so the shipped file shows them again at its checkpoints. The quality is recorded along
+the way (every 500 steps), so a curve costs no extra runs. Each checkpoint is
 scored on the same 1,000 held-out digits with the validated metrics (:func:`vaegan_edu.metrics.evaluate_samples`:
 FD, precision and recall in the classifier's and the perceptual space, class KL; the degradation suite,
 :mod:`vaegan_edu.metrics.degradations`, says what each can see). A run whose losses or samples stop being finite
@@ -123,7 +128,7 @@ PROTOCOL = register(Protocol(
         "seeds": 5,
         "data": {"name": "glyphs", "seed": 0, "num_train": 20_000, "num_test": 5_000},
         "variants": VARIANTS,
-        "budget": {"steps": 1_500},
+        "budget": {"steps": 2_500},
         "eval_every": 500,
         "batch_size": 128,
         "num_samples": 1_000,
