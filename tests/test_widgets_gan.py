@@ -59,3 +59,18 @@ def test_arrows_point_where_the_generator_loss_decreases(lab):
 def test_bad_dataset():
     with pytest.raises(ValueError, match="dataset"):
         widgets.GANLab(dataset="spiral")
+
+
+def test_the_view_shows_the_gradient_size_not_only_its_direction():
+    lab = widgets.GANLab(dataset="ring8", steps_per_frame=20, num_points=300, grid_size=12, seed=0)
+    lab.step()
+    expected = [float(np.linalg.norm(lab.arrows_v, axis=1).mean())]
+    assert len(lab.history["gradient"]) == 2 and lab.history["gradient"][-1:] == expected
+    assert f"{expected[0]:.2g}" in lab.status.value
+    gradient_axis = lab._ax_gradient
+    np.testing.assert_allclose(gradient_axis.lines[0].get_ydata(), lab.history["gradient"])
+    assert gradient_axis.get_yscale() == "log"
+    lab.step()
+    assert len(lab.figure.axes) == 3  # redrawing replaces the log axis instead of stacking new ones
+    lab.loss.value = "minimax"  # a reset: the history starts again
+    assert lab.history["gradient"] == [lab.history["gradient"][0]] and lab.history["gradient"][0] > 0

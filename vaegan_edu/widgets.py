@@ -165,8 +165,10 @@ class GANLab(ipywidgets.VBox):
     Controls: play/pause (an ``ipywidgets.Play`` ticking in the browser), single step, reset, the dataset
     (ring, grid, moons), the loss variant and both learning rates. The figure shows the discriminator's
     decision surface as a heatmap, real and generated points, arrows for the generator's gradient on its
-    samples (:func:`vaegan_edu.models.generator_sample_gradients`) and, for mixtures, the modes captured
-    against step (:func:`vaegan_edu.metrics.mode_coverage`).
+    samples (:func:`vaegan_edu.models.generator_sample_gradients`; drawn at one length, so they show direction)
+    and, against step, the modes captured for mixtures (:func:`vaegan_edu.metrics.mode_coverage`) and the
+    arrows' true size, the mean :math:`\lVert\nabla_x L_G\rVert` over the samples on a log scale (switch the
+    loss to ``minimax`` after a few frames to see it collapse when the discriminator wins).
 
     Everything a frame shows is computed by :meth:`step`, which tests call directly (no browser needed);
     the widgets only call it. Changing dataset, loss or a learning rate starts a fresh GAN.
@@ -209,6 +211,7 @@ class GANLab(ipywidgets.VBox):
         self.output = ipywidgets.Output()
         self.figure = Figure(figsize=(8, 3.6), dpi=80)
         self.ax_data, self.ax_modes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        self._ax_gradient = None  # the gradient's log axis, drawn over ax_modes
         self.play.observe(self._on_tick, names="value")
         self.step_button.on_click(lambda _: self._run(self.step))
         self.reset_button.on_click(lambda _: self._run(self.reset))
@@ -242,7 +245,7 @@ class GANLab(ipywidgets.VBox):
         self.gan.g_optimizer.learning_rate.assign(self.g_lr.value)
         self.z = np.random.default_rng(self.seed).normal(size=(self.num_points, 8)).astype("float32")
         self.step_count = 0
-        self.history = {"step": [], "modes_captured": [], "high_quality": []}
+        self.history = {"step": [], "modes_captured": [], "high_quality": [], "gradient": []}
         self._measure()
         self.draw()
 
@@ -264,15 +267,16 @@ class GANLab(ipywidgets.VBox):
         lim = GAN_LAB_DATASETS[self.dataset.value]
         self.surface = models.gan.decision_surface(self.gan, lim=lim, grid_size=self.grid_size)
         self.history["step"].append(self.step_count)
+        gradient = float(np.linalg.norm(self.arrows_v, axis=1).mean())  # per sample: |grad_x of the summed loss|
+        self.history["gradient"].append(gradient)
+        status = f"<b>step {self.step_count}</b> &nbsp; mean |∇ₓ L_G| {gradient:.2g}"
         if self.modes is not None:
             coverage = metrics.mode_coverage(self.fake, self.modes, self.std)
             self.history["modes_captured"].append(coverage.modes_captured)
             self.history["high_quality"].append(coverage.high_quality)
-            self.status.value = (f"<b>step {self.step_count}</b> &nbsp; modes captured: "
-                                 f"<b>{coverage.modes_captured}/{coverage.num_modes}</b> &nbsp; "
-                                 f"high quality: {coverage.high_quality:.0%}")  # fmt: skip
-        else:
-            self.status.value = f"<b>step {self.step_count}</b>"
+            status += (f" &nbsp; modes captured: <b>{coverage.modes_captured}/{coverage.num_modes}</b> &nbsp; "
+                       f"high quality: {coverage.high_quality:.0%}")  # fmt: skip
+        self.status.value = status
 
     def draw(self):
         """Redraw both panels from the last measurement and show the figure in the output."""
@@ -285,10 +289,16 @@ class GANLab(ipywidgets.VBox):
                           arrows=(self.fake[::4], self.arrows_v[::4]), modes=self.modes, lim=lim,
                           title=f"{self.loss.value}: D(x) heatmap, step {self.step_count}")  # fmt: skip
         self.ax_modes.clear()
+        if self._ax_gradient is not None:
+            self._ax_gradient.remove()
         if self.modes is not None:
-            self.ax_modes.plot(self.history["step"], self.history["modes_captured"], marker="o", ms=3)
+            self.ax_modes.plot(self.history["step"], self.history["modes_captured"], marker="o", ms=3,
+                               label="modes captured")  # fmt: skip
             self.ax_modes.set_ylim(-0.5, len(self.modes) + 0.5)
             self.ax_modes.set_ylabel("modes captured")
+        self._ax_gradient = self.ax_modes.twinx()
+        self._ax_gradient.semilogy(self.history["step"], self.history["gradient"], color="tab:red", marker="s", ms=3)
+        self._ax_gradient.set_ylabel("mean |∇ₓ L_G| (log)", color="tab:red")
         self.ax_modes.set_xlabel("generator step")
         self.figure.tight_layout()
         with self.output:
