@@ -1,9 +1,21 @@
-"""The install story: pyproject.toml, environment.yml, the README's two commands and .ci/run agree."""
+"""The install story: pyproject.toml, environment.yml, the README's two commands and .ci/run agree, and the wheel
+a reader installs (pip, Colab) carries the shipped weights and results and runs a chapter outside the repository."""
 
+import importlib.util
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import textwrap
 import tomllib
+import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -70,3 +82,148 @@ def test_pytest_collects_the_package_tests_and_every_notebook_in_fast_mode():
     assert config["testpaths"] == ["tests", "notebooks"]
     assert "--nbval-lax" in config["addopts"]
     assert 'os.environ["VAEGAN_EDU_FAST"] = "1"' in (ROOT / "conftest.py").read_text()
+
+
+# === The wheel a reader installs (pip, Colab) carries the shipped files and works outside the repository ===
+#
+# Built from a clean copy of the checkout: the files git tracks, as they are in the working tree (so a change to
+# pyproject.toml is tested before it is committed, and untracked files such as a half-computed experiment never
+# are). `python -m build --no-isolation` builds the sdist and then the wheel from the unpacked sdist, offline, with
+# the setuptools of this environment (the test extra installs it). The wheel goes into a fresh virtual environment
+# whose dependencies come from this one, and everything after that runs from a folder outside the repository.
+
+SHIPPED = ("data/README.md", "data/weights/", "data/experiments/")  # what vaegan_edu/_shipped/ holds in a wheel
+
+
+def _tracked_files():
+    """Paths (relative to ROOT) of the files git tracks, or skip when this is not a git checkout."""
+    try:
+        listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("building from a clean copy needs a git checkout")
+    return [p for p in listing.decode().split("\0") if p and (ROOT / p).is_file()]  # a deleted file is not copied
+
+
+def _shipped_files():
+    return sorted(p for p in _tracked_files() if p.startswith(SHIPPED))
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory):
+    """(sdist, wheel) built from the tracked files."""
+    if importlib.util.find_spec("build") is None:
+        pytest.fail("PyPA's build is missing: install the test tools with `pip install -e '.[test]'`")
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
+    for path in _tracked_files():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, source / path)
+    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, f"python -m build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    (sdist,), (wheel,) = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
+    return sdist, wheel
+
+
+@pytest.fixture(scope="module")
+def installed(dists, tmp_path_factory):
+    """A fresh virtual environment with the wheel installed: (venv folder, its python, an environment for it)."""
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # --system-site-packages reaches the base interpreter's packages, not those of a virtual environment this test
+    # may run in; a .pth line adds this environment's site-packages after the new one's, so the dependencies (and
+    # pip) come from here while `import vaegan_edu` finds the wheel first. Plain folder lines in a .pth do not run
+    # the .pth files of that folder, so an editable install of the checkout stays out.
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(site, "_outer_environment.pth").write_text("".join(f"{p}\n" for p in sorted(outer)))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VAEGAN_EDU_WEIGHTS", "VAEGAN_EDU_EXPERIMENTS")}
+    env["PYTHONNOUSERSITE"] = "1"
+    # --ignore-installed: never uninstall the vaegan_edu that this environment may hold (an editable checkout)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed",
+                    str(dists[1])], check=True, env=env)  # fmt: skip
+    return venv, python, env
+
+
+def _run_outside(installed, tmp_path, script):
+    """Run ``script`` with the virtual environment's python in ``tmp_path``; its last stdout line is JSON."""
+    venv, python, env = installed
+    done = subprocess.run([str(python), "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_setuptools_packages_list_every_subpackage():
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "vaegan_edu").rglob("__init__.py")}
+    assert {p for p in listed if not p.startswith("vaegan_edu._shipped")} == on_disk
+
+
+def test_sdist_and_wheel_carry_every_shipped_file(dists):
+    sdist, wheel = dists
+    shipped = _shipped_files()
+    assert "data/weights/MANIFEST.json" in shipped and any(p.endswith(".keras") for p in shipped)
+    with tarfile.open(sdist) as tar:
+        in_sdist = {m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile()}
+    with zipfile.ZipFile(wheel) as whl:
+        in_wheel = {i.filename: i.file_size for i in whl.infolist()}
+    assert set(shipped) <= in_sdist, f"missing from the sdist: {sorted(set(shipped) - in_sdist)}"
+    for path in shipped:
+        packaged = "vaegan_edu/_shipped/" + path.removeprefix("data/")
+        assert in_wheel.get(packaged) == (ROOT / path).stat().st_size, f"{packaged} missing or different in the wheel"
+    modules = {p for p in _tracked_files() if p.startswith("vaegan_edu/") and p.endswith(".py")}
+    assert modules <= set(in_wheel), f"modules missing from the wheel: {sorted(modules - set(in_wheel))}"
+    assert wheel.stat().st_size < 20e6  # a quick install on Colab (7.2 MB when written)
+
+
+def test_installed_wheel_loads_and_verifies_every_pretrained_model(installed, tmp_path):
+    venv = installed[0]
+    script = textwrap.dedent("""
+        import json, vaegan_edu
+        from vaegan_edu import weights
+        models = {name: type(weights.load_pretrained(name)).__name__ for name in sorted(weights.read_manifest())}
+        status = weights.main(["verify"])  # also the command line: prints one "ok" line per file
+        print(json.dumps({"package": vaegan_edu.__file__, "weights": str(weights.weights_dir()), "models": models,
+                          "verify": status}))
+    """)
+    found = _run_outside(installed, tmp_path, script)
+    assert Path(found["package"]).is_relative_to(venv), found["package"]
+    assert Path(found["weights"]) == Path(found["package"]).parent / "_shipped" / "weights"
+    manifest = json.loads((ROOT / "data" / "weights" / "MANIFEST.json").read_text())["files"]
+    assert found["models"] == {name: entry["class"] for name, entry in manifest.items()}
+    assert found["verify"] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="vaegan_edu/experiments/results.py:experiments_dir() still looks for "
+                   "data/experiments beside the package; it should fall back to "
+                   "vaegan_edu.resources.shipped_dir('experiments') (then delete this mark)")  # fmt: skip
+def test_installed_wheel_reads_the_shipped_experiment_results(installed, tmp_path):
+    script = textwrap.dedent("""
+        import json
+        from vaegan_edu import experiments
+        folder = experiments.experiments_dir()
+        print(json.dumps({"folder": str(folder), "files": sorted(p.name for p in folder.glob("*.json"))}))
+    """)
+    found = _run_outside(installed, tmp_path, script)
+    assert Path(found["folder"]).is_relative_to(installed[0]), found["folder"]
+    assert found["files"] == sorted(Path(p).name for p in _shipped_files() if p.startswith("data/experiments/"))
+
+
+def test_installed_wheel_runs_a_chapter_outside_the_repository(installed, tmp_path):
+    import nbformat
+
+    venv, python, env = installed
+    chapter = tmp_path / "chapters" / "01_kl_divergence.ipynb"
+    chapter.parent.mkdir()
+    nb = nbformat.read(ROOT / "notebooks" / chapter.name, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import sys, vaegan_edu\nprint(vaegan_edu.__file__)\nprint(sys.executable)"))
+    nbformat.write(nb, chapter)
+    # the reader's command, from the wheel's console script: a fresh kernel runs every cell in fast mode
+    done = subprocess.run([str(venv / "bin" / "vaegan-edu-book"), "run", "--fast", "--no-html", "--notebooks",
+                           str(chapter.parent), "--out", str(tmp_path / "build")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    executed = nbformat.read(tmp_path / "build" / chapter.name, as_version=4)
+    package, kernel = executed.cells[-1].outputs[0]["text"].split()
+    assert Path(package).is_relative_to(venv) and Path(kernel).parent == venv / "bin", (package, kernel)

@@ -9,7 +9,10 @@ lambdas: loading never runs code from the file). A missing, truncated, corrupted
 :class:`WeightsError` (or :class:`FileNotFoundError`), and a file trained on other data than the reader gets
 raises :class:`StaleWeightsError`; each says what is wrong and how to rebuild it. A file is never silently used.
 
-Rebuilding (trains from the recipe's fixed seed, then replaces the file and its manifest entry)::
+The files install with the package (package data; :func:`vaegan_edu.resources.shipped_dir` finds them), so a
+wheel installed with pip, as on Colab, loads them like a checkout does; ``$VAEGAN_EDU_WEIGHTS`` overrides the
+folder. Rebuilding (trains from the recipe's fixed seed, then replaces the file and its manifest entry; in a
+checkout, in the repository's ``data/weights``)::
 
     python -m vaegan_edu.weights list
     python -m vaegan_edu.weights build vae_glyphs_2d
@@ -35,7 +38,7 @@ import sys
 import time
 from pathlib import Path
 
-from vaegan_edu import data
+from vaegan_edu import data, resources
 
 WEIGHTS_DIR_ENV = "VAEGAN_EDU_WEIGHTS"
 MANIFEST_NAME = "MANIFEST.json"
@@ -102,8 +105,9 @@ RECIPES: dict[str, Recipe] = {
 
 
 def weights_dir() -> Path:
-    """The folder holding the shipped files: ``$VAEGAN_EDU_WEIGHTS`` or the repository's ``data/weights``."""
-    return Path(os.environ.get(WEIGHTS_DIR_ENV) or Path(__file__).resolve().parents[1] / "data" / "weights")
+    """The folder holding the shipped files: ``$VAEGAN_EDU_WEIGHTS``, else the package's own copy (the repository's
+    ``data/weights`` in a checkout, package data in an installed wheel: :func:`vaegan_edu.resources.shipped_dir`)."""
+    return Path(os.environ.get(WEIGHTS_DIR_ENV) or resources.shipped_dir("weights"))
 
 
 def sha256_of(path) -> str:
@@ -182,8 +186,8 @@ def verify(name: str, directory=None, check_data: bool = True) -> Path:
     path = directory / entry["file"]
     if not path.exists():
         raise FileNotFoundError(
-            f"The weights file {path} listed for {name!r} is missing (a pip install without the repository's "
-            f"data/ folder has none; set {WEIGHTS_DIR_ENV} to a folder that has it). {_rebuild_hint(name)}"
+            f"The weights file {path} listed for {name!r} is missing (the package was installed or copied without "
+            f"it; reinstall it, or set {WEIGHTS_DIR_ENV} to a folder that has it). {_rebuild_hint(name)}"
         )
     size = path.stat().st_size
     if size != entry["bytes"]:

@@ -167,7 +167,7 @@ class GANLab(ipywidgets.VBox):
     decision surface as a heatmap, real and generated points, arrows for the generator's gradient on its
     samples (:func:`vaegan_edu.models.generator_sample_gradients`; drawn at one length, so they show direction)
     and, against step, the modes captured for mixtures (:func:`vaegan_edu.metrics.mode_coverage`) and the
-    arrows' true size, the mean :math:`\lVert\nabla_x L_G\rVert` over the samples on a log scale (switch the
+    arrows' true size, the mean :math:`\\lVert\\nabla_x L_G\\rVert` over the samples on a log scale (switch the
     loss to ``minimax`` after a few frames to see it collapse when the discriminator wins).
 
     Everything a frame shows is computed by :meth:`step`, which tests call directly (no browser needed);
