@@ -12,6 +12,7 @@ import sysconfig
 import tarfile
 import textwrap
 import tomllib
+import types
 import zipfile
 from pathlib import Path
 
@@ -104,24 +105,25 @@ def _tracked_files():
     return [p for p in listing.decode().split("\0") if p and (ROOT / p).is_file()]  # a deleted file is not copied
 
 
-def _shipped_files():
-    return sorted(p for p in _tracked_files() if p.startswith(SHIPPED))
-
-
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory):
-    """(sdist, wheel) built from the tracked files."""
+    """The copy of the tracked files, the sdist and the wheel built from it, and the shipped files in it.
+
+    Later checks compare with the copy, not the checkout, whose experiment results may change while a run writes.
+    """
     if importlib.util.find_spec("build") is None:
         pytest.fail("PyPA's build is missing: install the test tools with `pip install -e '.[test]'`")
     source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
-    for path in _tracked_files():
+    tracked = _tracked_files()
+    for path in tracked:
         (source / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, source / path)
     done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, f"python -m build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     (sdist,), (wheel,) = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
-    return sdist, wheel
+    shipped = sorted(p for p in tracked if p.startswith(SHIPPED))
+    return types.SimpleNamespace(source=source, sdist=sdist, wheel=wheel, shipped=shipped)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,7 @@ def installed(dists, tmp_path_factory):
     env["PYTHONNOUSERSITE"] = "1"
     # --ignore-installed: never uninstall the vaegan_edu that this environment may hold (an editable checkout)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed",
-                    str(dists[1])], check=True, env=env)  # fmt: skip
+                    str(dists.wheel)], check=True, env=env)  # fmt: skip
     return venv, python, env
 
 
@@ -161,8 +163,7 @@ def test_setuptools_packages_list_every_subpackage():
 
 
 def test_sdist_and_wheel_carry_every_shipped_file(dists):
-    sdist, wheel = dists
-    shipped = _shipped_files()
+    sdist, wheel, shipped = dists.sdist, dists.wheel, dists.shipped
     assert "data/weights/MANIFEST.json" in shipped and any(p.endswith(".keras") for p in shipped)
     with tarfile.open(sdist) as tar:
         in_sdist = {m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile()}
@@ -171,13 +172,13 @@ def test_sdist_and_wheel_carry_every_shipped_file(dists):
     assert set(shipped) <= in_sdist, f"missing from the sdist: {sorted(set(shipped) - in_sdist)}"
     for path in shipped:
         packaged = "vaegan_edu/_shipped/" + path.removeprefix("data/")
-        assert in_wheel.get(packaged) == (ROOT / path).stat().st_size, f"{packaged} missing or different in the wheel"
-    modules = {p for p in _tracked_files() if p.startswith("vaegan_edu/") and p.endswith(".py")}
+        assert in_wheel.get(packaged) == (dists.source / path).stat().st_size, f"{packaged} missing or different"
+    modules = {str(p.relative_to(dists.source)) for p in (dists.source / "vaegan_edu").rglob("*.py")}
     assert modules <= set(in_wheel), f"modules missing from the wheel: {sorted(modules - set(in_wheel))}"
     assert wheel.stat().st_size < 20e6  # a quick install on Colab (7.2 MB when written)
 
 
-def test_installed_wheel_loads_and_verifies_every_pretrained_model(installed, tmp_path):
+def test_installed_wheel_loads_and_verifies_every_pretrained_model(dists, installed, tmp_path):
     venv = installed[0]
     script = textwrap.dedent("""
         import json, vaegan_edu
@@ -190,7 +191,7 @@ def test_installed_wheel_loads_and_verifies_every_pretrained_model(installed, tm
     found = _run_outside(installed, tmp_path, script)
     assert Path(found["package"]).is_relative_to(venv), found["package"]
     assert Path(found["weights"]) == Path(found["package"]).parent / "_shipped" / "weights"
-    manifest = json.loads((ROOT / "data" / "weights" / "MANIFEST.json").read_text())["files"]
+    manifest = json.loads((dists.source / "data" / "weights" / "MANIFEST.json").read_text())["files"]
     assert found["models"] == {name: entry["class"] for name, entry in manifest.items()}
     assert found["verify"] == 0
 
@@ -198,7 +199,7 @@ def test_installed_wheel_loads_and_verifies_every_pretrained_model(installed, tm
 @pytest.mark.xfail(strict=True, reason="vaegan_edu/experiments/results.py:experiments_dir() still looks for "
                    "data/experiments beside the package; it should fall back to "
                    "vaegan_edu.resources.shipped_dir('experiments') (then delete this mark)")  # fmt: skip
-def test_installed_wheel_reads_the_shipped_experiment_results(installed, tmp_path):
+def test_installed_wheel_reads_the_shipped_experiment_results(dists, installed, tmp_path):
     script = textwrap.dedent("""
         import json
         from vaegan_edu import experiments
@@ -207,16 +208,16 @@ def test_installed_wheel_reads_the_shipped_experiment_results(installed, tmp_pat
     """)
     found = _run_outside(installed, tmp_path, script)
     assert Path(found["folder"]).is_relative_to(installed[0]), found["folder"]
-    assert found["files"] == sorted(Path(p).name for p in _shipped_files() if p.startswith("data/experiments/"))
+    assert found["files"] == sorted(Path(p).name for p in dists.shipped if p.startswith("data/experiments/"))
 
 
-def test_installed_wheel_runs_a_chapter_outside_the_repository(installed, tmp_path):
+def test_installed_wheel_runs_a_chapter_outside_the_repository(dists, installed, tmp_path):
     import nbformat
 
     venv, python, env = installed
     chapter = tmp_path / "chapters" / "01_kl_divergence.ipynb"
     chapter.parent.mkdir()
-    nb = nbformat.read(ROOT / "notebooks" / chapter.name, as_version=4)
+    nb = nbformat.read(dists.source / "notebooks" / chapter.name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import sys, vaegan_edu\nprint(vaegan_edu.__file__)\nprint(sys.executable)"))
     nbformat.write(nb, chapter)
     # the reader's command, from the wheel's console script: a fresh kernel runs every cell in fast mode
