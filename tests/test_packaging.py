@@ -196,9 +196,6 @@ def test_installed_wheel_loads_and_verifies_every_pretrained_model(dists, instal
     assert found["verify"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="vaegan_edu/experiments/results.py:experiments_dir() still looks for "
-                   "data/experiments beside the package; it should fall back to "
-                   "vaegan_edu.resources.shipped_dir('experiments') (then delete this mark)")  # fmt: skip
 def test_installed_wheel_reads_the_shipped_experiment_results(dists, installed, tmp_path):
     script = textwrap.dedent("""
         import json

@@ -37,8 +37,12 @@ def metric_label(metric: str) -> str:
 
 
 def experiments_dir() -> Path:
-    """Where shipped results live: ``$VAEGAN_EDU_EXPERIMENTS`` or the repository's ``data/experiments``."""
-    return Path(os.environ.get(EXPERIMENTS_DIR_ENV) or Path(__file__).resolve().parents[2] / "data" / "experiments")
+    """Where shipped results live: ``$VAEGAN_EDU_EXPERIMENTS``, else the package's shipped copy
+    (:func:`vaegan_edu.resources.shipped_dir`: the checkout's ``data/experiments``, or an installed wheel's
+    package data)."""
+    from vaegan_edu.resources import shipped_dir
+
+    return Path(os.environ.get(EXPERIMENTS_DIR_ENV) or shipped_dir("experiments"))
 
 
 def results_path(name: str, directory=None) -> Path:
