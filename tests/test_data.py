@@ -455,3 +455,52 @@ def test_cached_online_dataset_loads_without_network(monkeypatch, empty_keras_ca
     ds = data.load("mnist")
     assert ds.x_train.shape == (6, 28, 28, 1) and ds.x_train.dtype == np.float32
     np.testing.assert_allclose(ds.x_test[..., 0], fake[1][0] / 255.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("damage", ["nan pixels", "0-255 pixels", "too few images", "int pixels"])
+def test_a_consistent_cache_file_with_bad_content_is_regenerated(tmp_path, monkeypatch, damage):
+    """A valid archive rewritten with its own matching fingerprint but wrong content is not used (issue 18.6)."""
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    good = data.load("glyphs", num_train=20, num_test=5)
+    (path,) = tmp_path.glob("glyphs-*.npz")
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    x = arrays["x_train"]
+    arrays["x_train"] = {"nan pixels": np.where(x > 0.5, np.nan, x).astype(np.float32), "0-255 pixels": x * 255,
+                         "too few images": x[:10], "int pixels": x.astype(np.int64)}[damage]  # fmt: skip
+    forged = data.Dataset("glyphs", **{k: arrays[k] for k in data._ARRAYS},
+                          factor_names=tuple(str(s) for s in arrays["factor_names"]))  # fmt: skip
+    arrays["fingerprint"] = np.array(forged.fingerprint)  # consistent: the checksum alone cannot tell
+    np.savez(path, **arrays)
+    again = data.load("glyphs", num_train=20, num_test=5)
+    np.testing.assert_array_equal(again.x_train, good.x_train)
+    assert again.fingerprint == good.fingerprint
+    with np.load(path) as f:
+        np.testing.assert_array_equal(f["x_train"], good.x_train)
+
+
+def test_an_unwritable_cache_folder_generates_without_caching_and_warns_once(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(blocker / "cache"))  # below a file: cannot be created
+    monkeypatch.setattr(data, "_WARNED_CACHE_DIRS", set())
+    reference = data.load("glyphs", num_train=12, num_test=4, cache=False)
+    with pytest.warns(RuntimeWarning, match=r"Cannot write the dataset cache.*VAEGAN_EDU_CACHE") as caught:
+        first = data.load("glyphs", num_train=12, num_test=4)
+        second = data.load("glyphs", num_train=12, num_test=4)
+    assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1
+    assert first.fingerprint == second.fingerprint == reference.fingerprint
+
+
+def test_digits8_arrays_belong_to_the_caller():
+    ds = data.load("digits8")
+    ds.x_train *= 255  # the review's "output array is read-only"
+    assert ds.x_train.max() > 1 and data.load("digits8").x_train.max() <= 1.0
+    assert ds.fingerprint != data.load("digits8").fingerprint  # a new array: the fingerprint follows
+
+
+def test_sizes_that_would_exhaust_memory_fail_at_once():
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"`num_train`=10,000,000 is too many glyphs"):
+        data.load("glyphs", num_train=10**7)
+    assert time.perf_counter() - start < 1.0

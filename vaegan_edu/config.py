@@ -76,7 +76,24 @@ class Settings:
                 f"Unknown setting(s) {sorted(unknown)}. Known settings: "
                 f"{[f.name for f in dataclasses.fields(self)]}."
             )
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **_check_fields(changes))
+
+
+def _check_fields(values: dict) -> dict:
+    """Validate setting values: ``fast`` a bool, ``seed`` a seed, sizes positive integers, seconds positive."""
+    from vaegan_edu.validation import check_bool, check_positive_int, check_positive_number
+
+    checked = {}
+    for name, value in values.items():
+        if name == "fast":
+            checked[name] = check_bool(name, value)
+        elif name == "seed":
+            checked[name] = check_seed(value)
+        elif name == "duel_seconds":
+            checked[name] = float(check_positive_number(name, value, 20.0))
+        else:
+            checked[name] = check_positive_int(name, value, _FULL[name])
+    return checked
 
 
 # Full mode: what a lecturer shows in class. Fast mode: enough to execute every cell in seconds.
@@ -192,16 +209,11 @@ def jit_compile_default():
     )
 
 
-def check_seed(seed) -> int:
-    """Validate a seed: a non-negative Python or NumPy integer below 2**32."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(
-            f"`seed` must be a non-negative integer such as 0 or 42; received {seed!r} "
-            f"of type {type(seed).__name__}."
-        )
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(f"`seed` must be between 0 and 2**32 - 1; received {seed}.")
-    return int(seed)
+def check_seed(seed, name: str = "seed") -> int:
+    """Validate a seed: a non-negative Python or NumPy integer below 2**32 (see :mod:`vaegan_edu.validation`)."""
+    from vaegan_edu.validation import check_seed as check
+
+    return check(seed, name)
 
 
 def set_seed(seed: int) -> None:
@@ -238,7 +250,9 @@ def settings(seed: int = 0, fast: bool | None = None) -> Settings:
 
     Taught in: 00_tour
     """
-    if fast is None:
-        fast = fast_mode()
+    from vaegan_edu.validation import check_bool
+
+    fast = fast_mode() if fast is None else check_bool("fast", fast)  # settings(fast='no') must not mean fast
+    seed = check_seed(seed)
     set_seed(seed)
-    return Settings(fast=bool(fast), seed=int(seed), **(_FAST if fast else _FULL))
+    return Settings(fast=fast, seed=seed, **(_FAST if fast else _FULL))

@@ -68,9 +68,10 @@ FINGERPRINT_HEX_DIGITS = 16  # 64 bits of SHA-256: names a dataset unambiguously
 
 # Default split sizes of the generated datasets (the MNIST test set has 10,000; 5,000 keeps CPUs happy).
 _DEFAULT_SIZES = {"glyphs": (20_000, 5_000), "sprites": (20_000, 5_000)}
+MAX_GENERATED_IMAGES = 200_000  # per split: 630 MB of 28x28 float32 and about a minute of rendering on 2 cores
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(eq=False)
 class Dataset:
     """An image dataset split into train and test.
 
@@ -85,7 +86,8 @@ class Dataset:
     fingerprint : str
         Short hex SHA-256 of the arrays (dtype, shape and bytes of each) and factor names, computed when the
         dataset is made (about 0.1 s per 100 MB): equal fingerprints mean bit-identical data. It describes the
-        arrays as made; changing them in place afterwards does not update it.
+        arrays as made; changing them in place afterwards does not update it, assigning a new array
+        (``ds.x_train = ds.x_train[:100]``, ``ds.x_train *= 2``) does.
     """
 
     name: str
@@ -101,6 +103,13 @@ class Dataset:
     def __post_init__(self):
         # init=False: dataclasses.replace (used to take subsets) recomputes it, so it never goes stale
         object.__setattr__(self, "fingerprint", _fingerprint_arrays(self))
+
+    def __setattr__(self, name, value):
+        if name == "fingerprint" and "fingerprint" in self.__dict__:
+            raise AttributeError("`fingerprint` is computed from the arrays; assign the arrays instead.")
+        object.__setattr__(self, name, value)
+        if name in _ARRAYS and "fingerprint" in self.__dict__:  # a new array: the fingerprint follows it
+            object.__setattr__(self, "fingerprint", _fingerprint_arrays(self))
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -177,8 +186,16 @@ def load(
     seed = check_seed(seed)
     num_train = _check_size("num_train", num_train)
     num_test = _check_size("num_test", num_test)
+    if name in _DEFAULT_SIZES:
+        for argument, value in (("num_train", num_train), ("num_test", num_test)):
+            if value is not None and value > MAX_GENERATED_IMAGES:
+                raise ValueError(
+                    f"`{argument}`={value:,} is too many {name}: at most {MAX_GENERATED_IMAGES:,} per split are "
+                    f"generated (more would render for minutes and need gigabytes of memory). Fix: use e.g. "
+                    f"{argument}={_DEFAULT_SIZES[name][0 if argument == 'num_train' else 1]:,}."
+                )
     if name == "digits8":
-        ds = _subset(_load_digits8(), num_train, num_test)
+        ds = _writable_copy(_subset(_load_digits8(), num_train, num_test))
     elif name in ("mnist", "fashion_mnist"):
         ds = _subset(_load_online(name), num_train, num_test)
     else:
@@ -365,6 +382,13 @@ def _subset(ds: Dataset, num_train: int | None, num_test: int | None) -> Dataset
     )
 
 
+def _writable_copy(ds: Dataset) -> Dataset:
+    """A copy of a dataset whose arrays the caller may change in place (``ds.x_train *= 2``) without touching the
+    cached original, which stays read-only (so nothing can change it for later loads)."""
+    return dataclasses.replace(ds, **{k: None if getattr(ds, k) is None else np.array(getattr(ds, k))
+                                      for k in _ARRAYS})  # fmt: skip
+
+
 def cache_dir() -> Path:
     """Folder for generated datasets: ``$VAEGAN_EDU_CACHE`` or ``~/.cache/vaegan_edu``."""
     return Path(os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "vaegan_edu")
@@ -486,24 +510,59 @@ def _cache_path(name: str, seed: int, n_train: int, n_test: int) -> Path:
     return cache_dir() / f"{name}-seed{seed}-train{n_train}-test{n_test}-{identity}.npz"
 
 
+def _check_cached(ds: Dataset, stored: str, n_train: int, n_test: int) -> str | None:
+    """What is wrong with a dataset read from the cache, or None: the checksum recorded when it was written
+    (the fingerprint), and its content (counts, image shape, dtype, finite values in [0, 1], labels), so a file
+    rewritten consistently with bad pixels or too few images is not used either."""
+    if ds.fingerprint != stored:
+        return f"checksum {ds.fingerprint} differs from the recorded {stored}"
+    for key, n in (("x_train", n_train), ("x_test", n_test)):
+        x = getattr(ds, key)
+        if x.dtype != np.float32 or x.ndim != 4 or len(x) != n or x.shape[-1] != 1:
+            return f"{key} has dtype {x.dtype} and shape {x.shape}, expected float32 ({n}, height, width, 1)"
+        if not np.all(np.isfinite(x)) or x.min() < 0.0 or x.max() > 1.0:
+            return f"{key} holds values outside [0, 1] or non-finite ones"
+    for key, n in (("y_train", n_train), ("y_test", n_test), ("factors_train", n_train), ("factors_test", n_test)):
+        a = getattr(ds, key)
+        if a is not None and len(a) != n:
+            return f"{key} has {len(a)} rows, expected {n}"
+    if ds.x_train.shape[1:] != ds.x_test.shape[1:]:
+        return "train and test images differ in shape"
+    return None
+
+
+_WARNED_CACHE_DIRS: set = set()
+
+
 def _generate_cached(name, seed, n_train, n_test, cache) -> Dataset:
     if not cache:
         return _generator(name)(seed, n_train, n_test)
     path = _cache_path(name, seed, n_train, n_test)
-    if path.exists():
+    if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in _ARRAYS}
                 names = tuple(str(s) for s in f["factor_names"])
                 stored = str(f["fingerprint"])
             ds = Dataset(name, factor_names=names, **arrays)
-            if ds.fingerprint == stored:
+            if _check_cached(ds, stored, n_train, n_test) is None:
                 return ds
         except Exception:  # a damaged or foreign file: regenerate and overwrite it below
             pass
     ds = _generator(name)(seed, n_train, n_test)
-    _atomic_savez(path, factor_names=np.array(ds.factor_names), fingerprint=np.array(ds.fingerprint),
-                  **{k: getattr(ds, k) for k in _ARRAYS})  # fmt: skip
+    try:
+        _atomic_savez(path, factor_names=np.array(ds.factor_names), fingerprint=np.array(ds.fingerprint),
+                      **{k: getattr(ds, k) for k in _ARRAYS})  # fmt: skip
+    except OSError as exc:  # a read-only or missing cache folder: the data is still good, only not kept
+        if str(path.parent) not in _WARNED_CACHE_DIRS:
+            _WARNED_CACHE_DIRS.add(str(path.parent))
+            import warnings
+
+            warnings.warn(
+                f"Cannot write the dataset cache in {path.parent} ({type(exc).__name__}: {exc}); generating "
+                f"without caching (each load regenerates). Fix: set ${CACHE_ENV_VAR} to a writable folder.",
+                RuntimeWarning, stacklevel=3,
+            )  # fmt: skip
     return ds
 
 
