@@ -145,5 +145,5 @@ def test_digit_classifier_reads_glyphs_and_gives_features():
     feats = metrics.digit_features(ds.x_test)
     assert feats.shape == (200, 64)
     assert metrics.digit_frechet_distance(ds.x_test, ds.x_test) == pytest.approx(0.0, abs=1e-6)
-    with pytest.raises(ValueError, match=r"x\[\.\.\., None\]"):
+    with pytest.raises(ValueError, match=r"`images`.*\[\.\.\., None\]"):
         metrics.classify_digits(ds.x_test[..., 0])

@@ -23,7 +23,7 @@ def _vae(lr=1e-3):
 
 
 def test_nan_guard_stops_and_says_what_diverged(digits):
-    with pytest.raises(training.TrainingDiverged, match=r"diverged at epoch 1, (by )?batch \d+( \(checked every 10 batches\))?: .*kl.*lower the learning rate"):
+    with pytest.raises(training.TrainingDiverged, match=r"diverged at epoch 1, step \d+(-\d+ \(losses are checked every 10 steps\))?: .*kl.*lower the learning rate"):
         _vae(lr=1e6).fit(digits, epochs=3, batch_size=32, verbose=0, callbacks=[training.NaNGuard()])
     guard = training.NaNGuard(raise_error=False)
     history = _vae(lr=1e6).fit(digits, epochs=3, batch_size=32, verbose=0, callbacks=[guard])
@@ -126,3 +126,59 @@ def test_live_progress_counts_batches_when_keras_reports_every_tenth():
     for end in list(range(9, 157, 10)) + [156]:
         progress.on_train_batch_end(end, {"loss": 1.0})
     assert handle.updates == 5
+
+
+def test_save_atomic_removes_a_dead_processs_leftover_and_fsyncs_the_folder(tmp_path, monkeypatch):
+    """A kill -9 mid-save leaves ``.<name>.tmp<pid>.keras``; the next save removes it (issue 18.6)."""
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)  # that process has exited: its pid is (almost surely) free now
+    leftover = tmp_path / f".vae.tmp{dead_pid}.keras"
+    leftover.write_bytes(b"half a model")
+    alive = tmp_path / f".vae.tmp{os.getppid()}.keras"  # a save of a live process: left alone
+    alive.write_bytes(b"being written")
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.path.isdir(f"/proc/self/fd/{fd}")), real_fsync(fd)))
+    training.save_atomic(_vae(), tmp_path / "vae.keras")
+    assert not leftover.exists() and alive.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "vae.keras"])
+    assert synced[-1] is True  # the folder was flushed after the rename (the file before it)
+
+
+def test_train_for_and_gan_fit_stop_at_divergence_by_default(digits):
+    from vaegan_edu import data, models
+
+    points = data.toy_2d("ring8", 256)[0]
+    with pytest.raises(training.TrainingDiverged, match=r"diverged at generator step \d+.*d_loss"):
+        training.train_for(models.make_gan_2d(lr=1e6, seed=0), points, steps=30, batch_size=64)
+    with pytest.raises(training.TrainingDiverged, match=r"diverged at .*step"):
+        _vae(lr=1e6).fit(digits, epochs=2, batch_size=32, verbose=0)  # no callback given: on by default
+    history = training.fit_gan(models.make_gan_2d(lr=1e6, seed=0), points, 20, batch_size=64, nan_guard=False)
+    assert not np.isfinite(history["d_loss"][-1])  # opted out: trains on
+
+
+def test_nan_guard_counts_generator_steps_across_fit_gan_chunks():
+    from vaegan_edu import data, models
+
+    points = data.toy_2d("ring8", 256)[0]
+    gan = models.make_gan_2d(lr=1e6, seed=0)
+    with pytest.raises(training.TrainingDiverged) as caught:
+        training.fit_gan(gan, points, 40, batch_size=64, eval_every=20)
+    every = gan.steps_per_execution
+    message = str(caught.value)
+    assert "generator step" in message and "d_loss" in message and "learning rate" in message
+    if every > 1:
+        assert f"checked every {every} steps" in message
+    assert "(the first batch)" not in message
+
+
+def test_healthy_training_is_unchanged_by_the_default_guard(digits):
+    keras.utils.set_random_seed(0)
+    a = _vae().fit(digits, epochs=1, batch_size=32, verbose=0).history["loss"]
+    keras.utils.set_random_seed(0)
+    b = _vae().fit(digits, epochs=1, batch_size=32, verbose=0, nan_guard=False).history["loss"]
+    assert a == b

@@ -5,7 +5,44 @@ the VAE chapters, the GAN losses and the gradient penalty of the GAN chapters. E
 equation, works on batches and returns a scalar or one value per example as documented.
 """
 
+import numpy as np
 from keras import ops
+
+from vaegan_edu.validation import check_nonnegative_number, check_positive_number, concrete_array, is_tensor
+
+
+def _readable(x):
+    """The values of ``x`` as NumPy when they can be read now (NumPy, list, eager tensor), else None.
+
+    The public losses check values only then: inside a compiled train step their inputs are symbolic and
+    nothing is read, so checks cost the compiled path nothing."""
+    if x is None:
+        return None
+    if is_tensor(x):
+        return concrete_array(x)
+    values = np.asarray(x)
+    return values if values.dtype.kind in "biuf" else None
+
+
+def _check_tensor(name, x, ndim_at_least=1):
+    """Static shape and, when readable, finite values of a loss's input; return its shape."""
+    if x is None or isinstance(x, (str, bytes, dict)):
+        raise TypeError(f"`{name}` must be an array or tensor of numbers; received {type(x).__name__}.")
+    shape = tuple(getattr(x, "shape", np.shape(x)))
+    if len(shape) < ndim_at_least:
+        raise ValueError(f"`{name}` must have at least {ndim_at_least} axes (a batch axis first); received shape {shape}.")
+    values = _readable(x)
+    if values is not None and not np.all(np.isfinite(values)):
+        raise ValueError(f"`{name}` contains NaN or infinite values; check the model (or data) that produced it.")
+    return shape
+
+
+def _same_shape(name_a, shape_a, name_b, shape_b, hint=""):
+    known = all(d is not None for d in shape_a + shape_b)
+    if len(shape_a) != len(shape_b) or known and shape_a != shape_b:
+        raise ValueError(
+            f"`{name_a}` and `{name_b}` must have the same shape; received {shape_a} and {shape_b}.{hint}"
+        )
 
 # === GAN (chapters 05-06) ===
 
@@ -70,7 +107,7 @@ def gan_discriminator_loss(real_logits, fake_logits, loss="non_saturating", labe
     Taught in: 05_gan_game
     """
     _check_gan_loss(loss)
-    if not 0.0 <= float(label_smoothing) < 0.5:
+    if not check_nonnegative_number("label_smoothing", label_smoothing, 0.1) < 0.5:
         raise ValueError(
             "Invalid value received for argument `label_smoothing`. Expected a float in [0, 0.5), e.g. 0.1 "
             f"(real targets become 0.9). Received: label_smoothing={label_smoothing!r}."
@@ -80,6 +117,8 @@ def gan_discriminator_loss(real_logits, fake_logits, loss="non_saturating", labe
             f"`label_smoothing` applies to the cross-entropy losses only; received loss={loss!r} with "
             f"label_smoothing={label_smoothing}. Fix: set label_smoothing=0.0 or use loss='non_saturating'."
         )
+    _check_tensor("real_logits", real_logits)
+    _check_tensor("fake_logits", fake_logits)
     r = ops.reshape(ops.convert_to_tensor(real_logits, dtype="float32"), (-1,))
     f = ops.reshape(ops.convert_to_tensor(fake_logits, dtype="float32"), (-1,))
     if loss == "wasserstein_gp":
@@ -131,6 +170,7 @@ def gan_generator_loss(fake_logits, loss="non_saturating"):
     Taught in: 05_gan_game
     """
     _check_gan_loss(loss)
+    _check_tensor("fake_logits", fake_logits)
     f = ops.reshape(ops.convert_to_tensor(fake_logits, dtype="float32"), (-1,))
     if loss == "minimax":
         return -ops.mean(ops.softplus(f))
@@ -166,6 +206,7 @@ def gradient_penalty_from_gradients(gradients):
 
     Taught in: 05_gan_game
     """
+    _check_tensor("gradients", gradients, ndim_at_least=2)
     g = ops.convert_to_tensor(gradients, dtype="float32")
     g = ops.reshape(g, (ops.shape(g)[0], -1))
     norms = ops.sqrt(ops.sum(ops.square(g), axis=1) + 1e-12)  # (batch,); epsilon keeps sqrt's gradient finite
@@ -188,6 +229,11 @@ def interpolate(real, fake, epsilon):
 
     Taught in: 05_gan_game
     """
+    _same_shape("real", _check_tensor("real", real), "fake", _check_tensor("fake", fake))
+    eps_values = _readable(epsilon)
+    if eps_values is not None and eps_values.size and (eps_values.min() < 0 or eps_values.max() > 1):
+        raise ValueError(f"`epsilon` must hold values in [0, 1]; received values in [{eps_values.min():.3g}, "
+                         f"{eps_values.max():.3g}].")  # fmt: skip
     real = ops.convert_to_tensor(real, dtype="float32")
     fake = ops.convert_to_tensor(fake, dtype="float32")
     eps = ops.reshape(ops.convert_to_tensor(epsilon, dtype="float32"), (-1,) + (1,) * (len(real.shape) - 1))
@@ -253,15 +299,30 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
     Taught in: 03_vae
     """
     _check_likelihood(likelihood)
+    if likelihood == "gaussian":
+        check_positive_number("obs_std", obs_std, 0.1)
+    x_shape, logits_shape = _check_tensor("x", x, ndim_at_least=2), _check_tensor("logits", logits, ndim_at_least=2)
+    hint = ""
+    if len(x_shape) + 1 == len(logits_shape) and x_shape == logits_shape[:-1]:
+        hint = " Add the channel axis with `x[..., None]`."
+    elif len(x_shape) + 1 == len(logits_shape) and x_shape == logits_shape[1:]:
+        hint = " Add the batch axis with `x[None]`."
+    _same_shape("x", x_shape, "logits", logits_shape, hint or " Fix: pass images of the decoder's output shape.")
+    values = _readable(x)
+    if likelihood == "bernoulli" and values is not None and values.size and (values.min() < 0 or values.max() > 1):
+        raise ValueError(
+            f"The Bernoulli likelihood needs `x` in [0, 1]; received values in [{values.min():.4g}, "
+            f"{values.max():.4g}]. Fix: rescale, e.g. `x / 255.0` for 8-bit images, or use likelihood='gaussian'."
+        )
+    return _reconstruction_log_likelihood(x, logits, likelihood, obs_std)
+
+
+def _reconstruction_log_likelihood(x, logits, likelihood, obs_std):
+    """:func:`reconstruction_log_likelihood` without the checks: what a compiled train step calls."""
     logits = ops.convert_to_tensor(logits)
     x = ops.cast(x, logits.dtype)
     if likelihood == "bernoulli":
         return _flat_sum(x * logits - ops.softplus(logits))
-    if not obs_std > 0:
-        raise ValueError(
-            f"`obs_std` must be a positive float (the Gaussian likelihood's standard deviation); "
-            f"received obs_std={obs_std!r}. Fix: use e.g. obs_std=0.1."
-        )
     x_hat = ops.sigmoid(logits)
     log_norm = math.log(obs_std) + 0.5 * _LOG_2PI  # log(s) + log(2 pi) / 2, a Python float
     return -_flat_sum(0.5 * ops.square((x - x_hat) / obs_std) + log_norm)
@@ -288,6 +349,13 @@ def kl_per_latent(mu, log_var):
 
     Taught in: 03_vae
     """
+    _same_shape("mu", _check_tensor("mu", mu, 2), "log_var", _check_tensor("log_var", log_var, 2),
+                " Both are (batch, latent_dim), as the encoder returns them.")  # fmt: skip
+    return _kl_per_latent(mu, log_var)
+
+
+def _kl_per_latent(mu, log_var):
+    """:func:`kl_per_latent` without the checks."""
     mu, log_var = ops.convert_to_tensor(mu), ops.convert_to_tensor(log_var)
     return -0.5 * (1.0 + log_var - ops.square(mu) - ops.exp(log_var))
 
@@ -319,6 +387,12 @@ def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1):
     return reconstruction, kl
 
 
+def _vae_loss_terms(x, logits, mu, log_var, likelihood, obs_std):
+    """:func:`vae_loss_terms` without the checks: what :meth:`vaegan_edu.models.VAE.compute_loss` calls."""
+    reconstruction = -_reconstruction_log_likelihood(x, logits, likelihood, obs_std)
+    return reconstruction, ops.sum(_kl_per_latent(mu, log_var), axis=-1)
+
+
 def beta_vae_objective(reconstruction, kl_dims, beta=1.0, free_bits=0.0):
     r"""The loss a (β-)VAE minimises, averaged over the batch, optionally with "free bits".
 
@@ -344,6 +418,18 @@ def beta_vae_objective(reconstruction, kl_dims, beta=1.0, free_bits=0.0):
 
     Taught in: 03_vae
     """
+    if not hasattr(beta, "assign"):  # a variable (the VAE's, changed by KLWarmup) is checked where it is set
+        check_nonnegative_number("beta", beta, 1.0)
+    check_nonnegative_number("free_bits", free_bits, 0.0)
+    rec_shape, kl_shape = _check_tensor("reconstruction", reconstruction), _check_tensor("kl_dims", kl_dims, 2)
+    if len(rec_shape) != 1 or None not in (rec_shape[0], kl_shape[0]) and rec_shape[0] != kl_shape[0]:
+        raise ValueError(f"`reconstruction` must have shape (batch,) and `kl_dims` (batch, latent_dim); received "
+                         f"{rec_shape} and {kl_shape}.")  # fmt: skip
+    return _beta_vae_objective(reconstruction, kl_dims, beta, free_bits)
+
+
+def _beta_vae_objective(reconstruction, kl_dims, beta, free_bits):
+    """:func:`beta_vae_objective` without the checks."""
     kl_dims = ops.convert_to_tensor(kl_dims)
     reconstruction = ops.cast(reconstruction, kl_dims.dtype)
     kl_mean_dims = ops.mean(kl_dims, axis=0)  # (latent_dim,)

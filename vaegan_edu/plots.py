@@ -33,9 +33,11 @@ def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float 
             f"{images.shape}. For one image add a batch axis with `image[None]`."
         )
     n, h, w = images.shape
+    if ncols is not None and (isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1):
+        raise ValueError(f"`ncols` must be a positive integer or None (a square grid); received ncols={ncols!r}.")
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
+        raise ValueError(f"`pad` must be an integer >= 0 (pixels between tiles); received pad={pad!r}.")
     ncols = int(ncols or np.ceil(np.sqrt(n)))
-    if ncols <= 0:
-        raise ValueError(f"`ncols` must be a positive integer; received {ncols}.")
     nrows = int(np.ceil(n / ncols))
     grid = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), pad_value, dtype=np.float32)
     for i, image in enumerate(images):

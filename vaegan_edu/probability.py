@@ -56,9 +56,20 @@ def _dtype_of(values) -> str:
 
 def _check_finite(name: str, value) -> None:
     """Raise if a NumPy array or Python number holds NaN or infinity (tensors are not inspected)."""
-    if ops.is_tensor(value) or isinstance(value, keras.Variable):
-        return
-    array = np.asarray(value)
+    from vaegan_edu.validation import concrete_array, is_tensor
+
+    if isinstance(value, keras.Variable):
+        value = value.value
+    if is_tensor(value) or ops.is_tensor(value):
+        array = concrete_array(value)  # eager tensors are read; symbolic ones (in a compiled step) are not
+        if array is None:
+            return
+    else:
+        try:
+            array = np.asarray(value)
+        except ValueError:
+            raise ValueError(f"`{name}` must be a rectangular array of numbers; received a ragged "
+                             f"{type(value).__name__}.") from None  # fmt: skip
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"`{name}` must be a number, a NumPy array or a tensor of numbers; received a value of type "
@@ -69,6 +80,19 @@ def _check_finite(name: str, value) -> None:
             f"`{name}` contains NaN or infinite values (received {array!r:.80}). Find where they come "
             f"from (a log of 0, an exp that overflowed, a division by 0) and pass finite numbers."
         )
+
+
+def _check_probability_values(name: str, value) -> None:
+    """Raise if readable values of ``value`` fall outside [0, 1] (a Bernoulli's outcomes; 0-255 pixels are not)."""
+    from vaegan_edu.validation import concrete_array, is_tensor
+
+    array = concrete_array(value) if is_tensor(value) else np.asarray(value)
+    if array is not None and array.dtype.kind in "biuf" and array.size and np.all(np.isfinite(array)):
+        if array.min() < 0 or array.max() > 1:
+            raise ValueError(
+                f"`{name}` must hold values in [0, 1] (Bernoulli outcomes or grey levels); received values in "
+                f"[{array.min():.4g}, {array.max():.4g}]. Fix: rescale 8-bit images with `{name} / 255.0`."
+            )
 
 
 def _static_shape(value) -> tuple:
@@ -158,7 +182,11 @@ def log_normal(x, mu=0.0, log_var=0.0):
     Taught in: 01_kl_divergence
     """
     x, mu, log_var = _as_tensors(x=x, mu=mu, log_var=log_var)
-    return -0.5 * ops.sum(LOG_2PI + log_var + ops.square(x - mu) * ops.exp(-log_var), axis=-1)
+    diff = x - mu
+    # (x - mu)^2 / sigma^2, with 0 where x == mu: exp(-log_var) overflows float32 for log_var < -88, and 0 * inf
+    # would be NaN where the density is simply at its peak.
+    scaled = ops.where(ops.equal(diff, 0.0), ops.zeros_like(diff), ops.square(diff) * ops.exp(-log_var))
+    return -0.5 * ops.sum(LOG_2PI + log_var + scaled, axis=-1)
 
 
 def log_standard_normal(x):
@@ -203,6 +231,7 @@ def log_bernoulli(x, logits):
 
     Taught in: 02_elbo
     """
+    _check_probability_values("x", x)
     x, logits = _as_tensors(x=x, logits=logits)
     return ops.sum(x * logits - ops.softplus(logits), axis=-1)
 
@@ -873,7 +902,18 @@ class LinearGaussian:
                     f"Unknown option(s) {sorted(unknown)} for method='elbo'; the options are steps, "
                     f"batch_size, learning_rate and seed."
                 )
-            return cls._fit_elbo(x, int(latent_dim), **elbo_options)
+            from vaegan_edu.validation import check_positive_int, check_positive_number, check_seed
+
+            options = dict(elbo_options)
+            if "steps" in options:
+                options["steps"] = check_positive_int("steps", options["steps"], 500, maximum=10**6)
+            if "batch_size" in options:
+                options["batch_size"] = check_positive_int("batch_size", options["batch_size"], 256)
+            if "learning_rate" in options:
+                options["learning_rate"] = check_positive_number("learning_rate", options["learning_rate"], 0.05)
+            if "seed" in options:
+                options["seed"] = check_seed(options["seed"])
+            return cls._fit_elbo(x, int(latent_dim), **options)
         raise ValueError(
             f"`method` must be 'maximum_likelihood' or 'elbo'; received {method!r}."
         )
@@ -902,12 +942,23 @@ class LinearGaussian:
         rng = np.random.default_rng(seed)
         num_epochs = -(-int(steps) * batch_size // len(x))  # ceil
         order = np.concatenate([rng.permutation(len(x)) for _ in range(num_epochs)])[: steps * batch_size]
-        model.fit(x[order].astype(keras.config.floatx()), batch_size=batch_size, shuffle=False, verbose=0)
-        return cls(
-            model.w.numpy().astype("float64"),
-            model.b.numpy().astype("float64"),
-            float(np.exp(0.5 * model.log_noise_var.numpy())),
-        )
+        from vaegan_edu.training import NaNGuard
+
+        guard = NaNGuard(raise_error=False)  # a diverged fit is reported as such, not blamed on `W` below
+        model.fit(x[order].astype(keras.config.floatx()), batch_size=batch_size, shuffle=False, verbose=0,
+                  callbacks=[guard])  # fmt: skip
+        w, b = model.w.numpy().astype("float64"), model.b.numpy().astype("float64")
+        noise_std = float(np.exp(0.5 * model.log_noise_var.numpy()))
+        finite = np.all(np.isfinite(w)) and np.all(np.isfinite(b)) and np.isfinite(noise_std) and noise_std > 0
+        if guard.message or not finite:
+            from vaegan_edu.training import TrainingDiverged
+
+            raise TrainingDiverged(
+                f"LinearGaussian.fit(method='elbo') diverged with learning_rate={learning_rate}: the ELBO or the "
+                f"fitted parameters became NaN or infinite ({guard.message or 'non-finite parameters'}). What to "
+                f"try: a smaller learning_rate such as 0.05, or method='maximum_likelihood'."
+            )
+        return cls(w, b, noise_std)
 
 
 class _LinearVAE(keras.Model):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import logging
 import math
 import time
@@ -23,7 +24,9 @@ from typing import Callable
 import keras
 import numpy as np
 
-from vaegan_edu.validation import check_image_batch, check_positive_int, check_positive_number
+from vaegan_edu.validation import (
+    check_bool, check_image_batch, check_positive_int, check_positive_number, check_seed,
+)  # fmt: skip
 
 
 
@@ -46,7 +49,7 @@ def _without_retracing_warning():
         logger.removeFilter(quiet)
 
 
-def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_eval=None, seed=0):
+def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_eval=None, seed=0, nan_guard=True):
     """Train a compiled GAN for exactly ``num_steps`` generator steps, calling ``on_eval`` along the way.
 
     The real data is streamed in freshly shuffled passes (seeded), cut into chunks of ``eval_every``
@@ -66,6 +69,8 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
         Its returned values are appended to the history under their keys.
     seed : int
         Seed of the data order.
+    nan_guard : bool
+        Stop at the first non-finite loss with :class:`TrainingDiverged` (default); False trains on.
 
     Returns
     -------
@@ -74,20 +79,19 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
 
     Taught in: 05_gan_game
     """
-    for name, value in (("num_steps", num_steps), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer; received {name}={value!r}.")
-    x = np.asarray(x, dtype="float32")
-    if x.shape[1:] != gan.data_shape:
-        raise ValueError(
-            f"`x` must have shape (n, {', '.join(map(str, gan.data_shape))}) for this GAN "
-            f"(data_shape={gan.data_shape}); received shape {x.shape}."
-        )
+    if not hasattr(gan, "check_data") or not hasattr(gan, "d_optimizer"):
+        raise TypeError(f"`gan` must be a compiled vaegan_edu.models.GAN (e.g. from make_gan_2d()); received "
+                        f"{type(gan).__name__}. Fix: call gan.compile(...) first.")  # fmt: skip
+    num_steps = check_positive_int("num_steps", num_steps, 1000, maximum=10**7)
+    batch_size = check_positive_int("batch_size", batch_size, 256)
+    eval_every = num_steps if eval_every is None else check_positive_int("eval_every", eval_every, 100)
+    seed = check_seed(seed)
+    if on_eval is not None and not callable(on_eval):
+        raise TypeError(f"`on_eval` must be a function of the step (or None); received {type(on_eval).__name__}.")
+    nan_guard = check_bool("nan_guard", nan_guard)
+    x, labels = gan.check_data(x, labels)
     if len(x) < batch_size:
         raise ValueError(f"`x` has {len(x)} examples, fewer than batch_size={batch_size}. Fix: lower batch_size.")
-    if gan.num_classes and labels is None:
-        raise ValueError(f"This GAN is conditional on {gan.num_classes} classes: pass `labels` of shape ({len(x)},).")
-    eval_every = int(eval_every or num_steps)
     rng = np.random.default_rng(seed)
     per_pass = len(x) // batch_size
     passes = -(-num_steps // per_pass)
@@ -97,9 +101,12 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
     while done < num_steps:
         steps = min(eval_every, num_steps - done)
         idx = order[done * batch_size:(done + steps) * batch_size]
-        data = (x[idx], np.asarray(labels)[idx].astype("int32")) if gan.num_classes else (x[idx],)
+        data = (x[idx], labels[idx]) if gan.num_classes else (x[idx],)
+        # One guard per chunk, counting generator steps from the start of this fit_gan call.
+        callbacks = [NaNGuard(step_offset=done)] if nan_guard else []
         with _without_retracing_warning():
-            logs = gan.fit(*data, batch_size=batch_size, epochs=1, shuffle=False, verbose=0).history
+            logs = gan.fit(*data, batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=callbacks,
+                           nan_guard=False).history  # fmt: skip
         done += steps
         history["step"].append(done)
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
@@ -154,7 +161,8 @@ def _batches(num_examples, batch_size, rng):
 
 def train_for(model, x, seconds: float | None = None, steps: int | None = None, batch_size: int = 128,
               seed: int = 0, max_chunk_steps: int = 200, first_chunk_steps: int = 10,
-              clock: Callable[[], float] = time.perf_counter, on_chunk=None) -> TrainingRun:  # fmt: skip
+              clock: Callable[[], float] = time.perf_counter, on_chunk=None,
+              nan_guard: bool = True) -> TrainingRun:  # fmt: skip
     r"""Train a compiled model with ``fit`` for a wall-clock budget (``seconds``) or a number of ``steps``.
 
     Training runs in chunks, one ``fit`` call each on freshly shuffled minibatches (seeded). With a time
@@ -184,6 +192,8 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
     clock : callable returning seconds
     on_chunk : callable(TrainingRun) or None
         Called after every chunk (e.g. to refresh a progress line).
+    nan_guard : bool
+        Stop at the first non-finite loss with :class:`TrainingDiverged` (default); False trains on.
 
     Returns
     -------
@@ -208,9 +218,25 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
     batch_size = check_positive_int("batch_size", batch_size, 128)
     max_chunk_steps = check_positive_int("max_chunk_steps", max_chunk_steps, 200)
     first_chunk_steps = check_positive_int("first_chunk_steps", first_chunk_steps, 10)
-    x = check_image_batch("x", x)
+    seed = check_seed(seed)
+    nan_guard = check_bool("nan_guard", nan_guard)
+    if not hasattr(model, "fit") or getattr(model, "optimizer", None) is None:
+        raise TypeError(f"`model` must be a compiled Keras model (a VAE or an unconditional GAN); received "
+                        f"{type(model).__name__}. Fix: call model.compile(...) first.")  # fmt: skip
+    if on_chunk is not None and not callable(on_chunk):
+        raise TypeError(f"`on_chunk` must be a function of the TrainingRun (or None); received {type(on_chunk).__name__}.")
+    if hasattr(model, "check_data"):  # a GAN: its own data shape (and no labels: train_for has none to give)
+        x, _ = model.check_data(x)
+    elif hasattr(model, "image_shape") and hasattr(model, "likelihood"):  # a VAE: its image shape and likelihood
+        from vaegan_edu.models.vae import check_images
+
+        x = check_images(x, model.image_shape, model.likelihood)
+    else:
+        x = check_image_batch("x", x, unit_range=False)
     if len(x) < batch_size:
         raise ValueError(f"`x` has {len(x)} images, fewer than batch_size={batch_size}. Fix: lower batch_size.")
+    # the book's models add their own guard to fit() unless told not to; this loop's guard counts across chunks
+    own_guard_off = {"nan_guard": False} if "nan_guard" in inspect.signature(model.fit).parameters else {}
     granularity = int(getattr(model, "steps_per_execution", 1) or 1)
     batches = _batches(len(x), batch_size, np.random.default_rng(seed))
     done, elapsed, chunk_ends, step_time = 0, 0.0, [], None
@@ -232,7 +258,9 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
             n = -(-n // granularity) * granularity
         idx = np.concatenate([next(batches) for _ in range(n)])
         start = clock()
-        model.fit(x[idx], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+        callbacks = [NaNGuard(step_offset=done)] if nan_guard else []
+        model.fit(x[idx], batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=callbacks,
+                  **own_guard_off)  # fmt: skip
         spent = clock() - start
         elapsed += spent
         done += n
@@ -251,6 +279,8 @@ def steps_per_second(model, x, batch_size: int = 128, steps: int = 50, warmup_st
 
     Taught in: 08_student_questions
     """
+    seed = check_seed(seed)
+    steps = check_positive_int("steps", steps, 50)
     train_for(model, x, steps=check_positive_int("warmup_steps", warmup_steps, 5), batch_size=batch_size, seed=seed,
               clock=clock)  # fmt: skip
     run = train_for(model, x, steps=check_positive_int("steps", steps, 50), batch_size=batch_size, seed=seed + 1,
@@ -326,7 +356,7 @@ class LiveProgress(keras.callbacks.Callback):
         if isinstance(metrics, str) or not metrics:
             raise ValueError(f"`metrics` must be a non-empty tuple of logged names; received {metrics!r}.")
         self.metrics_to_plot = tuple(metrics)
-        self.update_every = int(update_every)
+        self.update_every = check_positive_int("update_every", update_every, 25)
         self.show = _in_notebook() if show is None else bool(show)
         self.figsize = figsize or (3.2 * len(self.metrics_to_plot), 2.4)
         self.history = {}
@@ -414,17 +444,25 @@ class TrainingDiverged(FloatingPointError):
 
 
 class NaNGuard(keras.callbacks.Callback):
-    """Stop training as soon as a logged quantity (loss, reconstruction, KL ...) is NaN or infinite.
+    """Stop training as soon as a logged quantity (loss, reconstruction, KL, d_loss ...) is NaN or infinite.
 
     Unlike :class:`keras.callbacks.TerminateOnNaN` it says *which* quantity diverged, when, what the last
     finite values were, and what to try; with ``raise_error=True`` (default) ``fit`` then raises
     :class:`TrainingDiverged` so a notebook cell cannot silently continue with a broken model.
+    :meth:`vaegan_edu.models.VAE.fit`, :meth:`vaegan_edu.models.GAN.fit`, :func:`fit_gan` and
+    :func:`train_for` add one by default (``nan_guard=False`` opts out).
+
+    Keras reports losses to callbacks once per execution of ``steps_per_execution`` steps (10 on TensorFlow
+    by default), so the guard sees every such execution and says how many steps lie between its checks.
 
     Parameters
     ----------
     raise_error : bool
         Raise :class:`TrainingDiverged` at the end of ``fit``; False only stops and keeps the message in
         ``self.message``.
+    step_offset : int >= 0
+        Steps already taken before this ``fit`` call (a loop that trains in chunks, such as :func:`fit_gan`),
+        so the message counts steps from the start of the loop.
 
     Taught in: 03_vae
     """
@@ -434,34 +472,55 @@ class NaNGuard(keras.callbacks.Callback):
               "with `keras.optimizers.Adam(1e-3, clipnorm=1.0)`, or warm the KL term up with `KLWarmup`",
         "reconstruction": "the decoder's logits exploded or the data holds bad values: check the images are "
                           "finite and in [0, 1], lower the learning rate or clip gradients (`clipnorm=1.0`)",
+        "d_loss": "the discriminator's logits exploded: lower both learning rates (the book uses Adam(2e-4, "
+                  "beta_1=0.5) for images, 1e-3 for 2-D points), or stabilise it with spectral_norm=True or "
+                  "loss='wasserstein_gp'",
+        "g_loss": "the generator's loss exploded: lower both learning rates (e.g. 2e-4 with beta_1=0.5), or "
+                  "stabilise the discriminator with spectral_norm=True",
     }
+    _ORDER = ("kl", "reconstruction", "d_loss", "g_loss")
 
-    def __init__(self, raise_error=True):
+    def __init__(self, raise_error=True, step_offset=0):
         super().__init__()
-        self.raise_error = bool(raise_error)
+        self.raise_error = check_bool("raise_error", raise_error)
+        if isinstance(step_offset, bool) or not isinstance(step_offset, (int, np.integer)) or step_offset < 0:
+            raise ValueError(f"`step_offset` must be an integer >= 0; received step_offset={step_offset!r}.")
+        self.step_offset = int(step_offset)
         self.message = None
         self._last_finite = {}
 
     def on_train_begin(self, logs=None):
-        self.message, self._last_finite, self._epoch = None, {}, 0
+        self.message, self._last_finite, self._last_step, self._epoch = None, {}, None, 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        values = {k: float(v) for k, v in (logs or {}).items()}
+        values = {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
         bad = [k for k, v in values.items() if not np.isfinite(v)]
+        steps_per_epoch = self.params.get("steps") or 0
+        step = self.step_offset + self._epoch * steps_per_epoch + batch + 1  # steps since training began
         if not bad:
-            self._last_finite = values
+            self._last_finite, self._last_step = values, step
             return
-        first = next((k for k in ("kl", "reconstruction") if k in bad), bad[0])
+        first = next((k for k in self._ORDER if k in bad), bad[0])
         advice = self._ADVICE.get(first, "lower the learning rate or clip gradients (`clipnorm=1.0`)")
-        last = ", ".join(f"{k}={v:.4g}" for k, v in self._last_finite.items()) or "none (the first batch)"
+        gan = hasattr(self.model, "d_optimizer")
+        unit = "generator step" if gan else "step"
         every = int(getattr(self.model, "steps_per_execution", 1) or 1)
-        when = f"batch {batch + 1}" if every == 1 else f"by batch {batch + 1} (checked every {every} batches)"
+        if self._last_step is not None:
+            last = ", ".join(f"{k}={v:.4g}" for k, v in self._last_finite.items())
+            last = f"Last finite values (after {unit} {self._last_step}): {last}"
+        elif self.step_offset == 0:
+            last = (f"No finite values were logged: the first check (after {unit} {step}) already saw non-finite "
+                    f"ones, so the model, its learning rate or the data was broken from the start")  # fmt: skip
+        else:
+            last = f"The losses were finite up to {unit} {self.step_offset}, the end of the previous chunk"
+        when = f"{unit} {step}" if every == 1 else f"{unit} {max(step - every + 1, 1)}-{step} (losses are checked every {every} steps)"
+        where = f"epoch {self._epoch + 1}, " if not self.step_offset and self.params.get("epochs", 1) > 1 else ""
         self.message = (
-            f"Training diverged at epoch {self._epoch + 1}, {when}: {', '.join(bad)} became "
-            f"{values[first]}. Last finite values: {last}. What to try: {advice}."
+            f"Training diverged at {where}{when}: {', '.join(bad)} became {values[first]}. {last}. "
+            f"What to try: {advice}. (Pass nan_guard=False to let training run on.)"
         )
         self.model.stop_training = True
 
@@ -470,13 +529,63 @@ class NaNGuard(keras.callbacks.Callback):
             raise TrainingDiverged(self.message)
 
 
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a signal-0 probe, which sends nothing)."""
+    import os
+
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # another user's process, or a platform without the probe: assume alive
+        return True
+    return True
+
+
+def _remove_dead_temporaries(path, suffix) -> list:
+    """Delete ``.<stem>.tmp<pid><suffix>`` files beside ``path`` left by processes that are no longer running
+    (a kernel killed mid-save); return the removed paths. Files of live processes (another save running now)
+    are left alone."""
+    import re
+
+    stem = path.name[: -len(suffix)]
+    pattern = re.compile(rf"^\.{re.escape(stem)}\.tmp(\d+){re.escape(suffix)}$")
+    removed = []
+    for candidate in path.parent.glob(f".{stem}.tmp*{suffix}"):
+        match = pattern.match(candidate.name)
+        if match and not _pid_alive(int(match.group(1))):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _fsync_folder(folder) -> None:
+    """Flush a folder's entries to disk, so a rename in it survives a power cut (POSIX; a no-op on Windows)."""
+    import os
+
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on folders: the rename is still atomic
+        pass
+    finally:
+        os.close(fd)
+
+
 def save_atomic(model, path) -> None:
     """Save ``model`` to ``path`` (``.keras``, or ``.weights.h5`` for weights only) without ever
     leaving a half-written file there.
 
-    The model is written to a temporary file in the same folder, flushed to disk, then moved over
-    ``path`` with :func:`os.replace`, which is atomic on POSIX and Windows. If saving fails (a full disk,
-    an interrupted kernel) the previous file at ``path`` is untouched and the temporary file is removed.
+    The model is written to a temporary file ``.<name>.tmp<pid><suffix>`` in the same folder, flushed to
+    disk, then moved over ``path`` with :func:`os.replace`, which is atomic on POSIX and Windows, and the
+    folder is flushed too, so the rename itself survives a power cut. If saving fails (a full disk, an
+    interrupted kernel) the previous file at ``path`` is untouched and the temporary file is removed; a
+    temporary file left by a process that was killed outright (``kill -9``) is removed by the next save.
 
     Raises
     ------
@@ -488,12 +597,17 @@ def save_atomic(model, path) -> None:
     import os
     from pathlib import Path
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"`path` must be a file path (str or pathlib.Path); received {type(path).__name__}.")
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"`model` must be a keras.Model; received {type(model).__name__}.")
     path = Path(path)
     suffix = ".weights.h5" if path.name.endswith(".weights.h5") else path.suffix
-    if suffix not in (".keras", ".weights.h5"):
+    if suffix not in (".keras", ".weights.h5") or path.name == suffix:
         raise ValueError(f"`path` must end in '.keras' (whole model) or '.weights.h5' (weights only); "
                          f"received {str(path)!r}.")  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_temporaries(path, suffix)
     tmp = path.with_name(f".{path.name[: -len(suffix)]}.tmp{os.getpid()}{suffix}")
     try:
         if suffix == ".keras":
@@ -503,6 +617,7 @@ def save_atomic(model, path) -> None:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_folder(path.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -519,8 +634,15 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, path, every=1):
         super().__init__()
+        import os
+
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"`path` must be a file path (str or pathlib.Path); received {type(path).__name__}.")
+        if not (str(path).endswith(".keras") or str(path).endswith(".weights.h5")):
+            raise ValueError(f"`path` must end in '.keras' (whole model) or '.weights.h5' (weights only); "
+                             f"received {str(path)!r}.")  # fmt: skip
         self.path = path
-        self.every = int(every)
+        self.every = check_positive_int("every", every, 1)
         self.saved_epochs = []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -559,6 +681,10 @@ class KLWarmup(keras.callbacks.Callback):
         if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, (int, np.integer)) or warmup_epochs < 1:
             raise ValueError(f"`warmup_epochs` must be an integer >= 1; received {warmup_epochs!r}.")
         self.warmup_epochs = int(warmup_epochs)
+        if target_beta is not None:
+            from vaegan_edu.validation import check_nonnegative_number
+
+            target_beta = check_nonnegative_number("target_beta", target_beta, 4.0)
         self.target_beta = target_beta
         self.betas = []
 

@@ -115,7 +115,15 @@ def list_exercises(chapter: str | None = None) -> list[str]:
 
 def check(name: str, answer_fn: Callable) -> Feedback:
     """Check ``answer_fn`` with the checker of exercise ``name`` (same as ``check_<name>(answer_fn)``)."""
-    return _exercise(name).check(answer_fn)
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be an exercise's name (a str, see list_exercises()); received {name!r}.")
+    exercise = _exercise(name)
+    if not callable(answer_fn):
+        raise TypeError(
+            f"`answer_fn` must be your function (pass it without calling it: check({name!r}, my_function)); "
+            f"received a {type(answer_fn).__name__}."
+        )
+    return exercise.check(answer_fn)
 
 
 def show_solution(name: str) -> Solution:
@@ -142,7 +150,23 @@ def _call(answer_fn, inputs: dict):
         return None, None
     import keras  # only needed to convert a backend tensor the student may return
 
-    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64), None
+    if isinstance(out, (str, bytes, dict, set)) or inspect.isgenerator(out) or callable(out):
+        return None, _AnswerTypeError(
+            f"it returned a {type(out).__name__}; it must return numbers (a float, a NumPy array or a tensor)"
+        )
+    try:
+        values = np.asarray(keras.ops.convert_to_numpy(out))
+    except Exception as error:  # noqa: BLE001  (a ragged list, an object the backend cannot convert)
+        return None, _AnswerTypeError(f"its result cannot be read as numbers ({type(error).__name__}: {error})")
+    if values.dtype.kind == "c":
+        return None, _AnswerTypeError("it returned complex numbers; the answer is real (a log of a negative number?)")
+    if values.dtype.kind not in "biuf":
+        return None, _AnswerTypeError(f"it returned values of dtype {values.dtype}; it must return real numbers")
+    return values.astype(np.float64), None
+
+
+class _AnswerTypeError(TypeError):
+    """The student's function returned something that is not numbers."""
 
 
 def _close(a, b, rtol=1e-6, atol=1e-8) -> bool:
@@ -185,6 +209,8 @@ def compare(
     answers, references, low_precision = [], [], False
     for case in cases:
         out, error = _call(answer_fn, case)
+        if isinstance(error, _AnswerTypeError):
+            return Feedback(name, False, f"your function's result is not numbers: {error}.")
         if error is not None:
             return Feedback(name, False, f"your function raised {type(error).__name__}: {error}")
         if out is None:

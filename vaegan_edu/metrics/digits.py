@@ -79,17 +79,9 @@ def digit_classifier():
     return weights.load_pretrained(DIGIT_CLASSIFIER_NAME)
 
 
-def _digit_images(images, classifier):
-    x = np.asarray(images, dtype=np.float32)
-    expected = tuple(classifier.input_shape[1:])
-    if x.shape[1:] != expected:
-        raise ValueError(
-            f"`images` must have shape (n, {', '.join(map(str, expected))}) for the digit classifier; received "
-            f"{x.shape}. Fix: add a channel axis with x[..., None] or a batch axis with x[None]."
-        )
-    if len(x) == 0:
-        raise ValueError("`images` is empty; pass at least one image.")
-    return x
+def _digit_images(images, classifier, name="images"):
+    """Images for the digit classifier: its input shape, finite, in [0, 1] (0-255 pixels give nonsense features)."""
+    return check_image_batch(name, images, tuple(classifier.input_shape[1:]))
 
 
 def classify_digits(images, classifier=None):
@@ -139,6 +131,9 @@ def digit_frechet_distance(images_a, images_b, classifier=None) -> float:
 
     Taught in: 06_gan
     """
+    classifier = classifier or digit_classifier()
+    _digit_images(images_a, classifier, "images_a")  # checked here so the error names the right argument
+    _digit_images(images_b, classifier, "images_b")
     return frechet_distance(digit_features(images_a, classifier), digit_features(images_b, classifier))
 
 
@@ -163,6 +158,7 @@ def digit_features_and_classes(images, batch_size: int = 1000):
     """
     heads = _classifier_heads()
     x = check_image_batch("images", images, heads.input_shape[1:])
+    batch_size = check_positive_int("batch_size", batch_size, 1000)
     feats, labels = [], []
     for start in range(0, len(x), batch_size):
         f, logits = heads(x[start:start + batch_size], training=False)
@@ -217,6 +213,10 @@ def evaluate_samples(samples, reference: Reference, k: int = PR_NEIGHBOURS) -> d
 
     Taught in: 07_vae_vs_gan
     """
+    if not isinstance(reference, Reference):
+        raise TypeError(f"`reference` must be a Reference from make_reference(x_test); received {type(reference).__name__}.")
+    samples = check_image_batch("samples", samples, reference.x_test.shape[1:])
+    k = check_positive_int("k", k, PR_NEIGHBOURS)
     features, labels = digit_features_and_classes(samples)
     perceptual = perceptual_features(samples)
     n_pr = min(MAX_PR_SAMPLES, len(features), len(reference.features))

@@ -10,10 +10,15 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from vaegan_edu.validation import check_positive_int
+from vaegan_edu.validation import check_positive_int, check_seed
+
+MAX_IMPORTANCE_SAMPLES = 10**6  # per image: 1,000 is the book's full setting; more is a typo that would run for hours
 
 def _check_vae_inputs(model, x):
     from vaegan_edu.models.vae import check_images
+
+    if not hasattr(model, "image_shape") or not hasattr(model, "encode"):
+        raise TypeError(f"`model` must be a vaegan_edu.models.VAE; received {type(model).__name__}.")
 
     return check_images(x, model.image_shape, model.likelihood)
 
@@ -49,8 +54,9 @@ def evaluate_elbo(model, x, num_samples=1, batch_size=500, seed=0) -> dict:
     from vaegan_edu import losses
 
     x = _check_vae_inputs(model, x)
-    num_samples = check_positive_int("num_samples", num_samples, 1)
-    rng = np.random.default_rng(seed)
+    num_samples = check_positive_int("num_samples", num_samples, 1, maximum=MAX_IMPORTANCE_SAMPLES)
+    batch_size = check_positive_int("batch_size", batch_size, 500)
+    rng = np.random.default_rng(check_seed(seed))
     mu, log_var = model.encode(x, batch_size)  # (n, latent_dim) each
     kl = keras.ops.convert_to_numpy(keras.ops.sum(losses.kl_per_latent(mu, log_var), axis=-1)).astype("float64")
     rec = np.zeros(len(x))
@@ -106,9 +112,11 @@ def iwae_log_likelihood(model, x, k=1000, max_rows=8192, batch_size=None, seed=0
     from vaegan_edu import losses, probability
 
     x = _check_vae_inputs(model, x)
-    k = check_positive_int("k", k, 1000)
-    max_rows = check_positive_int("max_rows", max_rows, 8192)
-    rng = np.random.default_rng(seed)
+    k = check_positive_int("k", k, 1000, maximum=MAX_IMPORTANCE_SAMPLES)
+    max_rows = check_positive_int("max_rows", max_rows, 8192, maximum=2**24)
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size, 8)
+    rng = np.random.default_rng(check_seed(seed))
     mu, log_var = model.encode(x)  # (n, latent_dim) each
     batch_size = batch_size or max(1, max_rows // k)
     chunk = max(1, max_rows // batch_size)  # importance samples decoded per pass

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-from vaegan_edu.validation import check_image_batch
+from vaegan_edu.validation import check_image_batch, check_positive_number
 
 def _as_2d(name, values):
     """A float64 array (n, d) with n >= 1, or a clear error."""
@@ -105,10 +105,8 @@ def mode_coverage(samples, modes, std, threshold=3.0) -> ModeCoverage:
     """
     samples, modes = _as_2d("samples", samples), _as_2d("modes", modes)
     _same_dim("samples", samples, "modes", modes)
-    if not np.isscalar(std) or not std > 0:
-        raise ValueError(f"`std` must be a positive number (0.01 for the PacGAN ring); received std={std!r}.")
-    if not threshold > 0:
-        raise ValueError(f"`threshold` must be positive (3 standard deviations in VEEGAN); received {threshold!r}.")
+    std = check_positive_number("std", std, "0.01 (the PacGAN ring)")
+    threshold = check_positive_number("threshold", threshold, "3.0 (standard deviations, as in VEEGAN)")
     dist = np.sqrt(((samples[:, None, :] - modes[None, :, :]) ** 2).sum(-1))  # (n, K)
     nearest = dist.argmin(axis=1)
     high_quality = dist.min(axis=1) <= threshold * std

@@ -12,7 +12,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from vaegan_edu.validation import check_positive_int
+from vaegan_edu.validation import check_positive_int, check_seed
 
 SAMPLE_TIMING_COUNT = 1_000  # images drawn when timing sampling
 
@@ -29,8 +29,8 @@ def draw_samples(model, num_samples: int, seed: int = 0) -> np.ndarray:
 
     Taught in: 07_vae_vs_gan, 08_student_questions
     """
-    num_samples = check_positive_int("num_samples", num_samples, 1000)
-    z = np.random.default_rng(seed).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
+    num_samples = check_positive_int("num_samples", num_samples, 1000, maximum=10**7)
+    z = np.random.default_rng(check_seed(seed)).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
     if hasattr(model, "decode"):
         return model.decode(z)
     # Direct calls of the generator (not ``predict``): the duel builds many models in a loop, and a
@@ -63,10 +63,10 @@ def sample_seconds(model, num_samples: int = SAMPLE_TIMING_COUNT, repeats: int =
 
     Taught in: 07_vae_vs_gan
     """
-    num_samples = check_positive_int("num_samples", num_samples, 1000)
-    repeats = check_positive_int("repeats", repeats, 3)
+    num_samples = check_positive_int("num_samples", num_samples, 1000, maximum=10**7)
+    repeats = check_positive_int("repeats", repeats, 3, maximum=1000)
     network = sampling_network(model)
-    z = np.random.default_rng(seed).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
+    z = np.random.default_rng(check_seed(seed)).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
     is_vae = hasattr(model, "decode")
 
     def once():

@@ -10,7 +10,10 @@ Taught in: 03_vae
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
+
+from vaegan_edu.validation import check_int_tuple, check_optional_seed
 
 ARCHITECTURES = ("dense", "conv")
 
@@ -26,8 +29,8 @@ def check_image_shape(image_shape, architecture="dense") -> tuple:
             f"Received: architecture={architecture!r}. Fix: use 'dense' (fast on a CPU) or 'conv'."
         )
     try:
-        shape = tuple(int(d) for d in image_shape)
-    except TypeError:
+        shape = tuple(int(d) for d in image_shape) if not isinstance(image_shape, (str, bytes)) else ()
+    except (TypeError, ValueError):
         shape = ()
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(
@@ -49,13 +52,13 @@ def check_latent_dim(latent_dim) -> int:
 
     Taught in: 03_vae
     """
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
         raise ValueError(
             f"Invalid value received for argument `latent_dim`. Expected an integer >= 1 (the number of "
             f"latent coordinates z_1..z_d). Received: latent_dim={latent_dim!r}. Fix: use e.g. latent_dim=2 "
             f"to plot the latent space, or 8-32 for better reconstructions."
         )
-    return latent_dim
+    return int(latent_dim)
 
 
 @keras.saving.register_keras_serializable(package="vaegan_edu")
@@ -87,7 +90,7 @@ class Sampling(layers.Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = check_optional_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
 
@@ -139,6 +142,8 @@ def build_encoder(
     """
     image_shape = check_image_shape(image_shape, architecture)
     latent_dim = check_latent_dim(latent_dim)
+    hidden_units = check_int_tuple("hidden_units", hidden_units, (256, 128))
+    filters = check_int_tuple("filters", filters, (32, 64), length=2)
     x = keras.Input(shape=image_shape, name="x")
     h = x
     if architecture == "conv":
@@ -192,6 +197,8 @@ def build_decoder(
     """
     image_shape = check_image_shape(image_shape, architecture)
     latent_dim = check_latent_dim(latent_dim)
+    hidden_units = check_int_tuple("hidden_units", hidden_units, (128, 256))
+    filters = check_int_tuple("filters", filters, (64, 32), length=2)
     height, width, channels = image_shape
     z = keras.Input(shape=(latent_dim,), name="z")
     if architecture == "conv":

@@ -19,17 +19,16 @@ from keras import layers, ops
 from vaegan_edu import losses
 from vaegan_edu.config import jit_compile_default, steps_per_execution_default
 from vaegan_edu.models.gan_steps import gan_train_step, input_gradient, unpack
+from vaegan_edu.validation import (
+    as_float_array, check_bool, check_finite, check_int_tuple, check_labels, check_nonnegative_number,
+    check_optional_seed, check_positive_int, check_positive_number, check_unit_range,
+)  # fmt: skip
 
 # === GAN (chapters 05-06) ===
 
 
 def _check_positive_int(name, value, example):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"Invalid value received for argument `{name}`. Expected a positive integer such as {example}. "
-            f"Received: {name}={value!r}."
-        )
-    return int(value)
+    return check_positive_int(name, value, example, maximum=2**24)
 
 
 def _check_num_classes(num_classes):
@@ -221,7 +220,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
 
 def _check_image_shape(image_shape):
     shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
-    if shape is None or len(shape) != 3 or shape[0] % 4 or shape[1] % 4:
+    if (shape is None or len(shape) != 3 or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in shape)
+            or shape[0] % 4 or shape[1] % 4):  # fmt: skip
         raise ValueError(
             "Invalid value received for argument `image_shape`. Expected (height, width, channels) with "
             f"height and width divisible by 4, such as (28, 28, 1). Received: image_shape={image_shape!r}."
@@ -254,6 +254,11 @@ def pack_samples(x, pack):
 
     Taught in: 05_gan_game
     """
+    if not hasattr(x, "shape"):  # a list or a number: NumPy first, so a list of points works like an array
+        x = as_float_array("x", x)
+    if len(x.shape) not in (2, 4):
+        raise ValueError(f"`x` must have shape (batch, d) or (batch, h, w, c); received shape {tuple(x.shape)}.")
+    pack = _check_positive_int("pack", pack, 2)
     if pack == 1:
         return x
     n = (ops.shape(x)[0] // pack) * pack
@@ -346,7 +351,7 @@ class GAN(keras.Model):
                  width=32, spectral_norm=False, data_scale=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = _check_positive_int("latent_dim", latent_dim, 8)
-        self.data_shape = tuple(int(s) for s in data_shape)
+        self.data_shape = check_int_tuple("data_shape", data_shape, "(2,) or (28, 28, 1)")
         if len(self.data_shape) not in (1, 3):
             raise ValueError(
                 "Invalid value received for argument `data_shape`. Expected (d,) for points or "
@@ -356,17 +361,19 @@ class GAN(keras.Model):
         self.d_steps = _check_positive_int("d_steps", d_steps, 5)
         self.pack = _check_positive_int("pack", pack, 2)
         _check_pack_conditional(self.pack, self.num_classes)
-        if not 0.0 <= float(label_smoothing) < 0.5:
+        if not check_nonnegative_number("label_smoothing", label_smoothing, 0.1) < 0.5:
             raise ValueError(
                 "Invalid value received for argument `label_smoothing`. Expected a float in [0, 0.5). "
                 f"Received: label_smoothing={label_smoothing!r}."
             )
-        if float(gp_weight) < 0:
-            raise ValueError(f"`gp_weight` must be >= 0 (10 in the WGAN-GP paper); received {gp_weight!r}.")
         self.label_smoothing = float(label_smoothing)
-        self.gp_weight = float(gp_weight)
-        self.hidden_units, self.num_hidden, self.width = int(hidden_units), int(num_hidden), int(width)
-        self.spectral_norm, self.data_scale, self.seed = bool(spectral_norm), float(data_scale), seed
+        self.gp_weight = check_nonnegative_number("gp_weight", gp_weight, 10.0)
+        self.hidden_units = _check_positive_int("hidden_units", hidden_units, 128)
+        self.num_hidden = _check_positive_int("num_hidden", num_hidden, 3)
+        self.width = _check_positive_int("width", width, 32)
+        self.spectral_norm = check_bool("spectral_norm", spectral_norm)
+        self.data_scale = float(check_positive_number("data_scale", data_scale, 1.0))
+        self.seed = seed = check_optional_seed(seed)
         points = len(self.data_shape) == 1
         if generator is None:
             generator = (
@@ -463,6 +470,47 @@ class GAN(keras.Model):
         """The generator: ``gan(z)`` or ``gan([z, labels])`` for a conditional GAN."""
         return self.generator(inputs, training=training)
 
+    def check_data(self, x, labels=None, name="x"):
+        """Validate training or scoring data for this GAN; return ``(x, labels)`` as float32 / int32 NumPy.
+
+        ``x`` must have shape (n, *data_shape) and be finite (images also in [0, 1], what the generator's
+        sigmoid can produce); a conditional GAN needs one label in [0, num_classes) per example, an
+        unconditional one refuses labels.
+        """
+        raw_dtype = getattr(x, "dtype", None)
+        x = as_float_array(name, x)
+        if x.shape[1:] != self.data_shape or len(x) == 0:
+            hint = f" Add a batch axis with `{name}[None]`." if x.shape == self.data_shape else ""
+            raise ValueError(
+                f"`{name}` must have shape (n, {', '.join(map(str, self.data_shape))}) with n >= 1 for this GAN "
+                f"(data_shape={self.data_shape}); received shape {x.shape}.{hint}"
+            )
+        check_finite(name, x)
+        if len(self.data_shape) == 3:
+            check_unit_range(name, x, raw_dtype)
+        if self.num_classes:
+            labels = check_labels("labels", labels, len(x), self.num_classes)
+        elif labels is not None:
+            raise ValueError("This GAN is unconditional (num_classes=None): do not pass `labels`. Fix: drop them, or "
+                             "build GAN(num_classes=...) for a conditional GAN.")  # fmt: skip
+        return x, labels
+
+    def fit(self, x=None, y=None, *args, nan_guard=True, **kwargs):
+        """:meth:`keras.Model.fit` on real data ``x`` (and ``y`` = labels for a conditional GAN), checked first.
+
+        The data is checked before Keras traces anything (a refused call leaves the model usable), and by default
+        (``nan_guard=True``) a :class:`vaegan_edu.training.NaNGuard` stops training at the first non-finite loss
+        with a message saying which loss diverged, when, and what to try. ``nan_guard=False`` opts out.
+        """
+        from vaegan_edu.models.vae import _check_fit_sizes, _is_pipeline, _with_nan_guard
+
+        if self.loss_name is None:
+            raise RuntimeError("Compile the GAN before fitting it: `gan.compile(loss='non_saturating')`.")
+        if not _is_pipeline(x):
+            x, y = self.check_data(x, y)
+        kwargs = _with_nan_guard(_check_fit_sizes(kwargs), nan_guard)
+        return super().fit(x, y, *args, **kwargs)
+
     # --- the maths of one step (backend-agnostic) ------------------------------------------------------
     def sample_latent(self, batch_size):
         """Draw :math:`z \\sim N(0, I)` of shape (batch_size, latent_dim) from the model's seed generator."""
@@ -537,20 +585,20 @@ class GAN(keras.Model):
         if z is None:
             if num_samples is None:
                 raise ValueError("Pass either `num_samples` (an int such as 1000) or `z` of shape (n, latent_dim).")
-            z = ops.convert_to_numpy(self.sample_latent(_check_positive_int("num_samples", num_samples, 1000)))
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            num_samples = check_positive_int("num_samples", num_samples, 1000, maximum=10**7)
+            z = ops.convert_to_numpy(self.sample_latent(num_samples))
+        z = as_float_array("z", z)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
             raise ValueError(
-                f"`z` must have shape (n, latent_dim) = (n, {self.latent_dim}); received shape {z.shape}. "
+                f"`z` must have shape (n, latent_dim) = (n, {self.latent_dim}) with n >= 1; received shape {z.shape}. "
                 "Fix: draw it with np.random.default_rng(seed).normal(size=(n, gan.latent_dim))."
             )
+        check_finite("z", z)
+        batch_size = check_positive_int("batch_size", batch_size, 1024)
+        if not self.num_classes and labels is not None:
+            raise ValueError("This GAN is unconditional (num_classes=None): do not pass `labels`.")
         if self.num_classes:
-            if labels is None:
-                raise ValueError(
-                    f"This GAN is conditional on {self.num_classes} classes: pass `labels`, integer array of shape "
-                    f"({len(z)},), e.g. labels=np.full({len(z)}, 3)."
-                )
-            labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(z),))
+            labels = check_labels("labels", labels, len(z), self.num_classes)
             return _in_batches(lambda i: self.generator([z[i], labels[i]], training=False), len(z), batch_size)
         return _in_batches(lambda i: self.generator(z[i], training=False), len(z), batch_size)
 
@@ -560,15 +608,19 @@ class GAN(keras.Model):
         With packing, each example is judged as a pack of ``pack`` copies of itself (a convention for
         drawing the decision surface; the packed discriminator never sees such packs in training).
         """
-        x = np.asarray(x, dtype="float32")
-        if x.shape[1:] != self.data_shape:
+        x = as_float_array("x", x)
+        if x.shape[1:] != self.data_shape or len(x) == 0:
             raise ValueError(
-                f"`x` must have shape (n, {', '.join(map(str, self.data_shape))}); received shape {x.shape}."
+                f"`x` must have shape (n, {', '.join(map(str, self.data_shape))}) with n >= 1; received shape {x.shape}."
             )
+        check_finite("x", x)
+        batch_size = check_positive_int("batch_size", batch_size, 4096)
         if self.pack > 1:
             x = np.concatenate([x] * self.pack, axis=-1)
+        if not self.num_classes and labels is not None:
+            raise ValueError("This GAN is unconditional (num_classes=None): do not pass `labels`.")
         if self.num_classes:
-            labels = np.broadcast_to(np.asarray(labels, dtype="int32"), (len(x),))
+            labels = check_labels("labels", labels, len(x), self.num_classes)
             logits = _in_batches(lambda i: self.discriminator([x[i], labels[i]], training=False), len(x), batch_size)
         else:
             logits = _in_batches(lambda i: self.discriminator(x[i], training=False), len(x), batch_size)
@@ -601,7 +653,8 @@ def decision_surface(gan, lim=1.5, grid_size=100):
     """
     if gan.data_shape != (2,):
         raise ValueError(f"decision_surface needs a GAN on 2-D points; this one has data_shape={gan.data_shape}.")
-    grid_size = _check_positive_int("grid_size", grid_size, 100)
+    grid_size = check_positive_int("grid_size", grid_size, 100, maximum=4096)
+    lim = check_positive_number("lim", lim, 1.5)
     a = np.linspace(-lim, lim, grid_size, dtype="float32")
     xx, yy = np.meshgrid(a, a)
     values = gan.discriminate(np.stack([xx.ravel(), yy.ravel()], axis=1))

@@ -12,17 +12,22 @@ from keras import ops
 from vaegan_edu import losses
 from vaegan_edu.config import jit_compile_default, steps_per_execution_default
 from vaegan_edu.models.blocks import Sampling, build_decoder, build_encoder, check_image_shape, check_latent_dim
+from vaegan_edu.validation import (
+    as_float_array, check_bool, check_finite, check_nonnegative_number, check_optional_seed, check_positive_int,
+    check_positive_number, check_seed,
+)  # fmt: skip
 
 
 def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray:
-    """Validate an image batch given to a VAE; return it as float32 NumPy.
+    """Validate an image batch given to a VAE (NumPy, list or backend tensor); return it as float32 NumPy.
 
-    Raises a ValueError that says the expected shape and how to fix it, and, for the Bernoulli
-    likelihood, when values fall outside [0, 1].
+    Raises a ValueError that says the expected shape and how to fix it, for NaN or infinite values and, for
+    the Bernoulli likelihood, when values fall outside [0, 1] (e.g. 0-255 pixels, also as a tensor).
 
     Taught in: 03_vae
     """
-    x = np.asarray(x, dtype="float32")
+    raw_dtype = getattr(x, "dtype", None)
+    x = as_float_array(name, x)
     if x.ndim != 4 or tuple(x.shape[1:]) != tuple(image_shape):
         hint = ""
         if tuple(x.shape) == tuple(image_shape):
@@ -37,15 +42,40 @@ def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray
         )
     if x.shape[0] == 0:
         raise ValueError(f"`{name}` is empty (shape {x.shape}); pass at least one image.")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` contains NaN or infinite values; clean the data before using the VAE.")
+    check_finite(name, x)
     if likelihood == "bernoulli" and (x.min() < 0.0 or x.max() > 1.0):
         raise ValueError(
-            f"The Bernoulli likelihood needs pixel values in [0, 1]; `{name}` has values in "
-            f"[{x.min():.3g}, {x.max():.3g}]. Fix: rescale, e.g. `{name} / 255.0` for 8-bit images, or use "
-            f"likelihood='gaussian'."
+            f"`{name}` must hold pixel values in [0, 1] for the Bernoulli likelihood; received values in "
+            f"[{x.min():.3g}, {x.max():.3g}]" + (f" (dtype {raw_dtype})" if raw_dtype is not None else "")
+            + f". Fix: rescale, e.g. `{name} / 255.0` for 8-bit images, or use likelihood='gaussian'."
         )
     return x
+
+
+def _with_nan_guard(kwargs, nan_guard):
+    """``fit`` keyword arguments with a :class:`~vaegan_edu.training.NaNGuard` added (unless one is there, or
+    ``nan_guard`` is False)."""
+    from vaegan_edu.training import NaNGuard
+
+    callbacks = list(kwargs.get("callbacks") or [])
+    if check_bool("nan_guard", nan_guard) and not any(isinstance(c, NaNGuard) for c in callbacks):
+        callbacks.append(NaNGuard())
+    return {**kwargs, "callbacks": callbacks}
+
+
+def _is_pipeline(x) -> bool:
+    """A data pipeline that ``fit`` streams (tf.data, a PyDataset, a generator, a DataLoader), not an array."""
+    return (hasattr(x, "element_spec") or isinstance(x, keras.utils.PyDataset) or hasattr(x, "__next__")
+            or type(x).__name__ == "DataLoader")  # fmt: skip
+
+
+def _check_fit_sizes(kwargs):
+    """Check ``batch_size`` and ``epochs`` of a ``fit`` call before Keras builds anything."""
+    if kwargs.get("batch_size") is not None:
+        kwargs["batch_size"] = check_positive_int("batch_size", kwargs["batch_size"], 128)
+    if "epochs" in kwargs:
+        kwargs["epochs"] = check_positive_int("epochs", kwargs["epochs"], 10)
+    return kwargs
 
 
 @keras.saving.register_keras_serializable(package="vaegan_edu")
@@ -116,15 +146,10 @@ class VAE(keras.Model):
         self.image_shape = check_image_shape(image_shape, architecture)
         self.latent_dim = check_latent_dim(latent_dim)
         self.likelihood = losses._check_likelihood(likelihood)
-        for arg, value in (("beta", beta), ("free_bits", free_bits)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(
-                    f"Invalid value received for argument `{arg}`. Expected a float >= 0. "
-                    f"Received: {arg}={value!r}. Fix: use e.g. {arg}=1.0 (beta) or 0.0 (free_bits)."
-                )
-        if not obs_std > 0:
-            raise ValueError(f"`obs_std` must be > 0; received obs_std={obs_std!r}. Fix: use e.g. 0.1.")
-        self.obs_std = float(obs_std)
+        beta = check_nonnegative_number("beta", beta, 1.0)
+        free_bits = check_nonnegative_number("free_bits", free_bits, 0.0)
+        self.obs_std = float(check_positive_number("obs_std", obs_std, 0.1))
+        seed = check_optional_seed(seed)
         self.architecture = architecture
         self.free_bits = float(free_bits)
         self.seed = seed
@@ -148,9 +173,7 @@ class VAE(keras.Model):
 
     @beta.setter
     def beta(self, value):
-        if not value >= 0:
-            raise ValueError(f"`beta` must be >= 0; received beta={value!r}.")
-        self.beta_weight.assign(float(value))
+        self.beta_weight.assign(check_nonnegative_number("beta", value, 1.0))
 
     # --- forward pass and loss --------------------------------------------------------------------------
     def call(self, x, training=None):
@@ -164,11 +187,12 @@ class VAE(keras.Model):
         """β-weighted negative ELBO of the batch; updates the reconstruction, KL and ELBO trackers."""
         if y_pred is None:
             y_pred = self(x, training=training)
-        reconstruction, kl = losses.vae_loss_terms(
+        # the unchecked forms: fit() checked the data once at entry, and this runs at every step
+        reconstruction, kl = losses._vae_loss_terms(
             x, y_pred["logits"], y_pred["mu"], y_pred["log_var"], self.likelihood, self.obs_std
         )  # (batch,) each
-        kl_dims = losses.kl_per_latent(y_pred["mu"], y_pred["log_var"])  # (batch, latent_dim)
-        loss = losses.beta_vae_objective(reconstruction, kl_dims, self.beta_weight, self.free_bits)
+        kl_dims = losses._kl_per_latent(y_pred["mu"], y_pred["log_var"])  # (batch, latent_dim)
+        loss = losses._beta_vae_objective(reconstruction, kl_dims, self.beta_weight, self.free_bits)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         self.elbo_tracker.update_state(-(reconstruction + kl))
@@ -197,16 +221,34 @@ class VAE(keras.Model):
         self.compile(**config)
         self.optimizer.build(self.trainable_variables)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """:meth:`keras.Model.fit`, after checking NumPy images (shape, and [0, 1] for Bernoulli)."""
-        if isinstance(x, np.ndarray):
+    def fit(self, x=None, y=None, *args, nan_guard=True, **kwargs):
+        """:meth:`keras.Model.fit`, after checking the images and sizes, stopping at the first non-finite loss.
+
+        Images given as an array, a list or a backend tensor are checked (shape, finite values, and [0, 1] for
+        the Bernoulli likelihood) before Keras builds or traces anything, so a refused call leaves the model
+        as it was. ``nan_guard`` (default True) adds a :class:`vaegan_edu.training.NaNGuard`, which stops
+        training at the first NaN or infinite loss and raises :class:`~vaegan_edu.training.TrainingDiverged`
+        saying what diverged, when, and what to try; ``nan_guard=False`` lets training run on.
+        """
+        if not _is_pipeline(x):
             x = check_images(x, self.image_shape, self.likelihood)
+        if y is not None:
+            raise ValueError("A VAE learns from images alone: call `vae.fit(x)` without targets `y` (received y).")
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, tuple) and validation and not _is_pipeline(validation[0]):  # Keras's (x,) form
+            kwargs["validation_data"] = (check_images(validation[0], self.image_shape, self.likelihood,
+                                                      "validation_data[0]"), *validation[1:])  # fmt: skip
+        elif validation is not None and not isinstance(validation, tuple) and not _is_pipeline(validation):
+            kwargs["validation_data"] = check_images(validation, self.image_shape, self.likelihood,
+                                                     "validation_data")  # fmt: skip
+        kwargs = _with_nan_guard(_check_fit_sizes(kwargs), nan_guard)
         return super().fit(x, y, *args, **kwargs)
 
     # --- convenience methods returning NumPy ----------------------------------------------------------
     def encode(self, x, batch_size=512):
         """Posterior parameters of each image: ``(mu, log_var)``, NumPy arrays of shape (n, latent_dim)."""
         x = check_images(x, self.image_shape, self.likelihood)
+        batch_size = check_positive_int("batch_size", batch_size, 512)
         mus, log_vars = [], []
         for start in range(0, len(x), batch_size):
             mu, log_var = self.encoder(x[start : start + batch_size], training=False)
@@ -216,13 +258,15 @@ class VAE(keras.Model):
 
     def decode(self, z, batch_size=512, logits=False):
         """Mean images :math:`\\sigma(\\ell(z))` (or the logits), NumPy (n, height, width, channels)."""
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+        z = as_float_array("z", z)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
             hint = " Add a batch axis with `z[None, :]`." if z.shape == (self.latent_dim,) else ""
             raise ValueError(
-                f"`z` must have shape (batch, {self.latent_dim}) for this VAE (latent_dim={self.latent_dim}); "
-                f"received shape {z.shape}.{hint}"
+                f"`z` must have shape (batch, {self.latent_dim}) with batch >= 1 for this VAE "
+                f"(latent_dim={self.latent_dim}); received shape {z.shape}.{hint}"
             )
+        check_finite("z", z)
+        batch_size = check_positive_int("batch_size", batch_size, 512)
         outputs = []
         for start in range(0, len(z), batch_size):
             out = self.decoder(z[start : start + batch_size], training=False)
@@ -236,9 +280,8 @@ class VAE(keras.Model):
 
     def sample(self, num_samples, seed=0):
         r"""Generate images: draw :math:`z \sim \mathcal N(0, I)` (NumPy, seeded) and decode its mean image."""
-        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-            raise ValueError(f"`num_samples` must be an integer >= 1; received {num_samples!r}.")
-        z = np.random.default_rng(seed).standard_normal((int(num_samples), self.latent_dim)).astype("float32")
+        num_samples = check_positive_int("num_samples", num_samples, 64, maximum=10**6)
+        z = np.random.default_rng(check_seed(seed)).standard_normal((int(num_samples), self.latent_dim)).astype("float32")
         return self.decode(z)
 
     # --- serialisation ---------------------------------------------------------------------------------
