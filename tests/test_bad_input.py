@@ -442,14 +442,31 @@ def test_a_refused_fit_leaves_the_gan_usable():
 # --- counting (python tests/test_bad_input.py) -----------------------------------------------------------------
 
 
-def classify(case) -> str:
-    """'clear' (the expected error, naming the argument), 'obscure' (another error) or 'silent' (no error)."""
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang
+
+
+def classify(case, seconds=30) -> str:
+    """'clear' (the expected error, naming the argument), 'obscure' (another error), 'silent' (no error) or
+    'hang' (still running after ``seconds``; POSIX only)."""
+    import signal
+
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(seconds)
     try:
         case.call()
+    except _Hang:
+        return "hang"
     except case.error as error:
         return "clear" if re.search(case.match, str(error)) else "obscure"
     except Exception:  # noqa: BLE001  (any other error is what we count as obscure)
         return "obscure"
+    finally:
+        signal.alarm(0)
     return "silent"
 
 
@@ -457,17 +474,17 @@ def main():
     counts: dict[str, dict[str, int]] = {}
     for case in BAD:
         outcome = classify(case)
-        row = counts.setdefault(case.module, {"tried": 0, "clear": 0, "obscure": 0, "silent": 0})
+        row = counts.setdefault(case.module, {"tried": 0, "clear": 0, "obscure": 0, "silent": 0, "hang": 0})
         row["tried"] += 1
         row[outcome] += 1
         if outcome != "clear":
             print(f"  {outcome:8s} {case.module}: {case.label}", file=sys.stderr)
     good = sum(1 for case in GOOD if _works(case))
-    print("| module | tried | clear | obscure | silently wrong |\n|---|---|---|---|---|")
+    print("| module | tried | clear | obscure | silently wrong | hang |\n|---|---|---|---|---|---|")
     for module, row in counts.items():
-        print(f"| {module} | {row['tried']} | {row['clear']} | {row['obscure']} | {row['silent']} |")
-    total = {k: sum(r[k] for r in counts.values()) for k in ("tried", "clear", "obscure", "silent")}
-    print(f"| total | {total['tried']} | {total['clear']} | {total['obscure']} | {total['silent']} |")
+        print(f"| {module} | {row['tried']} | {row['clear']} | {row['obscure']} | {row['silent']} | {row['hang']} |")
+    total = {k: sum(r[k] for r in counts.values()) for k in ("tried", "clear", "obscure", "silent", "hang")}
+    print(f"| total | {total['tried']} | {total['clear']} | {total['obscure']} | {total['silent']} | {total['hang']} |")
     print(f"valid-but-unusual calls that work: {good} of {len(GOOD)}")
 
 
