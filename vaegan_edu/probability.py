@@ -942,7 +942,7 @@ class LinearGaussian:
         rng = np.random.default_rng(seed)
         num_epochs = -(-int(steps) * batch_size // len(x))  # ceil
         order = np.concatenate([rng.permutation(len(x)) for _ in range(num_epochs)])[: steps * batch_size]
-        from vaegan_edu.training import NaNGuard
+        from vaegan_edu.callbacks import NaNGuard
 
         guard = NaNGuard(raise_error=False)  # a diverged fit is reported as such, not blamed on `W` below
         model.fit(x[order].astype(keras.config.floatx()), batch_size=batch_size, shuffle=False, verbose=0,

@@ -53,9 +53,9 @@ def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray
 
 
 def _with_nan_guard(kwargs, nan_guard):
-    """``fit`` keyword arguments with a :class:`~vaegan_edu.training.NaNGuard` added (unless one is there, or
+    """``fit`` keyword arguments with a :class:`~vaegan_edu.callbacks.NaNGuard` added (unless one is there, or
     ``nan_guard`` is False)."""
-    from vaegan_edu.training import NaNGuard
+    from vaegan_edu.callbacks import NaNGuard
 
     callbacks = list(kwargs.get("callbacks") or [])
     if check_bool("nan_guard", nan_guard) and not any(isinstance(c, NaNGuard) for c in callbacks):
