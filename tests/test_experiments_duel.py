@@ -78,12 +78,13 @@ class FakeModel:
     """Duck-typed model whose fit takes `step_time` fake seconds per batch; records the batches it saw."""
 
     steps_per_execution = 1
+    optimizer = "compiled"  # train_for refuses a model that was never compiled
 
     def __init__(self, clock, step_time, slow_after=None):
         self.clock, self.step_time, self.slow_after = clock, step_time, slow_after
         self.seen, self.calls = [], []
 
-    def fit(self, x, batch_size, epochs, shuffle, verbose):
+    def fit(self, x, batch_size, epochs, shuffle, verbose, callbacks=()):  # train_for adds a NaNGuard
         steps = len(x) // batch_size
         assert len(x) % batch_size == 0 and not shuffle
         for _ in range(steps):
