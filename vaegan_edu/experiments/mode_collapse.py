@@ -89,9 +89,8 @@ def train_and_score(x, modes, std, kwargs: dict, seed: int, steps: int, eval_eve
         row.update({f"{m}@{step}": v for m, v in values.items()})
         row.update(values)
 
-    fit_gan(gan, x, steps, batch_size=batch_size, eval_every=eval_every, on_eval=score, seed=seed)
-    if f"modes_captured@{steps}" not in row:
-        score(steps)
+    # fit_gan scores after every chunk, the last included; a run that diverges is scored, not raised
+    fit_gan(gan, x, steps, batch_size=batch_size, eval_every=eval_every, on_eval=score, seed=seed, nan_guard=False)
     return row
 
 
