@@ -40,11 +40,12 @@ rng = np.random.default_rng(0)
 points = rng.normal(size=(320, 2)).astype("float32")
 images = rng.uniform(size=(320, 8, 8, 1)).astype("float32")
 classes = rng.integers(0, 3, size=320)
-# Adam for the MLPs (its state travels through JAX's stateless step); SGD for the DCGAN, whose batch norm makes
-# some weight gradients vanish up to rounding, which Adam's division by sqrt(v) would blow up to full steps.
+# Adam for the plain MLP (its state travels through JAX's stateless step); SGD where some weight gradients vanish
+# up to rounding, which Adam's division by sqrt(v) would blow up to full steps: the DCGAN's batch norm, and the
+# WGAN-GP critic under spectral normalisation (one kernel entry of 256 once differed by 2e-3 after 5 Adam steps).
 variants = {
     "packed_two_d_steps": (dict(data_shape=(2,), pack=2, d_steps=2), "non_saturating", points, None, "adam"),
-    "wgan_gp_spectral": (dict(data_shape=(2,), spectral_norm=True), "wasserstein_gp", points, None, "adam"),
+    "wgan_gp_spectral": (dict(data_shape=(2,), spectral_norm=True), "wasserstein_gp", points, None, "sgd"),
     "conditional_dcgan": (dict(data_shape=(8, 8, 1), num_classes=3, width=4, label_smoothing=0.1), "minimax",
                           images, classes, "sgd"),
 }
@@ -52,6 +53,7 @@ optimizers = {"adam": lambda: keras.optimizers.Adam(1e-2, beta_1=0.5),
               "sgd": lambda: keras.optimizers.SGD(0.05, momentum=0.5)}
 arrays, logs = {}, {}
 for name, (kwargs, loss, x, labels, optimizer) in variants.items():
+    ve.config.set_seed(0)  # the same starting weights in every run, so a rounding case cannot come and go
     gan = GAN(latent_dim=4, hidden_units=16, num_hidden=2, **kwargs)
     # one step per call on every backend (TF's default is 10): the contract compares the arithmetic of single
     # steps, and five steps inside one TF loop round differently enough for Adam to amplify (seen once in CI)
