@@ -85,3 +85,66 @@ def test_bad_arguments(kwargs, match):
     x = np.zeros((1, 2, 2, 1), dtype="float32")
     with pytest.raises(ValueError, match=match):
         losses.reconstruction_log_likelihood(x, x, **kwargs)
+
+
+# --- the discretised logistic: a normalised distribution over 8-bit pixel values ------------------------------
+
+def _all_levels_log_probs(mean, log_scale):
+    """log P(x) of every one of the 256 values, for one pixel of the given mean and log-scale."""
+    levels = np.arange(256, dtype="float32") / 255.0
+    x = levels.reshape(256, 1, 1, 1)
+    return _np(losses.discretized_logistic_log_likelihood(x, np.full_like(x, mean), log_scale))
+
+
+@pytest.mark.parametrize("mean, scale", [(0.5, 0.1), (0.0, 0.01), (1.0, 0.3), (0.37, 1e-4), (0.9, 5.0)])
+def test_discretized_logistic_sums_to_one_over_the_256_values(mean, scale):
+    log_p = _all_levels_log_probs(mean, np.log(scale))
+    assert np.all(log_p <= 1e-6)
+    np.testing.assert_allclose(np.exp(log_p.astype("float64")).sum(), 1.0, atol=2e-5)
+
+
+def test_discretized_logistic_matches_scipy_bin_masses():
+    from scipy.stats import logistic
+
+    mean, scale = 0.42, 0.07
+    levels = np.arange(256) / 255.0
+    upper = logistic.cdf(levels + 0.5 / 255, loc=mean, scale=scale)
+    lower = logistic.cdf(levels - 0.5 / 255, loc=mean, scale=scale)
+    expected = np.log(np.where(levels == 0, upper, np.where(levels == 1, 1 - lower, upper - lower)))
+    np.testing.assert_allclose(_all_levels_log_probs(mean, np.log(scale)), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_discretized_logistic_rounds_to_the_nearest_8_bit_value_and_is_finite_far_from_the_mean():
+    x = np.array([[[[76.7 / 255]]], [[[77.3 / 255]]]], dtype="float32")  # both round to 77/255
+    mean = np.full_like(x, 0.5)
+    got = _np(losses.discretized_logistic_log_likelihood(x, mean, np.log(0.05)))
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-6)
+    far = _np(losses.discretized_logistic_log_likelihood(np.ones((1, 1, 1, 1), "float32"),
+                                                         np.zeros((1, 1, 1, 1), "float32"), np.log(1e-3)))
+    assert np.isfinite(far).all() and far[0] < -900  # about -(1 - h/2) / s: tiny, but not log(0)
+
+
+def test_bits_per_dim_of_known_models():
+    from vaegan_edu.metrics import bits_per_dim
+
+    # a uniform distribution over 256 values gives every image of d pixels probability 256^-d: 8 bits per value
+    d_shape = (3, 3, 1)
+    np.testing.assert_allclose(bits_per_dim(-9 * np.log(256.0), d_shape), 8.0)
+    # a logistic sharply centred on 0 puts nearly all mass on the value 0: nearly 0 bits per value
+    x = np.zeros((2, 3, 3, 1), "float32")
+    log_p = _np(losses.discretized_logistic_log_likelihood(x, x, np.log(1e-4)))
+    assert 0.0 <= bits_per_dim(log_p, d_shape).max() < 1e-6
+    with pytest.raises(ValueError, match="image_shape"):
+        bits_per_dim(log_p, 784)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"x": np.full((1, 2, 2, 1), 2.0, "float32")}, "x / 255.0"),
+    ({"mean": np.zeros((1, 3, 3, 1), "float32")}, "mean"),
+    ({"levels": 1}, "levels"),
+])
+def test_discretized_logistic_refuses_bad_input(kwargs, message):
+    args = {"x": np.zeros((1, 2, 2, 1), "float32"), "mean": np.zeros((1, 2, 2, 1), "float32"), "log_scale": 0.0}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        losses.discretized_logistic_log_likelihood(**args)

@@ -101,6 +101,27 @@ def test_three_hundred_steps_lower_the_negative_elbo(digits):
     assert after < 0.7 * before, (before, after)
 
 
+def test_discretized_logistic_vae_learns_its_scale_and_bounds_a_true_log_probability(tmp_path, digits):
+    x = np.round(digits * 255) / 255  # 8-bit images
+    ve.config.set_seed(0)
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=4, likelihood="discretized_logistic", seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    start_scale = keras.ops.convert_to_numpy(vae.log_scale).copy()
+    before = ve.metrics.evaluate_elbo(vae, x[:200], seed=0)["elbo"]
+    vae.fit(x, epochs=8, batch_size=64, verbose=0)
+    after = ve.metrics.evaluate_elbo(vae, x[:200], seed=0)["elbo"]
+    assert not np.allclose(keras.ops.convert_to_numpy(vae.log_scale), start_scale)  # the scale is learnt
+    assert after > before
+    # a log-probability of 64 pixel values: at most 0 nats, and the IWAE bound lies above the ELBO on average
+    iwae = ve.metrics.iwae_log_likelihood(vae, x[:200], k=50, seed=0)
+    assert np.all(iwae <= 0) and iwae.mean() >= after - 0.5
+    path = tmp_path / "vae.keras"
+    vae.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded.log_scale), keras.ops.convert_to_numpy(vae.log_scale))
+    np.testing.assert_allclose(ve.metrics.evaluate_elbo(loaded, x[:200], seed=0)["elbo"], after, rtol=1e-6)
+
+
 def test_sample_is_seeded_and_in_range():
     vae = VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0)
     a, b = vae.sample(6, seed=3), vae.sample(6, seed=3)

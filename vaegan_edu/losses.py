@@ -244,8 +244,9 @@ def interpolate(real, fake, epsilon):
 
 import math  # noqa: E402  (kept in this section: only the VAE losses need it)
 
-VAE_LIKELIHOODS = ("bernoulli", "gaussian")
+VAE_LIKELIHOODS = ("bernoulli", "gaussian", "discretized_logistic")
 _LOG_2PI = 1.8378770664093453  # log(2 * pi)
+PIXEL_LEVELS = 256  # 8-bit images: the discretised logistic's pixel values are k / 255, k = 0..255
 
 
 def _check_likelihood(likelihood):
@@ -253,7 +254,8 @@ def _check_likelihood(likelihood):
         raise ValueError(
             f"Invalid value received for argument `likelihood`. Expected one of {VAE_LIKELIHOODS}. "
             f"Received: likelihood={likelihood!r}. Fix: use likelihood='bernoulli' for images in [0, 1] "
-            f"(the decoder outputs logits) or likelihood='gaussian' for a fixed-variance Gaussian."
+            f"(the decoder outputs logits), likelihood='gaussian' for a fixed-variance Gaussian, or "
+            f"likelihood='discretized_logistic' for a normalised distribution over 8-bit pixel values."
         )
     return likelihood
 
@@ -263,7 +265,7 @@ def _flat_sum(values):
     return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
 
 
-def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1):
+def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1, log_scale=None):
     r"""Log-likelihood :math:`\log p(x \mid z)` of each image, summed over pixels (nats per image).
 
     The decoder outputs ``logits`` :math:`\ell`; its mean image is :math:`\hat x = \sigma(\ell)`.
@@ -278,14 +280,19 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
     with :math:`s` = ``obs_std``. The Bernoulli form is written with ``softplus`` so that it never takes the
     log of 0. For grey-level pixels (not just 0 and 1) the Bernoulli "likelihood" is the usual
     cross-entropy shortcut, not a normalised density over [0, 1]; it is what Kingma & Welling
-    (arXiv:1312.6114) and most tutorials use.
+    (arXiv:1312.6114) and most tutorials use. ``"discretized_logistic"`` is a normalised distribution over
+    the 256 values of an 8-bit pixel: see :func:`discretized_logistic_log_likelihood` (with mean
+    :math:`\hat x` and log-scale ``log_scale``, by default :math:`\log` ``obs_std``).
 
     Parameters
     ----------
     x : tensor of shape (batch, height, width, channels), values in [0, 1]
     logits : tensor of the same shape, the decoder's output before the sigmoid
-    likelihood : {"bernoulli", "gaussian"}
+    likelihood : {"bernoulli", "gaussian", "discretized_logistic"}
     obs_std : float > 0, the Gaussian's fixed standard deviation (ignored for Bernoulli)
+    log_scale : tensor broadcastable to ``x`` or None
+        The discretised logistic's log-scale (e.g. a VAE's learnt per-pixel scale); None means
+        :math:`\log` ``obs_std``. Only for ``"discretized_logistic"``.
 
     Returns
     -------
@@ -299,7 +306,7 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
     Taught in: 03_vae
     """
     _check_likelihood(likelihood)
-    if likelihood == "gaussian":
+    if likelihood != "bernoulli":
         check_positive_number("obs_std", obs_std, 0.1)
     x_shape, logits_shape = _check_tensor("x", x, ndim_at_least=2), _check_tensor("logits", logits, ndim_at_least=2)
     hint = ""
@@ -309,23 +316,92 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
         hint = " Add the batch axis with `x[None]`."
     _same_shape("x", x_shape, "logits", logits_shape, hint or " Fix: pass images of the decoder's output shape.")
     values = _readable(x)
-    if likelihood == "bernoulli" and values is not None and values.size and (values.min() < 0 or values.max() > 1):
+    if likelihood != "gaussian" and values is not None and values.size and (values.min() < 0 or values.max() > 1):
         raise ValueError(
-            f"The Bernoulli likelihood needs `x` in [0, 1]; received values in [{values.min():.4g}, "
+            f"The {likelihood} likelihood needs `x` in [0, 1]; received values in [{values.min():.4g}, "
             f"{values.max():.4g}]. Fix: rescale, e.g. `x / 255.0` for 8-bit images, or use likelihood='gaussian'."
         )
-    return _reconstruction_log_likelihood(x, logits, likelihood, obs_std)
+    return _reconstruction_log_likelihood(x, logits, likelihood, obs_std, log_scale)
 
 
-def _reconstruction_log_likelihood(x, logits, likelihood, obs_std):
+def _reconstruction_log_likelihood(x, logits, likelihood, obs_std, log_scale=None):
     """:func:`reconstruction_log_likelihood` without the checks: what a compiled train step calls."""
     logits = ops.convert_to_tensor(logits)
     x = ops.cast(x, logits.dtype)
     if likelihood == "bernoulli":
         return _flat_sum(x * logits - ops.softplus(logits))
+    if likelihood == "discretized_logistic":
+        log_scale = math.log(obs_std) if log_scale is None else log_scale
+        return _flat_sum(_discretized_logistic(x, ops.sigmoid(logits), log_scale, PIXEL_LEVELS))
     x_hat = ops.sigmoid(logits)
     log_norm = math.log(obs_std) + 0.5 * _LOG_2PI  # log(s) + log(2 pi) / 2, a Python float
     return -_flat_sum(0.5 * ops.square((x - x_hat) / obs_std) + log_norm)
+
+
+def discretized_logistic_log_likelihood(x, mean, log_scale, levels=PIXEL_LEVELS):
+    r"""Log-probability of each image's pixel values under a logistic discretised to ``levels`` values, summed
+    over pixels (nats per image): a normalised distribution, so its numbers are true log-probabilities.
+
+    Each pixel takes one of :math:`L` = ``levels`` values :math:`x \in \{0, h, 2h, \dots, 1\}`,
+    :math:`h = 1/(L-1)`; ``x`` is first rounded to the nearest one (:math:`L = 256`: the 8-bit image). With
+    the logistic CDF :math:`F(t) = \sigma((t - \mu)/s)`, each value gets the mass of its bin, and the two
+    end values the tails (Salimans et al. 2017, PixelCNN++, arXiv:1701.05517):
+
+    .. math::
+        P(x) = \begin{cases} F(h/2) & x = 0 \\ F(x + h/2) - F(x - h/2) & 0 < x < 1 \\
+            1 - F(1 - h/2) & x = 1 \end{cases}
+        \qquad \sum_{k=0}^{L-1} P(kh) = 1.
+
+    The middle case is computed as :math:`\log\sigma(a) + \log\sigma(-b) + \log(1 - e^{-(a-b)})` with
+    :math:`a, b` the standardised bin edges, which is exact and never subtracts two nearly equal numbers.
+    Divided by :math:`d \log 2` (``d`` pixels) the negative log-probability is in bits per dimension
+    (:func:`vaegan_edu.metrics.bits_per_dim`); at most :math:`\log_2 L` = 8 for a uniform model.
+
+    Parameters
+    ----------
+    x : tensor of shape (batch, ...), values in [0, 1]
+    mean : tensor of the same shape, the logistic's location :math:`\mu` (e.g. a decoder's
+        :math:`\sigma(\ell)`)
+    log_scale : tensor broadcastable to ``x``, or float: :math:`\log s`
+    levels : int >= 2
+
+    Returns
+    -------
+    tensor of shape (batch,)
+
+    Raises
+    ------
+    ValueError
+        For shapes that differ, ``x`` outside [0, 1] or ``levels < 2``.
+
+    Taught in: 03_vae, 07_vae_vs_gan
+    """
+    _same_shape("x", _check_tensor("x", x, ndim_at_least=2), "mean", _check_tensor("mean", mean, ndim_at_least=2),
+                " Fix: give the mean image of the same shape as the images.")  # fmt: skip
+    values = _readable(x)
+    if values is not None and values.size and (values.min() < 0 or values.max() > 1):
+        raise ValueError(
+            f"`x` must hold pixel values in [0, 1]; received values in [{values.min():.4g}, {values.max():.4g}]. "
+            f"Fix: rescale, e.g. `x / 255.0` for 8-bit images."
+        )
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
+        raise ValueError(f"`levels` must be an int >= 2 (256 for 8-bit images); received {levels!r}.")
+    mean = ops.convert_to_tensor(mean)
+    return _flat_sum(_discretized_logistic(ops.cast(x, mean.dtype), mean, log_scale, int(levels)))
+
+
+def _discretized_logistic(x, mean, log_scale, levels):
+    """Per-pixel log-probabilities of :func:`discretized_logistic_log_likelihood`, without the checks."""
+    steps = float(levels - 1)
+    x = ops.round(x * steps) / steps  # the nearest of the L values
+    inv_scale = ops.exp(-ops.convert_to_tensor(log_scale, dtype=mean.dtype))
+    upper = (x - mean + 0.5 / steps) * inv_scale  # a: standardised upper edge of the bin
+    lower = (x - mean - 0.5 / steps) * inv_scale  # b: standardised lower edge
+    log_below_upper = -ops.softplus(-upper)  # log F(x + h/2) = log sigma(a)
+    log_above_lower = -ops.softplus(lower)  # log (1 - F(x - h/2)) = log sigma(-b)
+    width = ops.ones_like(x) * (inv_scale / steps)  # a - b > 0
+    log_bin = log_below_upper + log_above_lower + ops.log(-ops.expm1(-width))
+    return ops.where(x <= 0.0, log_below_upper, ops.where(x >= 1.0, log_above_lower, log_bin))
 
 
 def kl_per_latent(mu, log_var):
@@ -360,7 +436,7 @@ def _kl_per_latent(mu, log_var):
     return -0.5 * (1.0 + log_var - ops.square(mu) - ops.exp(log_var))
 
 
-def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1):
+def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1, log_scale=None):
     r"""The two terms of the negative ELBO of each image, in nats per image.
 
     .. math::
@@ -374,7 +450,7 @@ def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1):
     ----------
     x, logits : tensors of shape (batch, height, width, channels)
     mu, log_var : tensors of shape (batch, latent_dim)
-    likelihood, obs_std : see :func:`reconstruction_log_likelihood`
+    likelihood, obs_std, log_scale : see :func:`reconstruction_log_likelihood`
 
     Returns
     -------
@@ -382,14 +458,14 @@ def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1):
 
     Taught in: 03_vae
     """
-    reconstruction = -reconstruction_log_likelihood(x, logits, likelihood, obs_std)
+    reconstruction = -reconstruction_log_likelihood(x, logits, likelihood, obs_std, log_scale)
     kl = ops.sum(kl_per_latent(mu, log_var), axis=-1)
     return reconstruction, kl
 
 
-def _vae_loss_terms(x, logits, mu, log_var, likelihood, obs_std):
+def _vae_loss_terms(x, logits, mu, log_var, likelihood, obs_std, log_scale=None):
     """:func:`vae_loss_terms` without the checks: what :meth:`vaegan_edu.models.VAE.compute_loss` calls."""
-    reconstruction = -_reconstruction_log_likelihood(x, logits, likelihood, obs_std)
+    reconstruction = -_reconstruction_log_likelihood(x, logits, likelihood, obs_std, log_scale)
     return reconstruction, ops.sum(_kl_per_latent(mu, log_var), axis=-1)
 
 

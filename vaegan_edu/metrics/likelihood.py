@@ -64,7 +64,7 @@ def evaluate_elbo(model, x, num_samples=1, batch_size=500, seed=0) -> dict:
         z = mu + np.exp(0.5 * log_var) * rng.standard_normal(mu.shape).astype("float32")
         logits = model.decode(z, batch_size, logits=True)
         rec -= keras.ops.convert_to_numpy(
-            losses.reconstruction_log_likelihood(x, logits, model.likelihood, model.obs_std)
+            model.observation_log_likelihood(x, logits)
         )
     rec /= num_samples
     elbo = -(rec + kl)
@@ -109,7 +109,7 @@ def iwae_log_likelihood(model, x, k=1000, max_rows=8192, batch_size=None, seed=0
 
     Taught in: 03_vae
     """
-    from vaegan_edu import losses, probability
+    from vaegan_edu import probability
 
     x = _check_vae_inputs(model, x)
     k = check_positive_int("k", k, 1000, maximum=MAX_IMPORTANCE_SAMPLES)
@@ -132,7 +132,7 @@ def iwae_log_likelihood(model, x, k=1000, max_rows=8192, batch_size=None, seed=0
             logits = model.decode(z.reshape(c * b, -1), batch_size=c * b, logits=True)
             x_rep = np.broadcast_to(xb, (c, *xb.shape)).reshape(c * b, *xb.shape[1:])
             log_px_z = keras.ops.convert_to_numpy(
-                losses.reconstruction_log_likelihood(x_rep, logits, model.likelihood, model.obs_std)
+                model.observation_log_likelihood(x_rep, logits)
             ).reshape(c, b)
             log_p_xz = log_px_z + keras.ops.convert_to_numpy(probability.log_standard_normal(z))  # log p(x, z)
             log_q = keras.ops.convert_to_numpy(probability.log_normal(z, mb, lb))  # (c, b)
@@ -142,6 +142,32 @@ def iwae_log_likelihood(model, x, k=1000, max_rows=8192, batch_size=None, seed=0
             running = np.logaddexp(running, chunk_lse)
         out[start:start + b] = running - np.log(k)
     return out
+
+
+def bits_per_dim(log_likelihood, image_shape) -> np.ndarray:
+    r"""Negative log-likelihoods in nats per image, as bits per pixel value: the unit of image-density papers.
+
+    .. math:: \mathrm{bpd} = \frac{-\log p(x)}{d \, \log 2}, \qquad d = \text{height} \times \text{width}
+        \times \text{channels}
+
+    Meaningful only for a normalised distribution over the pixel values (e.g. the discretised logistic over
+    8-bit values, where a uniform model scores exactly 8), not for the Bernoulli cross-entropy on grey levels.
+
+    Parameters
+    ----------
+    log_likelihood : float or array, nats per image (e.g. :func:`iwae_log_likelihood`)
+    image_shape : tuple of positive ints
+
+    Returns
+    -------
+    array of the same shape as ``log_likelihood``
+
+    Taught in: 07_vae_vs_gan
+    """
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
+    if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in shape):
+        raise ValueError(f"`image_shape` must be a tuple of positive ints, e.g. (28, 28, 1); received {image_shape!r}.")
+    return -np.asarray(log_likelihood, dtype="float64") / (float(np.prod(shape)) * np.log(2.0))
 
 
 def latent_activity(model, x) -> np.ndarray:

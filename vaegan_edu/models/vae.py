@@ -43,9 +43,9 @@ def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray
     if x.shape[0] == 0:
         raise ValueError(f"`{name}` is empty (shape {x.shape}); pass at least one image.")
     check_finite(name, x)
-    if likelihood == "bernoulli" and (x.min() < 0.0 or x.max() > 1.0):
+    if likelihood != "gaussian" and (x.min() < 0.0 or x.max() > 1.0):
         raise ValueError(
-            f"`{name}` must hold pixel values in [0, 1] for the Bernoulli likelihood; received values in "
+            f"`{name}` must hold pixel values in [0, 1] for the {likelihood} likelihood; received values in "
             f"[{x.min():.3g}, {x.max():.3g}]" + (f" (dtype {raw_dtype})" if raw_dtype is not None else "")
             + f". Fix: rescale, e.g. `{name} / 255.0` for 8-bit images, or use likelihood='gaussian'."
         )
@@ -87,8 +87,8 @@ class VAE(keras.Model):
             \le \log p(x)
 
     with :math:`q(z\mid x) = \mathcal N(\mu(x), \mathrm{diag}\,\sigma^2(x))` (the encoder),
-    :math:`p(z) = \mathcal N(0, I)` and :math:`p(x\mid z)` Bernoulli or Gaussian with mean
-    :math:`\sigma(\ell(z))` (the decoder). Training minimises
+    :math:`p(z) = \mathcal N(0, I)` and :math:`p(x\mid z)` Bernoulli, Gaussian or discretised logistic with
+    mean :math:`\sigma(\ell(z))` (the decoder). Training minimises
     :func:`vaegan_edu.losses.beta_vae_objective`: the negative ELBO when ``beta=1`` and ``free_bits=0``.
 
     ``fit()`` owns the gradients (the model overrides :meth:`compute_loss`), so the same code trains on
@@ -102,9 +102,13 @@ class VAE(keras.Model):
     beta : float >= 0
         Weight of the KL term (β-VAE, Higgins et al. ICLR 2017). Stored in a non-trainable variable so
         :class:`vaegan_edu.training.KLWarmup` can change it between epochs.
-    likelihood : {"bernoulli", "gaussian"}
+    likelihood : {"bernoulli", "gaussian", "discretized_logistic"}
+        ``"discretized_logistic"`` (:func:`vaegan_edu.losses.discretized_logistic_log_likelihood`) is a
+        normalised distribution over 8-bit pixel values, so its ELBO and IWAE bound are bounds on a true
+        log-probability; its per-pixel log-scale is a learnt weight (``log_scale``, independent of z), so the
+        decoder network stays a plain image generator.
     obs_std : float > 0
-        Standard deviation of the Gaussian likelihood.
+        Standard deviation of the Gaussian likelihood; the discretised logistic's starting scale.
     architecture : {"dense", "conv"}
         Used to build the encoder and decoder when they are not given.
     free_bits : float >= 0
@@ -156,6 +160,12 @@ class VAE(keras.Model):
         self.encoder = encoder or build_encoder(self.image_shape, self.latent_dim, architecture)
         self.decoder = decoder or build_decoder(self.image_shape, self.latent_dim, architecture)
         self.sampling = Sampling(seed=seed, name="sampling")
+        self.log_scale = None
+        if self.likelihood == "discretized_logistic":
+            self.log_scale = self.add_weight(
+                shape=self.image_shape, initializer=keras.initializers.Constant(float(np.log(self.obs_std))),
+                name="log_scale",
+            )  # per-pixel log s of p(x | z), learnt with the networks
         # beta is a variable, not a Python float, so a callback can change it after compile (KL warm-up)
         self.beta_weight = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(float(beta)), trainable=False, name="beta"
@@ -189,7 +199,7 @@ class VAE(keras.Model):
             y_pred = self(x, training=training)
         # the unchecked forms: fit() checked the data once at entry, and this runs at every step
         reconstruction, kl = losses._vae_loss_terms(
-            x, y_pred["logits"], y_pred["mu"], y_pred["log_var"], self.likelihood, self.obs_std
+            x, y_pred["logits"], y_pred["mu"], y_pred["log_var"], self.likelihood, self.obs_std, self.log_scale
         )  # (batch,) each
         kl_dims = losses._kl_per_latent(y_pred["mu"], y_pred["log_var"])  # (batch, latent_dim)
         loss = losses._beta_vae_objective(reconstruction, kl_dims, self.beta_weight, self.free_bits)
@@ -243,6 +253,12 @@ class VAE(keras.Model):
                                                      "validation_data")  # fmt: skip
         kwargs = _with_nan_guard(_check_fit_sizes(kwargs), nan_guard)
         return super().fit(x, y, *args, **kwargs)
+
+    def observation_log_likelihood(self, x, logits):
+        r""":math:`\log p(x \mid z)` of each image under this VAE's likelihood, from the decoder's ``logits``
+        (nats per image, a tensor of shape (batch,)); what the ELBO and the IWAE bound of
+        :mod:`vaegan_edu.metrics` evaluate."""
+        return losses.reconstruction_log_likelihood(x, logits, self.likelihood, self.obs_std, self.log_scale)
 
     # --- convenience methods returning NumPy ----------------------------------------------------------
     def encode(self, x, batch_size=512):
