@@ -1,8 +1,11 @@
-"""Shipped weights: checksum-verified safe loading; missing, truncated, corrupted and mismatched files; the data
-each was trained on; rebuild."""
+"""Shipped weights: checksum-verified safe loading; missing, wrong-size, corrupted and mismatched files; the data
+each was trained on; files outside the manifest's folder; malformed manifests; the loaded bytes are the hashed
+bytes; the loaded model's interface (a consistent swap is refused); rebuild."""
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,11 +102,16 @@ def test_corrupted_file_is_refused(shipped_copy):
         weights.load_pretrained("vae_glyphs_2d", shipped_copy)
 
 
-def test_truncated_file_is_refused(shipped_copy):
+@pytest.mark.parametrize("new_size", [1000, 1928160 + 1], ids=["smaller", "bigger"])
+def test_a_file_of_the_wrong_size_is_refused_as_such(shipped_copy, new_size):
+    """Reported as the wrong size, bigger or smaller (not "truncated"), with both sizes."""
     path = shipped_copy / "vae_glyphs_2d.keras"
-    path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(weights.WeightsError, match="truncated: 1000 bytes"):
+    original = path.read_bytes()
+    assert len(original) == 1928160  # the manifest's size, which the ids above name
+    path.write_bytes((original + b"\0")[:new_size])
+    with pytest.raises(weights.WeightsError, match=f"wrong size: expected 1928160 bytes, found {new_size} ") as info:
         weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+    assert "truncated" not in str(info.value) and "weights build vae_glyphs_2d" in str(info.value)
 
 
 def test_missing_and_unknown_files(shipped_copy):
@@ -144,6 +152,7 @@ def test_build_writes_a_verifiable_file_and_keeps_other_entries(tmp_path, tiny_r
     (tmp_path / weights.MANIFEST_NAME).write_text(json.dumps({"files": {"other": {"file": "o.keras"}}}))
     entry = weights.build(tiny_recipe, tmp_path)
     assert entry["seed"] == 3 and entry["class"] == "VAE"
+    assert (entry["image_shape"], entry["latent_dim"], entry["num_classes"]) == ([8, 8, 1], 2, None)  # the interface
     assert set(weights.read_manifest(tmp_path)) == {"other", "tiny_vae"}
     model = weights.load_pretrained(tiny_recipe, tmp_path)
     assert model.latent_dim == 2 and getattr(model, "optimizer", None) is None  # no optimizer state shipped
@@ -194,3 +203,167 @@ def test_readme_lists_the_current_checksums_of_the_vae_files():
         entry = weights.read_manifest()[name]
         assert entry["sha256"] in readme, f"data/README.md is stale for {name}: copy the sha256 from the manifest"
         assert entry["command"] in readme
+
+
+# --- trust only what the package shipped (issue 18, item 5) -----------------------------------------------------
+
+
+@pytest.fixture
+def outside_copy(shipped_copy):
+    """A valid copy of vae_glyphs_2d.keras *outside* the weights folder: what an escaping manifest would load."""
+    target = shipped_copy.parent / "outside" / "vae_glyphs_2d.keras"
+    target.parent.mkdir()
+    shutil.copy(shipped_copy / "vae_glyphs_2d.keras", target)
+    return target
+
+
+@pytest.mark.parametrize(
+    "file, problem",
+    [
+        ("../outside/vae_glyphs_2d.keras", "climbs out of the folder with `..`"),
+        ("ABSOLUTE", "is an absolute path"),
+        ("outside/../../outside/vae_glyphs_2d.keras", "climbs out of the folder with `..`"),
+        ("..\\outside\\vae_glyphs_2d.keras", "climbs out of the folder with `..`"),
+        ("sub/vae_glyphs_2d.keras", "contains a path separator"),
+        ("C:vae_glyphs_2d.keras", "is an absolute path"),
+        (".", "names the folder itself"),
+    ],
+)
+def test_a_manifest_may_only_name_files_in_its_own_folder(shipped_copy, outside_copy, file, problem):
+    file = str(outside_copy) if file == "ABSOLUTE" else file
+    _set_entry(shipped_copy, "vae_glyphs_2d", file=file)
+    with pytest.raises(weights.WeightsError) as info:
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+    message = str(info.value)
+    assert f"The manifest entry 'vae_glyphs_2d' in {shipped_copy / weights.MANIFEST_NAME}" in message
+    assert f'names the file "file": {file!r}, which {problem}' in message
+    assert 'Fix: copy the weights file into that folder and write its bare name, e.g. "file": "vae_glyphs_2d.keras"'\
+        in message  # fmt: skip
+
+
+def test_a_link_leading_out_of_the_folder_is_refused_and_one_inside_is_followed(shipped_copy, outside_copy):
+    inside = shipped_copy / "vae_glyphs_2d.keras"
+    os.replace(inside, shipped_copy / "real.keras")
+    inside.symlink_to(shipped_copy / "real.keras")  # a link within the folder: fine
+    assert isinstance(weights.load_pretrained("vae_glyphs_2d", shipped_copy), VAE)
+    inside.unlink()
+    inside.symlink_to(outside_copy)  # same bytes, same checksum, but outside: refused
+    with pytest.raises(weights.WeightsError, match=f"which is a link to {outside_copy}, outside the folder"):
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+
+
+def _entry(**changes):
+    """A manifest edit: change fields of vae_glyphs_2d's entry (here a value of None deletes the field)."""
+
+    def edit(manifest):
+        entry = manifest["files"]["vae_glyphs_2d"]
+        entry.update(changes)
+        for key in [k for k, v in changes.items() if v is None]:
+            del entry[key]
+        return json.dumps(manifest)
+
+    return edit
+
+
+MALFORMED = {
+    "not JSON": (lambda m: '{"files": {"vae_glyphs_2d": ', r"is not valid JSON \(Expecting"),
+    "not UTF-8": (lambda m: b"\xff\xfe{}", r"is not valid JSON \(.*utf-8"),
+    "a list": (lambda m: json.dumps([m]), r'must be a JSON object \{"files".*received a JSON list'),
+    "no files": (lambda m: json.dumps({"weights": m["files"]}), r"received an object without `files` \(its keys: "
+                 r"\['weights'\]\)"),  # fmt: skip
+    "files a list": (lambda m: json.dumps({"files": list(m["files"].values())}), r"received `files` as a list"),
+    "entry a string": (lambda m: json.dumps({"files": {"vae_glyphs_2d": "vae_glyphs_2d.keras"}}),
+                       r"entry must be a JSON object; received str 'vae_glyphs_2d.keras'"),
+    "bytes negative": (_entry(bytes=-1928160), r"`bytes` must be the file's size, a positive integer; received "
+                       r"-1928160"),  # fmt: skip
+    "bytes a string": (_entry(bytes="1928160"), r"`bytes` must be .*; received '1928160'"),
+    "bytes true": (_entry(bytes=True), r"`bytes` must be .*; received True"),
+    "sha256 not hex": (_entry(sha256="g" * 64), r"`sha256` must be 64 lowercase hexadecimal digits; received 'ggg"),
+    "sha256 short": (_entry(sha256="afd6d154"), r"`sha256` must be 64 .*; received 'afd6d154'"),
+    "file missing": (_entry(file=None), r"`file` is missing \(expected the name of a file"),
+    "file a number": (_entry(file=3), r"`file` must be the name of a file in the manifest's folder; received 3"),
+    "no interface (an old entry)": (_entry(image_shape=None, latent_dim=None, num_classes=None),
+                                    r"`image_shape` is missing .*; `latent_dim` is missing .*; `num_classes` is "
+                                    r"missing"),  # fmt: skip
+    "image_shape a string": (_entry(image_shape="28x28"), r"`image_shape` must be the shape of one image"),
+    "latent_dim zero": (_entry(latent_dim=0), r"`latent_dim` must be a positive integer, or null"),
+    "data a string": (_entry(data="glyphs"), r"`data` must be \{\"name\": str, .*received 'glyphs'"),
+}
+
+
+@pytest.mark.parametrize("label", list(MALFORMED))
+def test_a_malformed_manifest_gets_a_clear_error_with_the_fix(shipped_copy, label):
+    edit, pattern = MALFORMED[label]
+    path = shipped_copy / weights.MANIFEST_NAME
+    text = edit(json.loads(path.read_text()))
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(weights.WeightsError, match=pattern) as info:
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+    message = str(info.value)
+    assert str(path) in message and "`python -m vaegan_edu.weights verify` then checks every entry" in message
+    whole_file = label in ("not JSON", "not UTF-8", "a list", "no files", "files a list")
+    assert "weights build" in message and ("entry 'vae_glyphs_2d'" in message) != whole_file  # the entry is named
+
+
+def test_cli_verify_reports_a_malformed_manifest_without_a_traceback(shipped_copy, capsys):
+    (shipped_copy / weights.MANIFEST_NAME).write_text("{not json")
+    assert weights.main(["--dir", str(shipped_copy), "verify"]) == 1
+    assert capsys.readouterr().out.startswith(f"FAILED: The weights manifest {shipped_copy / weights.MANIFEST_NAME}")
+
+
+def test_load_pretrained_refuses_a_name_that_is_not_a_string():
+    with pytest.raises(TypeError, match=r"`name` must be the name of a shipped weight .*received list \['vae'\]"):
+        weights.load_pretrained(["vae"])
+
+
+@pytest.mark.parametrize(
+    "name, impostor, difference",
+    [
+        ("vae_glyphs_2d", "betavae_sprites", "image_shape [32, 32, 1] where the manifest records [28, 28, 1]; "
+                                             "latent_dim 8 where the manifest records 2"),
+        ("dcgan_glyphs", "cgan_glyphs", "num_classes 10 where the manifest records None"),
+    ],
+)
+def test_a_consistent_swap_of_one_model_for_another_is_refused(shipped_copy, name, impostor, difference):
+    """Another model's file under this name, its size and checksum copied into the manifest: only the loaded
+    model's interface (image shape, latent size, classes) tells, and it is checked."""
+    entries = weights.read_manifest(shipped_copy)
+    shutil.copy(shipped_copy / entries[impostor]["file"], shipped_copy / entries[name]["file"])
+    _set_entry(shipped_copy, name, sha256=entries[impostor]["sha256"], bytes=entries[impostor]["bytes"])
+    with pytest.raises(weights.WeightsError) as info:
+        weights.load_pretrained(name, shipped_copy)
+    message = str(info.value)
+    assert f"holds another {entries[name]['class']} than the manifest describes for {name!r}: {difference}." in message
+    assert "it was not used" in message and f"weights build {name}" in message
+
+
+def test_keras_loads_the_bytes_that_were_hashed_not_the_path_again(shipped_copy, monkeypatch):
+    """The file is replaced (by another valid model) after its checksum was taken: Keras must still get the bytes
+    that were hashed, from a private copy that is gone afterwards, never the shipped path reopened."""
+    import keras
+
+    shipped = shipped_copy / "vae_glyphs_2d.keras"
+    hashed = shipped.read_bytes()
+    impostor = (shipped_copy / "betavae_sprites.keras").read_bytes()
+    real_load_model = keras.saving.load_model
+    given = []
+
+    def replace_then_load(filepath, **kwargs):
+        shipped.write_bytes(impostor)  # the swap happens between the check and the use
+        given.append((Path(filepath), Path(filepath).read_bytes(), kwargs))
+        return real_load_model(filepath, **kwargs)
+
+    monkeypatch.setattr(keras.saving, "load_model", replace_then_load)
+    model = weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+    assert model.latent_dim == 2 and model.image_shape == (28, 28, 1)  # the model that was checked
+    [(path, content, kwargs)] = given
+    assert path != shipped and content == hashed and kwargs == {"compile": False, "safe_mode": True}
+    assert not path.exists() and not path.parent.exists()  # the private copy and its folder are deleted
+
+
+def test_every_shipped_entry_records_its_models_interface():
+    """The fields the swap check compares are present for every shipped weight (load_pretrained of each checks
+    their values: test_cli_verify_reports_stale_data_and_fails and the packaging test load them all)."""
+    for name, entry in weights.read_manifest().items():
+        assert {"class", "image_shape", "latent_dim", "num_classes"} <= set(entry), name
+    assert weights.read_manifest()["betavae_sprites"]["image_shape"] == [32, 32, 1]

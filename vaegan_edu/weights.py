@@ -1,13 +1,20 @@
 """Pretrained weights shipped with the book: a manifest, checksums, safe loading and a rebuild command.
 
 Every shipped file in ``data/weights/`` is listed in ``data/weights/MANIFEST.json`` with its SHA-256, its
-size, the seed, the exact command that rebuilds it from scratch, and the data it was trained on: the
-``data.load`` call and the fingerprint of the arrays it gave (``"data": {"name", "kwargs", "fingerprint"}``).
-:func:`load_pretrained` checks size and checksum *before* handing the file to Keras, checks that this package
-still generates that data (same fingerprint), and loads it with ``safe_mode=True`` (no pickled Python, no
-lambdas: loading never runs code from the file). A missing, truncated, corrupted or mismatched file raises
-:class:`WeightsError` (or :class:`FileNotFoundError`), and a file trained on other data than the reader gets
-raises :class:`StaleWeightsError`; each says what is wrong and how to rebuild it. A file is never silently used.
+size, the model's interface (class, image shape, latent size, number of classes), the seed, the exact command
+that rebuilds it from scratch, and the data it was trained on: the ``data.load`` call and the fingerprint of the
+arrays it gave (``"data": {"name", "kwargs", "fingerprint"}``).
+
+:func:`load_pretrained` trusts only what the manifest vouches for, and checks, in this order: the manifest is
+well formed; the entry names a file directly inside the manifest's own folder (no absolute path, no ``..``, no
+link to elsewhere); the file has the recorded size; its bytes, read once into memory, have the recorded SHA-256;
+this package still generates the data it was trained on (same fingerprint); Keras rebuilds *those same bytes*
+with ``safe_mode=True`` (no pickled Python, no lambdas: loading never runs code from the file); the rebuilt
+model has the recorded interface, so another model's file put under this name is refused even when its size
+and checksum were copied into the manifest. Any failure raises :class:`WeightsError` (or
+:class:`FileNotFoundError`; :class:`StaleWeightsError` for other training data) saying what is wrong and how to
+rebuild it. A file is never silently used. ``data/README.md`` (section *Trust model*) says why the folder is
+trusted.
 
 The files install with the package (package data; :func:`vaegan_edu.resources.shipped_dir` finds them), so a
 wheel installed with pip, as on Colab, loads them like a checkout does; ``$VAEGAN_EDU_WEIGHTS`` overrides the
@@ -35,8 +42,9 @@ import inspect
 import json
 import os
 import sys
+import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from vaegan_edu import data, resources
 
@@ -119,15 +127,6 @@ def sha256_of(path) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(directory=None) -> dict:
-    """The manifest as a dict ``{name: entry}`` (empty when there is no manifest yet)."""
-    path = Path(directory or weights_dir()) / MANIFEST_NAME
-    if not path.exists():
-        return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)["files"]
-
-
 def write_json_atomic(path: Path, payload: dict, sort_keys: bool = True) -> None:
     """Write JSON so that a reader (or an interruption) never sees a half-written file: temp file, fsync, rename.
 
@@ -148,33 +147,150 @@ def write_json_atomic(path: Path, payload: dict, sort_keys: bool = True) -> None
             tmp.unlink()
 
 
-def _rebuild_hint(name: str) -> str:
-    return f"Rebuild it with `python -m vaegan_edu.weights build {name}` (or train the model in the chapter)."
+def _manifest_fix(name: str | None = None) -> str:
+    """How to repair a manifest: rebuild the entry (or every entry), or restore the package's own copy."""
+    rebuild = f"python -m vaegan_edu.weights build {name or 'NAME'}"
+    return (f"Fix: restore {MANIFEST_NAME} from the package (reinstall it; `git checkout` it in a checkout) or "
+            f"rebuild the entry with `{rebuild}`; `python -m vaegan_edu.weights verify` then checks every entry.")
 
 
-def verify(name: str, directory=None, check_data: bool = True) -> Path:
-    """Check that the shipped file ``name`` matches its manifest entry and was trained on today's data.
+def read_manifest(directory=None) -> dict:
+    """The manifest as a dict ``{name: entry}`` (empty when there is no manifest yet).
 
-    Size and SHA-256 first; then (``check_data``) the fingerprint of the dataset the manifest says it was
-    trained on against :func:`vaegan_edu.data.fingerprint` of the same ``load`` call in this package. That
-    check takes milliseconds when the dataset is in the cache; on a cold cache it generates the dataset
-    once (about 7 s for the full-mode glyphs, 2 s for the sprites on 2 cores), which then stays cached.
-
-    Returns
-    -------
-    Path of the verified file
+    Checks that the file is JSON holding an object ``{"files": {name: entry}}``; each entry's fields are checked
+    when it is used (:func:`verify`), so one broken entry does not block the others.
 
     Raises
     ------
     WeightsError
-        Unknown name, truncated file (fewer bytes than recorded), or a checksum mismatch.
-    StaleWeightsError
-        The data it was trained on is not what this package generates now, or the entry does not say.
-    FileNotFoundError
-        The file is listed but missing.
-
-    Taught in: 03_vae
+        The manifest is not UTF-8 JSON, or not an object with a ``"files"`` object in it.
     """
+    path = Path(directory or weights_dir()) / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WeightsError(f"The weights manifest {path} is not valid JSON ({error}). {_manifest_fix()}") from error
+    if not isinstance(payload, dict):
+        received = f"a JSON {type(payload).__name__}"
+    elif "files" not in payload:
+        received = f"an object without `files` (its keys: {sorted(payload)})"
+    elif not isinstance(payload["files"], dict):
+        received = f"`files` as a {type(payload['files']).__name__}"
+    else:
+        return payload["files"]
+    raise WeightsError(
+        f'The weights manifest {path} must be a JSON object {{"files": {{name: entry, ...}}}}; received '
+        f"{received}. {_manifest_fix()}"
+    )
+
+
+def _is_count(value) -> bool:
+    """A positive int, not a bool (JSON ``true`` is not a size)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+# The fields an entry must have, what each must be, and the test of it. The last three, with "class", are the
+# model's interface (_model_interface), checked against the loaded model.
+_ENTRY_FIELDS = {
+    "file": ("the name of a file in the manifest's folder", lambda v: isinstance(v, str) and v != ""),
+    "bytes": ("the file's size, a positive integer", _is_count),
+    "sha256": ("64 lowercase hexadecimal digits", lambda v: isinstance(v, str) and len(v) == 64
+               and set(v) <= set("0123456789abcdef")),  # fmt: skip
+    "class": ("the model's class name, such as 'VAE'", lambda v: isinstance(v, str) and v.isidentifier()),
+    "image_shape": ("the shape of one image, a list of positive integers such as [28, 28, 1]",
+                    lambda v: isinstance(v, list) and v != [] and all(_is_count(d) for d in v)),
+    "latent_dim": ("a positive integer, or null for a model without a latent space",
+                   lambda v: v is None or _is_count(v)),
+    "num_classes": ("a positive integer, or null for a model without classes", lambda v: v is None or _is_count(v)),
+}
+_DATA_FIELDS = {"name": str, "kwargs": dict, "fingerprint": str}  # the optional "data" record (see _check_data)
+
+
+def _check_entry(name: str, entry, manifest_path: Path) -> None:
+    """Raise :class:`WeightsError` unless ``entry`` has every field of :data:`_ENTRY_FIELDS`, each of the right
+    kind, and a ``data`` record (when present) with a string name, a kwargs object and a string fingerprint."""
+    if not isinstance(entry, dict):
+        problems = [f"the entry must be a JSON object; received {type(entry).__name__} {entry!r}"]
+    else:
+        problems = [f"`{key}` is missing (expected {expected})" if key not in entry else
+                    f"`{key}` must be {expected}; received {entry[key]!r}"
+                    for key, (expected, valid) in _ENTRY_FIELDS.items()
+                    if key not in entry or not valid(entry[key])]  # fmt: skip
+        record = entry.get("data")
+        if record is not None and not (isinstance(record, dict) and set(record) == set(_DATA_FIELDS)
+                                       and all(isinstance(record[k], t) for k, t in _DATA_FIELDS.items())):
+            problems.append(f'`data` must be {{"name": str, "kwargs": {{...}}, "fingerprint": str}}; received '
+                            f"{record!r}")  # fmt: skip
+    if problems:
+        raise WeightsError(
+            f"The manifest entry {name!r} in {manifest_path} is malformed: {'; '.join(problems)}. Nothing was "
+            f"loaded. {_manifest_fix(name)}"
+        )
+
+
+def _file_inside(name: str, file: str, directory: Path) -> Path:
+    """The path of the manifest's ``file`` field, checked to be a file directly in ``directory``: not absolute,
+    no ``..``, no path separator, and (when it is a link) resolving to a file in ``directory`` itself."""
+    parts = file.replace("\\", "/").split("/")
+    if file.startswith(("/", "\\")) or PureWindowsPath(file).drive:
+        problem = "is an absolute path"
+    elif ".." in parts:
+        problem = "climbs out of the folder with `..`"
+    elif file == ".":
+        problem = "names the folder itself"
+    elif len(parts) > 1:
+        problem = "contains a path separator"
+    else:
+        path = directory / file
+        target = path.resolve()
+        if target.parent == directory.resolve():
+            return path
+        problem = f"is a link to {target}, outside the folder"
+    raise WeightsError(
+        f'The manifest entry {name!r} in {directory / MANIFEST_NAME} names the file "file": {file!r}, which '
+        f"{problem}. A manifest may only name files directly inside its own folder ({directory}); nothing was "
+        f"loaded. Fix: copy the weights file into that folder and write its bare name, e.g. "
+        f'"file": "{name}.keras". {_manifest_fix(name)}'
+    )
+
+
+def _read_checked(name: str, entry: dict, path: Path) -> bytes:
+    """The file's bytes, read once into memory: a regular file of the recorded size whose SHA-256 is the recorded
+    one. These bytes, and no second read of ``path``, are what Keras is given (no time-of-check/time-of-use gap)."""
+    if not path.exists():
+        raise FileNotFoundError(
+            f"The weights file {path} listed for {name!r} is missing (the package was installed or copied without "
+            f"it; reinstall it, or set {WEIGHTS_DIR_ENV} to a folder that has it). {_rebuild_hint(name)}"
+        )
+    if not path.is_file():  # a folder, a FIFO (reading would hang), a device
+        raise WeightsError(f"The weights path {path} listed for {name!r} is not a regular file; nothing was "
+                           f"loaded. {_rebuild_hint(name)}")  # fmt: skip
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size != entry["bytes"]:
+            raise WeightsError(
+                f"The weights file {path} for {name!r} has the wrong size: expected {entry['bytes']} bytes, found "
+                f"{size} (the manifest records its size; a file of another size is damaged or another file). It "
+                f"was not loaded. {_rebuild_hint(name)}"
+            )
+        blob = f.read(entry["bytes"])  # never more than recorded; bytes changed since fstat fail the hash below
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != entry["sha256"]:
+        raise WeightsError(
+            f"Checksum mismatch for {path}: SHA-256 {digest[:16]}..., the manifest says "
+            f"{entry['sha256'][:16]}.... The file is corrupted or was replaced; it was not loaded. "
+            f"{_rebuild_hint(name)}"
+        )
+    return blob
+
+
+def _verified(name: str, directory, check_data: bool) -> tuple[dict, Path, bytes]:
+    """The entry, path and checked bytes of ``name``: every check of :func:`verify`, in its order."""
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be the name of a shipped weight (a str such as 'vae_glyphs_2d'); received "
+                        f"{type(name).__name__} {name!r}.")  # fmt: skip
     directory = Path(directory or weights_dir())
     manifest = read_manifest(directory)
     if name not in manifest:
@@ -183,29 +299,49 @@ def verify(name: str, directory=None, check_data: bool = True) -> Path:
             f"{sorted(manifest) or 'none'}. Recipes that can be built: {sorted(RECIPES)}."
         )
     entry = manifest[name]
-    path = directory / entry["file"]
-    if not path.exists():
-        raise FileNotFoundError(
-            f"The weights file {path} listed for {name!r} is missing (the package was installed or copied without "
-            f"it; reinstall it, or set {WEIGHTS_DIR_ENV} to a folder that has it). {_rebuild_hint(name)}"
-        )
-    size = path.stat().st_size
-    if size != entry["bytes"]:
-        kind = "truncated" if size < entry["bytes"] else "longer than recorded"
-        raise WeightsError(
-            f"The weights file {path} is {kind}: {size} bytes, the manifest says {entry['bytes']}. It was not "
-            f"loaded. {_rebuild_hint(name)}"
-        )
-    digest = sha256_of(path)
-    if digest != entry["sha256"]:
-        raise WeightsError(
-            f"Checksum mismatch for {path}: SHA-256 {digest[:16]}..., the manifest says "
-            f"{entry['sha256'][:16]}.... The file is corrupted or was replaced; it was not loaded. "
-            f"{_rebuild_hint(name)}"
-        )
+    _check_entry(name, entry, directory / MANIFEST_NAME)
+    path = _file_inside(name, entry["file"], directory)
+    blob = _read_checked(name, entry, path)
     if check_data:
         _check_data(name, entry, path)
-    return path
+    return entry, path, blob
+
+
+def _rebuild_hint(name: str) -> str:
+    return f"Rebuild it with `python -m vaegan_edu.weights build {name}` (or train the model in the chapter)."
+
+
+def verify(name: str, directory=None, check_data: bool = True) -> Path:
+    """Check that the shipped file ``name`` matches its manifest entry and was trained on today's data.
+
+    In order: the manifest is well formed (:func:`read_manifest`) and its entry for ``name`` has every field with
+    the right type; the entry's ``file`` is a bare file name inside ``directory`` (not absolute, no ``..``, no
+    separator, no link leading outside); the file is a regular file of the recorded size; its bytes, read once,
+    have the recorded SHA-256; then (``check_data``) the fingerprint of the dataset the manifest says it was
+    trained on equals :func:`vaegan_edu.data.fingerprint` of the same ``load`` call in this package. That
+    check takes milliseconds when the dataset is in the cache; on a cold cache it generates the dataset
+    once (about 7 s for the full-mode glyphs, 2 s for the sprites on 2 cores), which then stays cached.
+    :func:`load_pretrained` runs the same checks and then checks the loaded model's interface.
+
+    Returns
+    -------
+    Path of the verified file
+
+    Raises
+    ------
+    TypeError
+        ``name`` is not a string.
+    WeightsError
+        Unknown name, malformed manifest or entry, a file outside the manifest's folder, a file of the wrong
+        size, or a checksum mismatch.
+    StaleWeightsError
+        The data it was trained on is not what this package generates now, or the entry does not say.
+    FileNotFoundError
+        The file is listed but missing.
+
+    Taught in: 03_vae
+    """
+    return _verified(name, directory, check_data)[1]
 
 
 def _load_call(record: dict) -> str:
@@ -239,8 +375,69 @@ def _check_data(name: str, entry: dict, path: Path) -> None:
         )
 
 
+def _model_interface(model) -> dict:
+    """What a manifest records of a model and :func:`load_pretrained` checks after loading: its class, the shape of
+    one image (a VAE's ``image_shape``, a GAN's ``data_shape``, a plain Keras model's input), its latent size and
+    number of classes (a conditional GAN's, a classifier's output width; ``None`` where there is none)."""
+    shape = getattr(model, "image_shape", None) or getattr(model, "data_shape", None)
+    if shape is None:  # a plain Keras model, such as the digit classifier
+        return {"class": type(model).__name__, "image_shape": [int(d) for d in model.input_shape[1:]],
+                "latent_dim": None, "num_classes": int(model.output_shape[-1])}  # fmt: skip
+    num_classes = getattr(model, "num_classes", None)
+    return {"class": type(model).__name__, "image_shape": [int(d) for d in shape], "latent_dim": int(model.latent_dim),
+            "num_classes": None if num_classes is None else int(num_classes)}  # fmt: skip
+
+
+def _check_interface(name: str, entry: dict, model, path: Path) -> None:
+    """Raise :class:`WeightsError` unless the loaded model has the class, image shape, latent size and number of
+    classes the manifest records: a file of another model under this name is refused even with its size and
+    checksum copied into the manifest."""
+    found = _model_interface(model)
+    if found["class"] != entry["class"]:
+        raise WeightsError(
+            f"The weights file {path} holds a {found['class']}, but the manifest says {name!r} is a "
+            f"{entry['class']}: the file and the manifest do not match. {_rebuild_hint(name)}"
+        )
+    differences = [f"{key} {found[key]} where the manifest records {entry[key]}"
+                   for key in ("image_shape", "latent_dim", "num_classes") if found[key] != entry[key]]  # fmt: skip
+    if differences:
+        raise WeightsError(
+            f"The weights file {path} holds another {found['class']} than the manifest describes for {name!r}: "
+            f"{'; '.join(differences)}. Another model's file was put under this name (its size and checksum "
+            f"match the manifest, so only its content tells); it was not used. {_rebuild_hint(name)}"
+        )
+
+
+def _load_bytes(name: str, blob: bytes, path: Path):
+    """Rebuild a model from ``blob`` in Keras's safe mode, through a private copy that is deleted afterwards.
+
+    ``keras.saving.load_model`` (public API) takes only a path, so the checked bytes are written to a fresh file
+    (``mkstemp``: created by us, readable only by us) in a private temporary folder (mode 0700); Keras reads
+    that copy, never the shipped path, so a file replaced after its checksum was taken is never loaded."""
+    import keras
+
+    import vaegan_edu.models  # noqa: F401  (registers the book's classes for deserialisation)
+
+    with tempfile.TemporaryDirectory(prefix="vaegan_edu_weights_") as folder:
+        handle, copy = tempfile.mkstemp(suffix=".keras", dir=folder)
+        with os.fdopen(handle, "wb") as f:
+            f.write(blob)
+        try:
+            return keras.saving.load_model(copy, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many types for a file it cannot rebuild
+            raise WeightsError(
+                f"Keras could not load {path} for {name!r} ({type(error).__name__}: {error}). The file does not "
+                f"match this version of the package. {_rebuild_hint(name)}"
+            ) from error
+
+
 def load_pretrained(name: str, directory=None, check_data: bool = True):
-    """Load shipped pretrained weights after checking size, checksum and training data, in Keras's safe mode.
+    """Load shipped pretrained weights after checking manifest, place, size, checksum and training data, in Keras's
+    safe mode, then check the loaded model against the manifest.
+
+    The checks of :func:`verify`, in its order; then the very bytes that were hashed (read once) are given to
+    Keras with ``safe_mode=True``; then the loaded model's class, image shape, latent size and number of classes
+    must equal the manifest's ``class``, ``image_shape``, ``latent_dim`` and ``num_classes``.
 
     Parameters
     ----------
@@ -259,8 +456,12 @@ def load_pretrained(name: str, directory=None, check_data: bool = True):
 
     Raises
     ------
+    TypeError
+        ``name`` is not a string.
     WeightsError
-        Unknown, truncated, corrupted or mismatched file (wrong model class, or Keras cannot rebuild it).
+        Unknown name, malformed manifest, a file outside the manifest's folder, wrong size, checksum mismatch,
+        a file Keras cannot rebuild, or a model other than the manifest describes (class, image shape, latent
+        size, number of classes).
     StaleWeightsError
         Trained on other data than this package generates (or the manifest does not say which).
     FileNotFoundError
@@ -268,24 +469,9 @@ def load_pretrained(name: str, directory=None, check_data: bool = True):
 
     Taught in: 03_vae
     """
-    import keras
-
-    import vaegan_edu.models  # noqa: F401  (registers the book's classes for deserialisation)
-
-    path = verify(name, directory, check_data=check_data)
-    entry = read_manifest(directory or weights_dir())[name]
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # Keras raises many types for a file it cannot rebuild
-        raise WeightsError(
-            f"Keras could not load {path} for {name!r} ({type(error).__name__}: {error}). The file does not "
-            f"match this version of the package. {_rebuild_hint(name)}"
-        ) from error
-    if type(model).__name__ != entry["class"]:
-        raise WeightsError(
-            f"The weights file {path} holds a {type(model).__name__}, but the manifest says {name!r} is a "
-            f"{entry['class']}: the file and the manifest do not match. {_rebuild_hint(name)}"
-        )
+    entry, path, blob = _verified(name, directory, check_data)
+    model = _load_bytes(name, blob, path)
+    _check_interface(name, entry, model, path)
     return model
 
 
@@ -296,7 +482,9 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
     manifest is rewritten atomically afterwards. If the process dies between the two, the old manifest
     entry no longer matches the file and :func:`load_pretrained` refuses it (it is never used silently).
     The entry's ``data`` is the one :func:`vaegan_edu.data.load` call the builder made, recorded as it ran
-    (:func:`vaegan_edu.data.record_loads`), with the fingerprint of the arrays it returned.
+    (:func:`vaegan_edu.data.record_loads`), with the fingerprint of the arrays it returned; its ``class``,
+    ``image_shape``, ``latent_dim`` and ``num_classes`` are the saved model's, which :func:`load_pretrained`
+    checks after every load.
 
     Raises
     ------
@@ -341,7 +529,7 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
         "file": filename,
         "sha256": sha256_of(directory / filename),
         "bytes": (directory / filename).stat().st_size,
-        "class": type(model).__name__,
+        **_model_interface(bare),  # class, image_shape, latent_dim, num_classes: checked after every load
         "seed": seed,
         "command": f"python -m vaegan_edu.weights build {name}" + ("" if seed == recipe.seed else f" --seed {seed}"),
         "builder": recipe.builder,
@@ -394,11 +582,32 @@ def train_vae(seed=0, dataset="glyphs", epochs_setting="vae_epochs", callbacks=(
     return vae
 
 
+def _verify_all(names, directory, out) -> int:
+    """Load each named weight as :func:`load_pretrained` does (every check, the loaded model's interface
+    included), print ``ok`` or the reason it failed for each; return 1 when any failed."""
+    failed = []
+    for name in names:
+        try:
+            model = load_pretrained(name, directory)
+        except (WeightsError, FileNotFoundError) as error:
+            failed.append(name)
+            out.write(f"{name}: FAILED: {error}\n")
+        else:
+            entry = read_manifest(directory)[name]
+            out.write(f"{name}: ok ({Path(directory or weights_dir()) / entry['file']}; data {entry['data']['name']} "
+                      f"{entry['data']['fingerprint']}; a {type(model).__name__} as recorded)\n")  # fmt: skip
+    if failed:
+        out.write(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}\n")
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
     """Command line: ``python -m vaegan_edu.weights {list, build NAME [--seed S], verify [NAME]}``.
 
-    ``verify`` checks every named file (or all of them), prints ``ok`` or the reason it failed for each,
-    and returns 1 when any failed.
+    ``verify`` loads every named file (or all of them) with every check of :func:`load_pretrained`, prints
+    ``ok`` or the reason it failed for each, and returns 1 when any failed. A malformed manifest is reported
+    the same way (``FAILED: ...``, status 1), not as a traceback.
     """
     parser = argparse.ArgumentParser(prog="python -m vaegan_edu.weights", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=None, help=f"weights folder (default: {weights_dir()})")
@@ -407,34 +616,26 @@ def main(argv=None) -> int:
     build_parser = sub.add_parser("build", help="train from the fixed seed and replace the file")
     build_parser.add_argument("name", choices=sorted(RECIPES))
     build_parser.add_argument("--seed", type=int, default=None)
-    verify_parser = sub.add_parser("verify", help="check sizes, checksums and the data each was trained on")
+    verify_parser = sub.add_parser("verify", help="load each file with every check: place, size, checksum, the "
+                                                  "data it was trained on, the loaded model's interface")  # fmt: skip
     verify_parser.add_argument("name", nargs="?")
     args = parser.parse_args(argv)
     out = sys.stdout
-    if args.command == "list":
-        manifest = read_manifest(args.dir)
-        for name, recipe in sorted(RECIPES.items()):
-            status = manifest[name]["sha256"][:12] if name in manifest else "not built"
-            out.write(f"{name:24s} {status:14s} {recipe.description}\n")
-    elif args.command == "build":
-        entry = build(args.name, args.dir, args.seed)
-        out.write(f"wrote {entry['file']} ({entry['bytes']} bytes, sha256 {entry['sha256']}) "
-                  f"in {entry['train_seconds']} s of training\n")  # fmt: skip
-    else:
-        names = [args.name] if args.name else sorted(read_manifest(args.dir))
-        failed = []
-        for name in names:
-            try:
-                path = verify(name, args.dir)
-            except (WeightsError, FileNotFoundError) as error:
-                failed.append(name)
-                out.write(f"{name}: FAILED: {error}\n")
-            else:
-                record = read_manifest(args.dir)[name]["data"]
-                out.write(f"{name}: ok ({path}; data {record['name']} {record['fingerprint']})\n")
-        if failed:
-            out.write(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}\n")
-            return 1
+    try:
+        if args.command == "list":
+            manifest = read_manifest(args.dir)
+            for name, recipe in sorted(RECIPES.items()):
+                status = manifest[name]["sha256"][:12] if name in manifest else "not built"
+                out.write(f"{name:24s} {status:14s} {recipe.description}\n")
+        elif args.command == "build":
+            entry = build(args.name, args.dir, args.seed)
+            out.write(f"wrote {entry['file']} ({entry['bytes']} bytes, sha256 {entry['sha256']}) "
+                      f"in {entry['train_seconds']} s of training\n")  # fmt: skip
+        else:
+            return _verify_all([args.name] if args.name else sorted(read_manifest(args.dir)), args.dir, out)
+    except WeightsError as error:  # a malformed manifest, an unknown recipe: the message says what to do
+        out.write(f"FAILED: {error}\n")
+        return 1
     return 0
 
 
