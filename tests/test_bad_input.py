@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Callable
 
 import keras
@@ -21,7 +25,7 @@ import numpy as np
 import pytest
 
 import vaegan_edu as ve
-from vaegan_edu import config, data, exercises, losses, metrics, models, plots, probability, training
+from vaegan_edu import config, data, exercises, losses, metrics, models, plots, probability, training, weights
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +91,48 @@ def _logits():
 
 X255 = lambda: (digits() * 255).astype("uint8")  # noqa: E731  (0-255 pixels, the commonest slip)
 INT = "positive integer"
+
+
+def _load_damaged(damage, name="vae_glyphs_2d"):
+    """``weights.load_pretrained(name)`` from a private copy of the shipped weights after ``damage(folder)``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(shutil.copytree(weights.weights_dir(), Path(tmp) / "weights"))
+        damage(folder)
+        return weights.load_pretrained(name, folder)
+
+
+def _write_manifest(text):
+    """A damage: the manifest replaced by ``text``."""
+    return lambda folder: (folder / weights.MANIFEST_NAME).write_text(text)
+
+
+def _edit_entry(name="vae_glyphs_2d", **changes):
+    """A damage: fields of ``name``'s manifest entry changed."""
+
+    def damage(folder):
+        manifest = json.loads((folder / weights.MANIFEST_NAME).read_text())
+        manifest["files"][name].update(changes)
+        (folder / weights.MANIFEST_NAME).write_text(json.dumps(manifest))
+
+    return damage
+
+
+def _append_byte(folder):
+    """A damage: vae_glyphs_2d.keras one byte longer than its manifest says."""
+    with open(folder / "vae_glyphs_2d.keras", "ab") as f:
+        f.write(b"\0")
+
+
+def _swap_in(impostor, name="vae_glyphs_2d"):
+    """A damage: another model's file under ``name``, with its size and checksum copied into the manifest."""
+
+    def damage(folder):
+        entries = weights.read_manifest(folder)
+        shutil.copy(folder / entries[impostor]["file"], folder / entries[name]["file"])
+        _edit_entry(name, sha256=entries[impostor]["sha256"], bytes=entries[impostor]["bytes"])(folder)
+
+    return damage
+
 
 BAD = [
     # --- config ------------------------------------------------------------------------------------------------
@@ -336,6 +382,26 @@ BAD = [
     Bad("exercises", "check(unknown name)", lambda: exercises.check("gausian_kl", lambda **k: 0.0), r"gausian_kl"),
     # --- plots -------------------------------------------------------------------------------------------------
     Bad("plots", "image_grid(ncols=0)", lambda: plots.image_grid(digits()[:4], ncols=0), r"`ncols`"),
+    # --- weights (a damaged private copy of the shipped folder; the pattern names the manifest field) -------------
+    Bad("weights", "load_pretrained(['vae'])", lambda: weights.load_pretrained(["vae"]), r"`name`", TypeError),
+    Bad("weights", "load_pretrained('vae_mnist')", lambda: weights.load_pretrained("vae_mnist"),
+        r"'vae_mnist'.*Available", weights.WeightsError),  # fmt: skip
+    Bad("weights", "manifest file '../...'", lambda: _load_damaged(_edit_entry(file="../vae_glyphs_2d.keras")),
+        r'"file": .*climbs out of the folder', weights.WeightsError),  # fmt: skip
+    Bad("weights", "manifest file absolute", lambda: _load_damaged(_edit_entry(file="/etc/hostname")),
+        r'"file": .*absolute path', weights.WeightsError),  # fmt: skip
+    Bad("weights", "manifest not JSON", lambda: _load_damaged(_write_manifest("{files: ")), r"not valid JSON",
+        weights.WeightsError),  # fmt: skip
+    Bad("weights", "manifest without files", lambda: _load_damaged(_write_manifest('{"weights": {}}')),
+        r"without `files`", weights.WeightsError),  # fmt: skip
+    Bad("weights", "manifest bytes=-1", lambda: _load_damaged(_edit_entry(bytes=-1)), r"`bytes` must be",
+        weights.WeightsError),  # fmt: skip
+    Bad("weights", "manifest sha256 not hex", lambda: _load_damaged(_edit_entry(sha256="x" * 64)),
+        r"`sha256` must be", weights.WeightsError),  # fmt: skip
+    Bad("weights", "file one byte longer", lambda: _load_damaged(_append_byte),
+        r"wrong size: expected \d+ bytes, found \d+", weights.WeightsError),  # fmt: skip
+    Bad("weights", "consistent swap of one VAE for another", lambda: _load_damaged(_swap_in("betavae_sprites")),
+        r"image_shape \[32, 32, 1\] where the manifest records \[28, 28, 1\]", weights.WeightsError),  # fmt: skip
 ]
 
 
@@ -387,6 +453,8 @@ GOOD = [
          lambda v: v.shape == (1,) and np.isfinite(v).all()),  # fmt: skip
     Good("metrics", "iwae batch_size=1", lambda: metrics.iwae_log_likelihood(vae(), digits()[:2], k=3, batch_size=1),
          lambda v: v.shape == (2,) and np.all(v < 0)),  # fmt: skip
+    Good("weights", "load_pretrained(np.str_ name, str folder)", lambda: weights.load_pretrained(
+         np.str_("vae_glyphs_2d"), str(weights.weights_dir())), lambda m: m.latent_dim == 2),  # fmt: skip
     Good("exercises", "check a correct answer", lambda: _feedback("gaussian_kl",
          exercises.show_solution("gaussian_kl").function), lambda f: f.passed),  # fmt: skip
 ]
