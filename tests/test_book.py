@@ -1,7 +1,7 @@
 import nbformat
 import pytest
 
-from vaegan_edu import book
+from vaegan_edu import book, repository
 
 
 def _chapter(path, source):
@@ -48,3 +48,143 @@ def test_main_exit_status_and_bad_names(tmp_path):
     assert book.main(["run", "--fast", "--no-html", "--notebooks", str(src), "--out", str(tmp_path / "o")]) == 0
     with pytest.raises(SystemExit):
         book.main(["run", "99", "--notebooks", str(src)])
+
+
+def test_run_stores_widget_state_for_static_views_and_sets_ipykernels_kernelspec(tmp_path):
+    src, out = tmp_path / "notebooks", tmp_path / "build"
+    src.mkdir()
+    _chapter(src / "00_widget.ipynb", "import ipywidgets\nslider = ipywidgets.IntSlider(value=3)\nslider.value = 7\nslider")
+    nb = nbformat.read(src / "00_widget.ipynb", as_version=4)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, src / "00_widget.ipynb")
+    assert book.run(fast=True, out=out, notebooks=src) == []
+    executed = nbformat.read(out / "00_widget.ipynb", as_version=4)
+    state = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    view = executed.cells[1].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]
+    assert state[view["model_id"]]["state"]["value"] == 7  # the last value, not the stale state of _chapter
+    assert executed.metadata["kernelspec"] == book.kernelspec()
+    assert book.kernelspec()["display_name"] == "Python 3 (ipykernel)"
+    html = (out / "00_widget.html").read_text()
+    assert "application/vnd.jupyter.widget-state+json" in html and view["model_id"] in html
+
+
+def test_explorers_say_what_they_are_where_no_widget_is_drawn():
+    import numpy as np
+
+    from vaegan_edu import widgets
+
+    grid = np.linspace(-5, 5, 101)
+    explorer = widgets.KLExplorer(grid, -0.5 * grid**2 - 0.5 * np.log(2 * np.pi))
+    text = explorer._repr_mimebundle_()["text/plain"]  # what nbviewer, GitHub and a terminal show
+    assert text == "KLExplorer: live widget: run the notebook; the static picture above shows its starting point"
+    for name in ("LatentExplorer", "TraversalExplorer", "GANLab", "KLExplorer", "ELBOExplorer"):
+        assert issubclass(getattr(widgets, name), widgets._Explorer), name
+
+
+# === colab: badges and setup cells from the one configured repository ===
+
+
+def _book_checkout(tmp_path, badge_url):
+    """A minimal checkout: repository.py, pyproject.toml, README.md and two chapters with the old cells."""
+    root = tmp_path / "book"
+    (root / "vaegan_edu").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    (root / "vaegan_edu" / "repository.py").write_text(
+        f'REPOSITORY = "{repository.REPOSITORY}"  # GitHub owner/name\nBRANCH = "{repository.BRANCH}"\n')
+    (root / "pyproject.toml").write_text(f'[project.urls]\nHomepage = "{repository.home_url()}"\n')
+    (root / "README.md").write_text(f"Open `{repository.colab_url('')}NN_topic.ipynb`.\n")
+    old_setup = ('import sys\nif "google.colab" in sys.modules:  # old\n    %pip install -q "vaegan_edu @ git+x"\n'
+                 'import numpy as np\ncfg = 1')
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        nb = nbformat.v4.new_notebook()
+        url = badge_url.format(name=name)
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# T\n\n[![Open In Colab](badge.svg)]({url})\n\nGoal."),
+                    nbformat.v4.new_code_cell(old_setup)]  # fmt: skip
+        nbformat.write(nb, root / "notebooks" / name)
+    return root
+
+
+@pytest.fixture
+def configured(monkeypatch):
+    """Keep the process's configured repository as it was after a test that points it elsewhere."""
+    monkeypatch.setattr(repository, "REPOSITORY", repository.REPOSITORY)
+    monkeypatch.setattr(repository, "BRANCH", repository.BRANCH)
+
+
+def test_colab_points_every_place_at_a_fork_and_check_agrees(tmp_path, configured, capsys):
+    root = _book_checkout(tmp_path, "https://colab.research.google.com/github/someone/else/blob/dev/notebooks/{name}")
+    assert len(book.colab(check=True, root=root)) == 2  # both chapters differ; the other files agree
+    touched = book.colab("alice/vae-course", "teach", root=root)
+    assert len(touched) == 6  # repository.py twice, pyproject.toml, README.md, two chapters
+    assert 'REPOSITORY = "alice/vae-course"  # GitHub owner/name\nBRANCH = "teach"\n' == (
+        root / "vaegan_edu" / "repository.py").read_text()  # fmt: skip
+    assert 'Homepage = "https://github.com/alice/vae-course"' in (root / "pyproject.toml").read_text()
+    assert "github/alice/vae-course/blob/teach/notebooks/NN_topic.ipynb" in (root / "README.md").read_text()
+    nb = nbformat.read(root / "notebooks" / "01_b.ipynb", as_version=4)
+    assert "(https://colab.research.google.com/github/alice/vae-course/blob/teach/notebooks/01_b.ipynb)" in (
+        nb.cells[0].source)  # fmt: skip
+    setup = nb.cells[1].source
+    assert setup == book.colab_setup_block("alice/vae-course", "teach") + "import numpy as np\ncfg = 1"
+    assert '"vaegan_edu @ https://github.com/alice/vae-course/archive/refs/heads/teach.zip"' in setup
+    assert "%pip" not in setup and setup.count('if "google.colab" in sys.modules') == 1
+    assert book.colab(check=True, root=root) == [] and book.colab(root=root) == []  # idempotent
+    assert book.main(["colab", "--check", "--notebooks", str(root / "notebooks")]) == 1  # the real configuration
+    assert "disagree" in capsys.readouterr().out
+
+
+def test_colab_refuses_bad_names_and_chapters_without_a_badge(tmp_path, configured):
+    root = _book_checkout(tmp_path, "https://example.org/{name}")
+    with pytest.raises(ValueError, match="OWNER/NAME"):
+        book.colab("not a repo", root=root)
+    with pytest.raises(ValueError, match="branch"):
+        book.colab("alice/x", 'main"; rm', root=root)
+    with pytest.raises(ValueError, match="00_a.ipynb: expected one Colab badge link"):
+        book.colab("alice/x", root=root)
+    with pytest.raises(SystemExit):
+        book.main(["colab", "--repo", "alice"])
+
+
+def _run_setup_block(monkeypatch, on_colab, importable):
+    """Execute the generated block with ``google.colab`` faked (or not) and pip recorded instead of run."""
+    import importlib.util
+    import subprocess
+    import sys
+    import types
+
+    calls, widget_manager = [], []
+    output = types.SimpleNamespace(enable_custom_widget_manager=lambda: widget_manager.append(True))
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.SimpleNamespace(output=output))
+        monkeypatch.setitem(sys.modules, "google.colab.output", output)
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args[args.index("-q") + 1:]))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda m: object() if m in importable else None)
+    needs = {"numpy": "numpy>=1.26", "sklearn": "scikit-learn>=1.3", "keras": "keras>=3.15.1"}
+    exec(book.colab_setup_block("alice/vae-course", "main", needs), {})
+    return calls, widget_manager
+
+
+def test_setup_block_installs_without_dependencies_plus_only_what_does_not_import(monkeypatch, capsys):
+    calls, widget_manager = _run_setup_block(monkeypatch, on_colab=True, importable={"numpy", "keras"})
+    book_req = "vaegan_edu @ https://github.com/alice/vae-course/archive/refs/heads/main.zip"
+    assert calls == [["--no-deps", book_req], ["scikit-learn>=1.3"]]
+    assert widget_manager == [True]
+    said = capsys.readouterr().out.strip().splitlines()
+    assert said == ["Colab: installed vaegan_edu (alice/vae-course@main) without dependencies, added "
+                    "['scikit-learn>=1.3'], turned on the custom widget manager"]  # fmt: skip
+    calls, _ = _run_setup_block(monkeypatch, on_colab=True, importable={"numpy", "keras", "sklearn"})
+    assert calls == [["--no-deps", book_req]]  # Colab has everything: one install, nothing else
+    assert "added nothing" in capsys.readouterr().out
+
+
+def test_setup_block_does_nothing_off_colab(monkeypatch, capsys):
+    calls, widget_manager = _run_setup_block(monkeypatch, on_colab=False, importable=set())
+    assert calls == [] and widget_manager == [] and capsys.readouterr().out == ""
+
+
+def test_colab_requirements_are_the_packages_run_time_requirements_on_linux():
+    needs = book.colab_requirements()
+    assert needs["tensorflow"].startswith("tensorflow-cpu") and needs["sklearn"].startswith("scikit-learn")
+    assert needs["ipywidgets"] == "ipywidgets<9,>=7.7"  # ipywidgets 7.7.1 is Colab's and must satisfy it
+    assert set(needs) == {"numpy", "scipy", "matplotlib", "sklearn", "keras", "tensorflow", "ipywidgets"}

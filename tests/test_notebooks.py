@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from vaegan_edu import book, repository
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 MAX_BYTES = 2_000_000  # committed outputs stay lean: modest-dpi figures, no megabytes of base64
 
@@ -28,14 +30,29 @@ def test_chapter_name_badge_and_setup_cell(path):
     cells = _load(path)["cells"]
     first, second = cells[0], cells[1]
     assert first["cell_type"] == "markdown" and _source(first).startswith("# ")
-    badge = f"https://colab.research.google.com/github/vaegan-edu/vaegan_edu/blob/main/notebooks/{path.name}"
+    badge = repository.colab_url(path.name)  # the configured repository (vaegan_edu/repository.py)
     assert badge in _source(first), "the first cell carries the Colab badge for this very notebook"
     setup = _source(second)
     assert second["cell_type"] == "code"
-    assert '"google.colab" in sys.modules' in setup and "ve.config.settings(" in setup
+    assert setup.startswith(book.colab_setup_block()), "run `python -m vaegan_edu.book colab`"
+    assert "ve.config.settings(" in setup
     # vaegan_edu sets environment defaults (quiet TensorFlow, oneDNN off) that only count before Keras loads
     keras_at = setup.find("import keras")
     assert keras_at == -1 or setup.find("import vaegan_edu") < keras_at, "import vaegan_edu before keras"
+
+
+def test_every_place_that_names_the_repository_agrees_with_the_configured_one():
+    # badges and setup cells of every chapter, pyproject.toml's project URL, the README's Colab link
+    assert book.colab(check=True) == [], "run `python -m vaegan_edu.book colab`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_kernelspec_is_the_one_ipykernel_registers(path):
+    # JupyterLab rewrites any other kernelspec on opening, so the chapter opens as unsaved
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = _load(path)["metadata"]["kernelspec"]
+    assert spec == {"name": KERNEL_NAME, "display_name": get_kernel_dict()["display_name"], "language": "python"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,22 +1,18 @@
 """The install story: pyproject.toml, environment.yml, the README's two commands and .ci/run agree, and the wheel
 a reader installs (pip, Colab) carries the shipped weights and results and runs a chapter outside the repository."""
 
-import importlib.util
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import sysconfig
 import tarfile
 import textwrap
 import tomllib
-import types
 import zipfile
 from pathlib import Path
 
 import pytest
+import venv_tools
 import yaml
 from packaging.requirements import Requirement
 
@@ -89,59 +85,26 @@ def test_pytest_collects_the_package_tests_and_every_notebook_in_fast_mode():
 #
 # Built from a clean copy of the checkout: the files git tracks, as they are in the working tree (so a change to
 # pyproject.toml is tested before it is committed, and untracked files such as a half-computed experiment never
-# are). `python -m build --no-isolation` builds the sdist and then the wheel from the unpacked sdist, offline, with
-# the setuptools of this environment (the test extra installs it). The wheel goes into a fresh virtual environment
-# whose dependencies come from this one, and everything after that runs from a folder outside the repository.
-
-SHIPPED = ("data/README.md", "data/weights/", "data/experiments/")  # what vaegan_edu/_shipped/ holds in a wheel
-
-
-def _tracked_files():
-    """Paths (relative to ROOT) of the files git tracks, or skip when this is not a git checkout."""
-    try:
-        listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("building from a clean copy needs a git checkout")
-    return [p for p in listing.decode().split("\0") if p and (ROOT / p).is_file()]  # a deleted file is not copied
-
+# are); tests/venv_tools.py builds it, offline. The wheel goes into a fresh virtual environment whose dependencies
+# come from this one, and everything after that runs from a folder outside the repository.
 
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory):
-    """The copy of the tracked files, the sdist and the wheel built from it, and the shipped files in it.
-
-    Later checks compare with the copy, not the checkout, whose experiment results may change while a run writes.
-    """
-    if importlib.util.find_spec("build") is None:
-        pytest.fail("PyPA's build is missing: install the test tools with `pip install -e '.[test]'`")
-    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
-    tracked = _tracked_files()
-    for path in tracked:
-        (source / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / path, source / path)
-    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
-                          capture_output=True, text=True)  # fmt: skip
-    assert done.returncode == 0, f"python -m build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    (sdist,), (wheel,) = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
-    shipped = sorted(p for p in tracked if p.startswith(SHIPPED))
-    return types.SimpleNamespace(source=source, sdist=sdist, wheel=wheel, shipped=shipped)
+    """The copy of the tracked files, the sdist and the wheel built from it, and the shipped files in it."""
+    return venv_tools.build_dists(tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
 def installed(dists, tmp_path_factory):
     """A fresh virtual environment with the wheel installed: (venv folder, its python, an environment for it)."""
     venv = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
     # --system-site-packages reaches the base interpreter's packages, not those of a virtual environment this test
     # may run in; a .pth line adds this environment's site-packages after the new one's, so the dependencies (and
     # pip) come from here while `import vaegan_edu` finds the wheel first. Plain folder lines in a .pth do not run
     # the .pth files of that folder, so an editable install of the checkout stays out.
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    Path(site, "_outer_environment.pth").write_text("".join(f"{p}\n" for p in sorted(outer)))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VAEGAN_EDU_WEIGHTS", "VAEGAN_EDU_EXPERIMENTS")}
-    env["PYTHONNOUSERSITE"] = "1"
+    outer = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    python = venv_tools.make_venv(venv, with_pip=False, system_site_packages=True, path_lines=outer)
+    env = venv_tools.clean_env()
     # --ignore-installed: never uninstall the vaegan_edu that this environment may hold (an editable checkout)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed",
                     str(dists.wheel)], check=True, env=env)  # fmt: skip

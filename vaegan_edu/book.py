@@ -6,10 +6,15 @@ committed with each chapter::
     python -m vaegan_edu.book run                  # every chapter, full mode, into build/
     python -m vaegan_edu.book run --fast 03_vae    # one chapter in fast mode
     python -m vaegan_edu.book run --in-place       # authors: store outputs back into notebooks/
+    python -m vaegan_edu.book colab --repo alice/vae-course   # a fork: point Colab badges and setup cells at it
 
 Each chapter runs top to bottom in a fresh kernel, in the notebooks folder, exactly as a reader runs it.
 Progress is printed per chapter (and per cell on a terminal); a failing chapter is reported with the cell
-that failed, the others still run, and the exit status says whether all passed.
+that failed, the others still run, and the exit status says whether all passed. Executed notebooks and their
+HTML keep the widgets' state, so static views (nbviewer, the HTML) draw the controls and their last output.
+
+``colab`` writes every chapter's Colab badge and the Colab block of its setup cell from one template and the
+repository named in :mod:`vaegan_edu.repository`; ``colab --check`` only reports chapters that disagree.
 
 Taught in: 00_tour
 """
@@ -18,13 +23,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
+from vaegan_edu import repository
 from vaegan_edu.config import FAST_ENV_VAR
 
 CELL_TIMEOUT_S = 1200  # one cell may train a model for several minutes in full mode
+ROOT = Path(__file__).resolve().parents[1]  # the checkout (``colab`` edits files there)
 
 
 def find_notebooks(folder: Path, names: list[str] | None = None) -> list[Path]:
@@ -53,10 +61,25 @@ def find_notebooks(folder: Path, names: list[str] | None = None) -> list[Path]:
     return chosen
 
 
+def kernelspec() -> dict:
+    """The kernelspec ipykernel registers (``python3``, "Python 3 (ipykernel)").
+
+    Committed with every chapter, so JupyterLab opens it without rewriting the field (and asking to save).
+    """
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"display_name": spec["display_name"], "language": spec["language"], "name": KERNEL_NAME}
+
+
 def clean_metadata(nb) -> None:
-    """Drop volatile metadata (widget state, Colab ids, per-cell timings) before a notebook is saved."""
-    for key in ("widgets", "colab", "accelerator"):
+    """Drop volatile metadata (Colab ids, per-cell timings) and set ipykernel's kernelspec before saving.
+
+    The widgets' state (``nb.metadata.widgets``) stays: static views draw the controls from it.
+    """
+    for key in ("colab", "accelerator"):
         nb.metadata.pop(key, None)
+    nb.metadata["kernelspec"] = kernelspec()
     for cell in nb.cells:
         for key in ("execution", "id", "colab", "outputId", "executionInfo"):
             cell.metadata.pop(key, None)
@@ -72,9 +95,11 @@ def execute(path: Path, fast: bool, progress=None):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # the state of an earlier run; this run stores its own
     env = dict(os.environ, **{FAST_ENV_VAR: "1" if fast else "0"})
     client = NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,  # nbviewer and the HTML draw the widgets from it
     )
     total = sum(cell.cell_type == "code" for cell in nb.cells)
     done = 0
@@ -130,8 +155,171 @@ def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=Pat
 def _to_html(nb) -> str:
     from nbconvert import HTMLExporter
 
+    # With the widgets' state in the notebook, nbconvert embeds it and the page loads the widget manager that
+    # draws the controls and their last output (from a CDN: offline, the page shows the text repr instead).
     body, _ = HTMLExporter().from_notebook_node(nb)
     return body
+
+
+# === Colab: every chapter's badge and setup cell, written from vaegan_edu.repository ===
+#
+# The setup cell cannot call the package to install the package, so its Colab block is plain code, written into
+# every chapter from the template below. On Colab it installs the book's package without its dependencies
+# (Colab's TensorFlow, Keras, JAX, NumPy, matplotlib and ipywidgets 7 stay as they are; tests/test_colab.py
+# checks that on a copy of Colab's versions), then only the requirements that do not import at all, and turns on
+# Colab's custom widget manager, which ipywidgets need there. Elsewhere the block does nothing.
+
+COLAB_MARK = "written by `python -m vaegan_edu.book colab`"
+_SETUP_TEMPLATE = """\
+import sys
+if "google.colab" in sys.modules:  # on Colab only; {mark}
+    import importlib.util, subprocess
+    from google.colab import output
+    book = "vaegan_edu @ {archive}"
+{needs}
+    missing = [req for module, req in needs.items() if importlib.util.find_spec(module) is None]
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run(pip + ["--no-deps", book], check=True)  # keeps Colab's TensorFlow, Keras, NumPy, widgets
+    if missing:
+        subprocess.run(pip + missing, check=True)
+    output.enable_custom_widget_manager()  # Colab draws ipywidgets through it
+    print(f"Colab: installed vaegan_edu ({where}) without dependencies, added {{missing or 'nothing'}}, "
+          "turned on the custom widget manager")
+"""
+_IMPORT_NAMES = {"scikit-learn": "sklearn", "tensorflow-cpu": "tensorflow"}  # requirement -> module, where not alike
+_COLAB_PLATFORM = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
+_BADGE_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
+_BLOCK_START = 'if "google.colab" in sys.modules'
+
+
+def colab_requirements(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """{module: requirement} for the package's run-time requirements on Colab (Linux), from ``pyproject.toml``.
+
+    The setup cell installs a requirement only when its module does not import at all.
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        raise ValueError("`python -m vaegan_edu.book colab` reads pyproject.toml with tomllib: use Python >= 3.11.")
+    from packaging.requirements import Requirement
+
+    if not pyproject.is_file():
+        raise ValueError(f"No {pyproject}: run `python -m vaegan_edu.book colab` in a checkout of the book.")
+    needs = {}
+    for line in tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(_COLAB_PLATFORM):
+            name = req.name.lower()
+            needs[_IMPORT_NAMES.get(name, name.replace("-", "_"))] = f"{req.name}{req.specifier}"
+    return needs
+
+
+def colab_setup_block(repo: str | None = None, branch: str | None = None, needs: dict | None = None) -> str:
+    """The Colab block every chapter's setup cell starts with, for ``repo`` at ``branch`` (default: configured)."""
+    repo, branch = repo or repository.REPOSITORY, branch or repository.BRANCH
+    repository.check(repo, branch)
+    items = [f'"{module}": "{req}"' for module, req in (colab_requirements() if needs is None else needs).items()]
+    lines, line = [], "    needs = {"
+    for i, item in enumerate(items):
+        piece = item + (", " if i < len(items) - 1 else "}")
+        if len(line) + len(piece.rstrip()) > 116:
+            lines.append(line.rstrip())
+            line = " " * 13
+        line += piece
+    lines.append(line if items else "    needs = {}")
+    return _SETUP_TEMPLATE.format(mark=COLAB_MARK, archive=repository.archive_url(repo, branch),
+                                  needs="\n".join(lines), where=f"{repo}@{branch}")  # fmt: skip
+
+
+def _with_setup_block(source: str, block: str) -> str:
+    """``source`` with its Colab block (``import sys`` and the indented ``if "google.colab" ...``) replaced."""
+    lines = source.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.startswith(_BLOCK_START)]
+    if len(starts) != 1:
+        raise ValueError(f"expected one line starting with {_BLOCK_START!r} in the setup cell; found {len(starts)}")
+    start = end = starts[0]
+    end += 1
+    while end < len(lines) and lines[end].startswith((" ", "\t")):
+        end += 1
+    if start > 0 and lines[start - 1].strip() == "import sys":
+        start -= 1
+    return "".join(lines[:start]) + block + "".join(lines[end:])
+
+
+def _colab_rewrite(nb, name: str, block: str, repo: str, branch: str) -> list[str]:
+    """Rewrite ``nb``'s badge (first cell) and setup block (second cell); returns the parts that changed."""
+    if len(nb.cells) < 2 or nb.cells[0].cell_type != "markdown" or nb.cells[1].cell_type != "code":
+        raise ValueError(f"{name}: a chapter starts with a markdown cell (title, badge) and the setup code cell")
+    changed = []
+    title, setup = nb.cells[0], nb.cells[1]
+    urls = _BADGE_URL.findall(title.source)
+    if len(urls) != 1:
+        raise ValueError(f"{name}: expected one Colab badge link in the first cell; found {len(urls)}")
+    badge = repository.colab_url(name, repo, branch)
+    if urls[0] != badge:
+        title.source = title.source.replace(urls[0], badge)
+        changed.append("badge")
+    try:
+        new_setup = _with_setup_block(setup.source, block)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    if new_setup != setup.source:
+        setup.source = new_setup
+        changed.append("setup cell")
+    return changed
+
+
+def colab(repo=None, branch=None, notebooks=None, check=False, root=ROOT) -> list[str]:
+    """Point every chapter's Colab badge and setup cell at ``repo`` (OWNER/NAME) and ``branch``.
+
+    With ``repo`` or ``branch`` given, the repository's one definition (``vaegan_edu/repository.py``), the project
+    URL in ``pyproject.toml`` and the README's Colab link are rewritten first. With ``check=True`` nothing is
+    written. Returns the problems found (``check``) or the files rewritten.
+
+    Raises
+    ------
+    ValueError
+        A malformed repository or branch name, or a chapter without a badge link or a Colab block.
+    """
+    import nbformat
+
+    old_repo, old_branch = repository.REPOSITORY, repository.BRANCH
+    repo, branch = repo or old_repo, branch or old_branch
+    repository.check(repo, branch)
+    if check and (repo, branch) != (old_repo, old_branch):
+        raise ValueError("--check compares with the configured repository; drop --repo/--branch to check.")
+    block = colab_setup_block(repo, branch)
+    touched = []
+    for path, old, new in _repository_mentions(root, old_repo, old_branch, repo, branch):
+        text = path.read_text(encoding="utf-8")
+        if check and new not in text:
+            touched.append(f"{path.relative_to(root)}: does not say {new}")
+        elif not check and old != new and old in text:
+            _write_atomic(path, text.replace(old, new))
+            touched.append(f"{path.relative_to(root)}: rewritten")
+    if not check:
+        repository.REPOSITORY, repository.BRANCH = repo, branch  # this process, too, now says the new place
+    for path in find_notebooks(Path(notebooks or root / "notebooks")):
+        text = path.read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        changed = _colab_rewrite(nb, path.name, block, repo, branch)
+        if changed:
+            touched.append(f"{path.name}: {' and '.join(changed)} {'differ' if check else 'rewritten'}")
+            if not check:
+                new_text = nbformat.writes(nb)
+                _write_atomic(path, new_text + "\n" * (text.endswith("\n") and not new_text.endswith("\n")))
+    return touched
+
+
+def _repository_mentions(root: Path, old_repo, old_branch, repo, branch):
+    """(file, old text, new text) for every place outside the chapters that names the repository."""
+    module = root / "vaegan_edu" / "repository.py"
+    yield module, f'REPOSITORY = "{old_repo}"', f'REPOSITORY = "{repo}"'
+    yield module, f'BRANCH = "{old_branch}"', f'BRANCH = "{branch}"'
+    home = 'Homepage = "{}"'
+    yield root / "pyproject.toml", home.format(repository.home_url(old_repo)), home.format(repository.home_url(repo))
+    old_colab = repository.colab_url("", old_repo, old_branch)
+    yield root / "README.md", old_colab, repository.colab_url("", repo, branch)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -159,12 +347,32 @@ def main(argv=None) -> int:
     r.add_argument("--in-place", action="store_true", help="also store outputs back into the notebooks")
     r.add_argument("--no-html", action="store_true", help="skip the HTML copies")
     r.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="chapters folder")
+    c = sub.add_parser("colab", help="point every chapter's Colab badge and setup cell at a repository")
+    c.add_argument("--repo", help=f"GitHub OWNER/NAME (default: the configured {repository.REPOSITORY})")
+    c.add_argument("--branch", help=f"branch (default: the configured {repository.BRANCH})")
+    c.add_argument("--check", action="store_true", help="write nothing; exit 1 if a chapter disagrees")
+    c.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "colab":
+            return _colab_main(args)
         failed = run(args.chapters, args.fast, args.out, args.in_place, args.notebooks, not args.no_html)
     except ValueError as exc:
         parser.error(str(exc))
     return 1 if failed else 0
+
+
+def _colab_main(args) -> int:
+    touched = colab(args.repo, args.branch, args.notebooks, check=args.check)
+    where = f"{repository.REPOSITORY}@{repository.BRANCH}"
+    for line in touched:
+        _say(f"  {line}")
+    if args.check:
+        fix = ": run `python -m vaegan_edu.book colab`" if touched else ""
+        _say(f"{len(touched)} place(s) disagree with {where}{fix}")
+        return 1 if touched else 0
+    _say(f"Colab badges and setup cells point to {where}; {len(touched)} file(s) rewritten")
+    return 0
 
 
 if __name__ == "__main__":

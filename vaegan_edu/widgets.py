@@ -12,6 +12,19 @@ import ipywidgets
 import numpy as np
 from IPython.display import display
 
+LIVE_WIDGET_TEXT = "live widget: run the notebook; the static picture above shows its starting point"
+
+
+class _Explorer:
+    """Mixin: the text a view shows when it draws no widget (GitHub, a terminal, HTML without the widget manager).
+
+    ipywidgets 7 and 8 put ``repr(widget)`` (cut at 110 characters) beside the widget view; the default repr
+    is a cut-off list of the children, which tells a reader nothing.
+    """
+
+    def __repr__(self):
+        return f"{type(self).__name__}: {LIVE_WIDGET_TEXT}"
+
 # === VAE (chapters 03-04) ===
 
 
@@ -25,7 +38,7 @@ def _draw_decoded(output, figure, image_artist, image, marker_artist=None, z2=No
         display(figure)
 
 
-class LatentExplorer(ipywidgets.VBox):
+class LatentExplorer(_Explorer, ipywidgets.VBox):
     """Sliders over the latent coordinates of a VAE; each change decodes :math:`z` into an image live.
 
     For a 2-D latent space a map beside the image shows the encoded data (coloured by label) and a red
@@ -89,7 +102,7 @@ class LatentExplorer(ipywidgets.VBox):
         _draw_decoded(self.output, self.figure, self._artist, self.image, self._marker, self.z)
 
 
-class TraversalExplorer(ipywidgets.VBox):
+class TraversalExplorer(_Explorer, ipywidgets.VBox):
     """Pick an image and a latent, slide the latent, see the decoded image change (a live traversal).
 
     The image's posterior mean :math:`\\mu(x)` is the starting point; the chosen coordinate is replaced
@@ -159,7 +172,7 @@ class TraversalExplorer(ipywidgets.VBox):
 GAN_LAB_DATASETS = {"ring8": 1.5, "grid25": 6.0, "moons": 2.0}  # dataset -> half-width of the view
 
 
-class GANLab(ipywidgets.VBox):
+class GANLab(_Explorer, ipywidgets.VBox):
     """A live GAN on 2-D data: the notebook's counterpart of GAN Lab (Kahng et al. 2018, arXiv:1809.01587).
 
     Controls: play/pause (an ``ipywidgets.Play`` ticking in the browser), single step, reset, the dataset
@@ -336,7 +349,7 @@ def kl_explorer_values(mu: float, sigma: float, log_p, grid) -> dict:
     )
 
 
-class KLExplorer(ipywidgets.VBox):
+class KLExplorer(_Explorer, ipywidgets.VBox):
     r"""Sliders for the mean and standard deviation of a Gaussian q against a fixed density p.
 
     Shows both densities and both directions of the KL divergence, updated live. The numbers come from
@@ -429,7 +442,7 @@ def elbo_explorer_values(model, x, q_mean: float, q_log_std: float) -> dict:
     )
 
 
-class ELBOExplorer(ipywidgets.VBox):
+class ELBOExplorer(_Explorer, ipywidgets.VBox):
     r"""Sliders for q's mean and log-std on a 1-D latent: log p(x), the ELBO and the gap, updated live.
 
     Left: the exact posterior p(z | x) and q. Right: log p(x) (fixed), the ELBO, and the gap, which equals
