@@ -2,20 +2,28 @@
 
 Drawing is kept apart from computing: the numbers a figure shows come from the package's pure functions,
 so they can be tested without looking at a picture.
+
+Every figure follows the book's style (:mod:`vaegan_edu.style`): text of at least 12 pt, colour-blind-safe
+colours, a colour bar beside every heatmap, ticks on every axis that carries a coordinate, image grids with at
+least 56 screen pixels per image and their labels beside the images, and a title that says what to see when the
+caller gives none. Diagrams (boxes and arrows) live in :mod:`vaegan_edu.diagrams`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from vaegan_edu import style
+
 # === images (all chapters) ===
 
 
-def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """Tile images (n, h, w) or (n, h, w, 1) into one (rows*(h+pad)-pad, cols*(w+pad)-pad) array.
+def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0,
+               row_pad: int | None = None) -> np.ndarray:  # fmt: skip
+    """Tile images (n, h, w) or (n, h, w, 1) into one (rows*(h+row_pad)-row_pad, cols*(w+pad)-pad) array.
 
     ``ncols`` defaults to the smallest square that holds all images; missing tiles are filled with
-    ``pad_value``.
+    ``pad_value``. ``row_pad`` (default ``pad``) is the gap between rows, e.g. room for labels under the images.
 
     Raises
     ------
@@ -35,41 +43,103 @@ def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float 
     n, h, w = images.shape
     if ncols is not None and (isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1):
         raise ValueError(f"`ncols` must be a positive integer or None (a square grid); received ncols={ncols!r}.")
-    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise ValueError(f"`pad` must be an integer >= 0 (pixels between tiles); received pad={pad!r}.")
+    row_pad = pad if row_pad is None else row_pad
+    for name, value in (("pad", pad), ("row_pad", row_pad)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"`{name}` must be an integer >= 0 (pixels between tiles); received {name}={value!r}.")
     ncols = int(ncols or np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
-    grid = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), pad_value, dtype=np.float32)
+    grid = np.full((nrows * (h + row_pad) - row_pad, ncols * (w + pad) - pad), pad_value, dtype=np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, ncols)
-        grid[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
+        grid[r * (h + row_pad) : r * (h + row_pad) + h, c * (w + pad) : c * (w + pad) + w] = image
     return grid
 
 
-def show_images(ax, images, ncols: int | None = None, titles=None, title: str | None = None):
+def show_images(ax, images, ncols: int | None = None, titles=None, title: str | None = None,
+                min_image_px: float | None = style.MIN_IMAGE_PX):  # fmt: skip
     """Draw a grid of grey images into ``ax`` (white ink on black, values in [0, 1]); returns ``ax``.
 
-    ``titles`` (one short string per image, e.g. labels) are written under the tiles when given.
+    ``titles`` (one short string per image, e.g. labels) are written under the images, in a white band left
+    for them, never over an image. The figure is enlarged when needed (never shrunk) so that each image is at
+    least ``min_image_px`` screen pixels on its shorter side at the figure's dpi and each label fits under
+    its image: :data:`vaegan_edu.style.MIN_IMAGE_PX` = 56 px by default, 2 px per pixel of a 28 x 28 digit.
+    ``min_image_px=None`` keeps the figure's size.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not a stack of grey images, or ``titles`` has not one entry per image.
 
     Taught in: 00_tour
     """
     images = np.asarray(images)
-    grid = image_grid(images, ncols, pad_value=1.0)
+    image_grid(images[:1], 1)  # validates the shape before anything is drawn
+    images = images[..., 0] if images.ndim == 4 else images
+    n, h, w = images.shape
+    ncols = int(ncols or np.ceil(np.sqrt(n)))
+    labels = None
+    if titles is not None:
+        if len(titles) != n:
+            raise ValueError(f"`titles` needs one entry per image ({n}); received {len(titles)}.")
+        labels = [str(text) for text in titles]
+    dpi = ax.figure.dpi
+    scale = None if min_image_px is None else float(min_image_px) / min(h, w)
+    row_pad = 1
+    if labels:
+        widest = max(style.text_width_px(text, style.FONT_SIZE, dpi) for text in labels)
+        if scale is not None:
+            scale = max(scale, (widest + 6.0) / (w + 1))  # each label fits under its own image
+        band_scale = scale if scale is not None else style.image_scale(ax, image_grid(images, ncols).shape)
+        row_pad = 1 + style.label_band(band_scale, style.FONT_SIZE, dpi)
+    grid = image_grid(images, ncols, pad_value=1.0, row_pad=row_pad)
+    if labels:  # the band under the last row
+        grid = np.concatenate([grid, np.ones((row_pad - 1, grid.shape[1]), dtype=grid.dtype)])
     ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
-    if titles is not None:
-        n = len(images)
-        if len(titles) != n:
-            raise ValueError(f"`titles` needs one entry per image ({n}); received {len(titles)}.")
-        ncols = int(ncols or np.ceil(np.sqrt(n)))
-        h, w = images.shape[1:3]
-        for i, text in enumerate(titles):
+    if labels:
+        for i, text in enumerate(labels):
             r, c = divmod(i, ncols)
-            ax.text(c * (w + 1) + w - 1, r * (h + 1) + h - 1, str(text), color="yellow",
-                    fontsize=7, ha="right", va="bottom")  # fmt: skip
+            ax.annotate(text, (c * (w + 1) + (w - 1) / 2, r * (h + row_pad) + h - 0.5), xytext=(0, -2),
+                        textcoords="offset points", ha="center", va="top", fontsize=style.FONT_SIZE)  # fmt: skip
     if title:
         ax.set_title(title)
+    if scale is not None:
+        style.fit_image_scale(ax, grid.shape, scale)
+    return ax
+
+
+def show_latent_grid(ax, images, span: float = 2.5, dims=(0, 1), title: str | None = None,
+                     min_image_px: float | None = style.MIN_IMAGE_PX):  # fmt: skip
+    """Draw the decoded images of :func:`latent_grid_z` with the latent values on the axes; returns ``ax``.
+
+    ``images`` must be ``decode(latent_grid_z(n, span, dims))`` (``n * n`` images, top row first). The ticks
+    mark the value of :math:`z_{d_0}` (across) and :math:`z_{d_1}` (up) at the centres of the images, so the grid
+    can be matched with a scatter of the codes (:func:`plot_latent_scatter`). Sizes as in :func:`show_images`.
+
+    Raises
+    ------
+    ValueError
+        If the number of images is not a square.
+
+    Taught in: 03_vae
+    """
+    images = np.asarray(images)
+    n = int(round(np.sqrt(len(images))))
+    if n * n != len(images):
+        raise ValueError(f"`images` must hold n * n decoded images of latent_grid_z(n, ...); received {len(images)}. "
+                         f"Decode the whole grid: model.decode(latent_grid_z(n, span)).")  # fmt: skip
+    if title is None:
+        title = "decoded images on a grid of z"
+    show_images(ax, images, ncols=n, title=title, min_image_px=min_image_px)
+    h, w = images.shape[1:3]
+    values = np.linspace(-span, span, n)
+    shown = np.unique(np.linspace(0, n - 1, min(n, 5)).round().astype(int))
+    ax.set_xticks(shown * (w + 1) + (w - 1) / 2, [style.number(values[i]) for i in shown])
+    ax.set_yticks(shown * (h + 1) + (h - 1) / 2, [style.number(values[::-1][i]) for i in shown])
+    ax.set_xlabel(f"$z_{{{dims[0] + 1}}}$")
+    ax.set_ylabel(f"$z_{{{dims[1] + 1}}}$")
     return ax
 
 
@@ -167,6 +237,9 @@ def interpolation_z(z_a, z_b, num_steps: int) -> np.ndarray:
 def plot_latent_scatter(ax, z, labels=None, max_points: int = 5000, title: str | None = None):
     """Scatter 2-D latent codes, coloured by label (e.g. the digit), with a colour bar; returns ``ax``.
 
+    Up to ten labels get ten colour-blind-safe colours (:data:`vaegan_edu.style.CLASS_COLORS`), one block of the
+    colour bar each; more labels get a sequential map.
+
     Taught in: 03_vae
     """
     z = np.asarray(z)
@@ -174,28 +247,40 @@ def plot_latent_scatter(ax, z, labels=None, max_points: int = 5000, title: str |
         raise ValueError(f"`z` must have shape (n, 2) (a 2-D latent space); received {z.shape}. "
                          f"For more latents pick two columns, e.g. z[:, :2].")  # fmt: skip
     keep = slice(0, max_points)
-    points = ax.scatter(z[keep, 0], z[keep, 1], c=None if labels is None else np.asarray(labels)[keep],
-                        cmap="tab10", s=3, alpha=0.7)  # fmt: skip
-    if labels is not None:
-        ax.figure.colorbar(points, ax=ax, ticks=np.unique(np.asarray(labels)[keep]))
+    if labels is None:
+        ax.scatter(z[keep, 0], z[keep, 1], color=style.PALETTE[0], s=5, alpha=0.6)
+    else:
+        labels = np.asarray(labels)[keep]
+        classes = np.unique(labels)
+        if len(classes) <= len(style.CLASS_COLORS):
+            index = np.searchsorted(classes, labels)  # class i gets colour i
+            cmap = style.class_colormap(len(classes))
+            points = ax.scatter(z[keep, 0], z[keep, 1], c=index, s=5, alpha=0.7, cmap=cmap, vmin=-0.5,
+                                vmax=len(classes) - 0.5)  # fmt: skip
+            bar = style.colorbar(ax, points, label="label")
+            bar.set_ticks(np.arange(len(classes)), labels=[str(c) for c in classes])
+        else:
+            points = ax.scatter(z[keep, 0], z[keep, 1], c=labels, cmap=style.HEATMAP_CMAP, s=5, alpha=0.7)
+            style.colorbar(ax, points, label="label")
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     ax.set_aspect("equal")
-    if title:
-        ax.set_title(title)
+    ax.set_title(title or ("latent codes, coloured by label" if labels is not None else "latent codes"))
     return ax
 
 
-def plot_rate_distortion(ax, rate, distortion, betas):
+def plot_rate_distortion(ax, rate, distortion, betas, title: str | None = None):
     """Rate (KL, nats) against distortion (-log p(x|z), nats), one point per β, annotated; returns ``ax``.
 
     Taught in: 03_vae
     """
     ax.plot(rate, distortion, "o-")
     for r, d, b in zip(rate, distortion, betas):
-        ax.annotate(f"β={b:g}", (r, d), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.annotate(f"β={b:g}", (r, d), textcoords="offset points", xytext=(5, 5), fontsize=style.FONT_SIZE)
+    ax.margins(0.15)  # room for the β labels inside the frame
     ax.set_xlabel("rate: KL(q(z|x) || p(z))  [nats]")
     ax.set_ylabel("distortion: -E log p(x|z)  [nats]")
+    ax.set_title(title or "each β trades rate for distortion")
     return ax
 
 
@@ -205,37 +290,46 @@ def plot_kl_per_dimension(ax, kl, title: str | None = None):
     Taught in: 04_vae_interpretability
     """
     kl = np.asarray(kl)
-    ax.bar(np.arange(len(kl)), kl)
+    ax.bar(np.arange(len(kl)), kl, color=style.PALETTE[0])
     ax.set_xticks(np.arange(len(kl)))
     ax.set_xlabel("latent j")
     ax.set_ylabel("mean KL$_j$ [nats]")
-    if title:
-        ax.set_title(title)
+    ax.set_title(title or "mean KL per latent (≈ 0: unused)")
     return ax
 
 
-def plot_mutual_information(ax, mutual_info, entropy, factor_names):
+def plot_mutual_information(ax, mutual_info, entropy, factor_names, title: str | None = None):
     """Heat map of :math:`I(z_j; v_k) / H(v_k)` (latents as rows, factors as columns), values written in.
+
+    The colour bar runs from 0 (the latent says nothing about the factor) to 1 (it determines it); each number
+    is written in black or white, whichever reads better on its cell.
 
     Taught in: 04_vae_interpretability
     """
     normalised = np.asarray(mutual_info) / np.asarray(entropy)[None, :]
-    ax.imshow(normalised, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(normalised, cmap=style.HEATMAP_CMAP, vmin=0, vmax=1, aspect="auto")
     for (j, k), value in np.ndenumerate(normalised):
-        ax.text(k, j, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                color="white" if value < 0.5 else "black")  # fmt: skip
-    ax.set_xticks(np.arange(len(factor_names)))
-    ax.set_xticklabels(factor_names, fontsize=8)
+        red, green, blue, _ = image.cmap(image.norm(value))
+        dark = 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5  # relative luminance of the cell's colour
+        ax.text(k, j, f"{value:.2f}", ha="center", va="center", fontsize=style.FONT_SIZE,
+                color="white" if dark else "black")  # fmt: skip
+    ax.set_xticks(np.arange(len(factor_names)), [str(name) for name in factor_names])
     ax.set_yticks(np.arange(normalised.shape[0]))
+    ax.set_xlabel("factor k")
     ax.set_ylabel("latent j")
+    style.colorbar(ax, image, label="$I(z_j; v_k)\\,/\\,H(v_k)$")
+    ax.set_title(title or "which latent carries each factor?")
     return ax
 
 
 # === GAN (chapters 05-06) ===
 
 
-def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=None, lim=1.5):
+def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=None, lim=1.5, colorbar=True):
     """One frame of a GAN on 2-D data: D's decision surface, real and generated points, generator arrows.
+
+    Real points are black, generated ones orange, arrows green, modes blue crosses; the axes carry the data's
+    coordinates :math:`x_1, x_2`.
 
     Parameters
     ----------
@@ -247,6 +341,10 @@ def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=Non
         Directions are normalised to a common length so the field reads well; lengths are not to scale.
     modes : array (K, 2) or None
         Mixture means, drawn as crosses.
+    title : str or None (default: what the colours mean)
+    lim : float > 0, half-width of the view
+    colorbar : bool
+        A colour bar for the heatmap. In a row of snapshots on one scale, pass False for all but the last.
 
     Returns
     -------
@@ -257,25 +355,32 @@ def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=Non
     if surface is not None:
         a, s = surface
         is_prob = s.min() >= 0.0 and s.max() <= 1.0
-        ax.imshow(s, origin="lower", extent=(a[0], a[-1], a[0], a[-1]), cmap="RdBu_r", alpha=0.6,
-                  vmin=0.0 if is_prob else None, vmax=1.0 if is_prob else None)  # fmt: skip
-    ax.scatter(real[:, 0], real[:, 1], s=3, c="black", alpha=0.4, label="real")
-    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.6, label="generated")
+        image = ax.imshow(s, origin="lower", extent=(a[0], a[-1], a[0], a[-1]), cmap=style.DIVERGING_CMAP,
+                          alpha=0.6, vmin=0.0 if is_prob else None, vmax=1.0 if is_prob else None)  # fmt: skip
+        if colorbar:
+            style.colorbar(ax, image, label="D(x)" if is_prob else "critic score")
+    ax.scatter(real[:, 0], real[:, 1], s=4, color=style.REAL_COLOR, alpha=0.4, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=4, color=style.FAKE_COLOR, alpha=0.7, label="generated")
     if arrows is not None:
         x, v = arrows
         norm = np.linalg.norm(v, axis=1, keepdims=True)
         v = v / np.maximum(norm, 1e-12) * 0.1 * lim
         ax.quiver(x[:, 0], x[:, 1], v[:, 0], v[:, 1], angles="xy", scale_units="xy", scale=1.0, width=0.004,
-                  color="tab:green", alpha=0.8)  # fmt: skip
+                  color=style.ARROW_COLOR, alpha=0.8)  # fmt: skip
     if modes is not None:
-        ax.scatter(modes[:, 0], modes[:, 1], marker="x", s=30, c="tab:blue", label="modes")
+        ax.scatter(modes[:, 0], modes[:, 1], marker="x", s=50, linewidths=2, color=style.OKABE_ITO["blue"],
+                   label="modes")  # fmt: skip
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
+    ticks = [-lim, 0.0, lim]
+    ax.set_xticks(ticks, [style.number(t, "g") for t in ticks])
+    ax.set_yticks(ticks, [style.number(t, "g") for t in ticks])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$", labelpad=0)
+    if title is None:
+        title = "real: black, generated: orange"
+    ax.set_title(title)
     return ax
 
 
@@ -290,9 +395,9 @@ def plot_history(ax, history, keys, title=None, xlabel="generator step"):
     for key in keys:
         ax.plot(history["step"], history[key], label=key)
     ax.set_xlabel(xlabel)
-    ax.legend(fontsize=8)
+    ax.legend()
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
     return ax
 
 
@@ -327,14 +432,14 @@ def plot_density_curves(ax, grid, curves: dict, title: str | None = None, fill: 
             ax.plot(grid, values, label=label)
     ax.set_xlabel("$z$")
     ax.set_ylabel("density")
-    ax.legend(fontsize=8)
+    ax.legend()
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
     return ax
 
 
 def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="number of samples",
-                   ylabel="estimate", label=None):  # fmt: skip
+                   ylabel="estimate", label=None, title: str | None = None):  # fmt: skip
     """Monte Carlo estimates with error bars of two standard errors against the sample size (log x-axis).
 
     ``truth`` (the exact value, when known) is drawn as a dashed line, so the estimate is seen to converge.
@@ -358,14 +463,17 @@ def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="nu
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
+    ax.legend()
+    ax.set_title(title or ("the estimate closes in on the exact value" if truth is not None
+                           else "estimates ± 2 standard errors"))  # fmt: skip
     return ax
 
 
 def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None):
-    """Bars for log p(x), the ELBO and the gap between them, with their values written on the bars.
+    """Bars for log p(x), the ELBO and the gap between them, with their values written at the bars' ends.
 
-    The gap equals KL(q || p(z | x)); a bar chart makes "ELBO + gap = log p(x)" visible at a glance.
+    The gap equals KL(q || p(z | x)); its bar spans from the ELBO up to log p(x), so "ELBO + gap = log p(x)" is
+    visible at a glance. The vertical range leaves room for the numbers inside the frame.
 
     Raises
     ------
@@ -380,15 +488,25 @@ def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None
             f"`elbo` ({elbo:.6g}) is larger than `log_evidence` ({log_evidence:.6g}); an ELBO is a lower "
             f"bound, so one of them is computed wrongly."
         )
-    names, values = ["log p(x)", "ELBO", "gap = KL"], [log_evidence, elbo, log_evidence - elbo]
-    bars = ax.bar(names, values, color=["0.5", "tab:blue", "tab:red"])
-    for bar, value in zip(bars, values):
-        ax.annotate(f"{value:.3f}", (bar.get_x() + bar.get_width() / 2, value), ha="center",
-                    va="bottom" if value >= 0 else "top", fontsize=8)  # fmt: skip
-    ax.axhline(0.0, color="k", linewidth=0.5)
+    gap = log_evidence - elbo
+    names, values = ["log p(x)", "ELBO", "gap = KL"], [log_evidence, elbo, gap]
+    colours = ["0.55", style.OKABE_ITO["blue"], style.OKABE_ITO["vermillion"]]
+    bars = ax.bar(names, values, bottom=[0.0, 0.0, elbo], color=colours)  # the gap stands on the ELBO
+    # Each number at a bar's end away from zero; the gap's under its foot (the ELBO) when that is negative, level
+    # with the ELBO's own number, since above it the number would cross the zero line.
+    below = [log_evidence < 0, elbo < 0, elbo < 0]
+    ends = [log_evidence, elbo, elbo if below[2] else log_evidence]
+    for bar, value, end, down in zip(bars, values, ends, below):
+        ax.annotate(style.number(value, ".3f"), (bar.get_x() + bar.get_width() / 2, end), xytext=(0, -3 if down else 3),
+                    textcoords="offset points", ha="center", va="top" if down else "bottom",
+                    fontsize=style.FONT_SIZE)  # fmt: skip
+    low, high = min(0.0, log_evidence, elbo), max(0.0, log_evidence)
+    span = (high - low) or 1.0
+    room = 0.35 * span  # a line of 12-pt text on an axes 120 px high, with the bars spanning the rest
+    ax.set_ylim(low - (room if any(below) else 0.05 * span), high + (0.05 * span if all(below) else room))
+    ax.axhline(0.0, color="k", linewidth=0.8)
     ax.set_ylabel("nats")
-    if title:
-        ax.set_title(title, fontsize=9)
+    ax.set_title(title or "ELBO + gap = log p(x)")
     return ax
 
 
@@ -421,23 +539,27 @@ def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
         raise ValueError(f"No row has a finite {metric!r}; available keys: {sorted(rows[0]) if rows else []}.")
     for i, name in enumerate(names):
         values = np.array([r[metric] for r in rows if r["model"] == name], dtype=float)
-        ax.bar(i, values.mean(), color=f"C{i}", alpha=0.35, width=0.6)
-        ax.scatter(np.full(len(values), i), values, color=f"C{i}", s=18, zorder=3)
+        colour = style.PALETTE[i % len(style.PALETTE)]
+        ax.bar(i, values.mean(), color=colour, alpha=0.35, width=0.6)
+        ax.scatter(np.full(len(values), i), values, color=colour, s=24, zorder=3)
     ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, fontsize=8)
-    ax.set_title(title or metric.replace("_", " "), fontsize=9)
-    ax.tick_params(labelsize=7)
+    ax.set_xticklabels(names)
+    ax.set_title(title or metric.replace("_", " "))
     return ax
 
 
-def show_saliency(ax, images, saliency, title: str | None = None):
+def show_saliency(ax, images, saliency, title: str | None = None, min_image_px: float | None = style.MIN_IMAGE_PX):
     """Images (top row) above their saliency maps (bottom row, each scaled to its own maximum: white = most).
+
+    A colour bar gives the grey scale; the figure is enlarged as in :func:`show_images` so each image gets
+    ``min_image_px`` screen pixels.
 
     Parameters
     ----------
     ax : matplotlib Axes
     images, saliency : arrays (n, height, width) or (n, height, width, 1) of the same shape
-    title : str or None
+    title : str or None (default: which row is which)
+    min_image_px : float or None
 
     Returns
     -------
@@ -454,11 +576,13 @@ def show_saliency(ax, images, saliency, title: str | None = None):
     peak = saliency.reshape(len(saliency), -1).max(axis=1)
     scaled = saliency / np.maximum(peak, 1e-12).reshape((-1,) + (1,) * (saliency.ndim - 1))
     grid = image_grid(np.concatenate([images, scaled]), ncols=len(images), pad_value=1.0)
-    ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    image = ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
+    style.colorbar(ax, image, label="grey level")
+    ax.set_title(title or "images (top), saliency (bottom, white = most)")
+    if min_image_px is not None:
+        style.fit_image_scale(ax, grid.shape, float(min_image_px) / min(images.shape[1:3]))
     return ax
 
 
@@ -530,20 +654,20 @@ def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str 
     names = list(intervals)
     estimate, low, high = _interval_arrays("`intervals`", intervals.values())
     positions = np.arange(len(names))
-    ax.bar(positions, estimate, color=[f"C{i}" for i in positions], alpha=0.6, width=0.6)
+    ax.bar(positions, estimate, color=[style.PALETTE[i % len(style.PALETTE)] for i in positions], alpha=0.6,
+           width=0.6)  # fmt: skip
     ax.errorbar(positions, estimate, yerr=np.stack([estimate - low, high - estimate]), fmt="none", ecolor="k",
                 capsize=4, linewidth=1)  # fmt: skip
     for x, value, top in zip(positions, estimate, np.where(np.isfinite(high), high, estimate)):
-        ax.annotate(f"{value:.3g}", (x, top), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom",
-                    fontsize=8)  # fmt: skip
+        ax.annotate(style.number(value), (x, top), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom",
+                    fontsize=style.FONT_SIZE)  # fmt: skip
     if reference is not None:
         ax.axhline(float(reference), color="k", linestyle="--", linewidth=1)
-    ax.margins(y=0.1)  # room for the numbers written above the tallest bar
+    ax.margins(y=0.15)  # room for the numbers written above the tallest bar
     ax.set_xticks(positions)
-    ax.set_xticklabels(names, fontsize=8)
+    ax.set_xticklabels(names)
     ax.set_ylabel(f"{ylabel} ({better} is better)" if better else ylabel)
-    if title:
-        ax.set_title(title, fontsize=9)
+    ax.set_title(title or "mean over seeds, with its interval")
     return ax
 
 
@@ -588,11 +712,11 @@ def interval_curves(x, curves: dict, ax=None, xlabel: str = "training time [s]",
                 f"interval per x (the mean over seeds at that time)."
             )
         estimate, low, high = _interval_arrays(f"Curve {name!r} of `curves`", intervals)
-        ax.plot(x, estimate, color=f"C{i}", marker=".", label=name)
-        ax.fill_between(x, low, high, color=f"C{i}", alpha=0.25, linewidth=0)
+        colour = style.PALETTE[i % len(style.PALETTE)]
+        ax.plot(x, estimate, color=colour, marker=".", label=name)
+        ax.fill_between(x, low, high, color=colour, alpha=0.25, linewidth=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=9)
+    ax.legend()
+    ax.set_title(title or "mean over seeds; band: its interval")
     return ax
