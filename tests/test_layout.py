@@ -84,3 +84,10 @@ def test_the_gan_train_steps_import_no_model():
     graph = import_graph()
     assert not {m for m in graph["vaegan_edu.models.gan_steps"] if m.startswith("vaegan_edu.models")}
     assert not {m for m in graph["vaegan_edu.training"] if m == "vaegan_edu.models.gan_steps"}
+
+
+def test_the_figure_style_is_a_leaf_that_figures_and_settings_build_on():
+    graph = import_graph()
+    assert graph["vaegan_edu.style"] == set()  # matplotlib only: config, plots, diagrams and widgets may import it
+    assert "vaegan_edu.style" in graph["vaegan_edu.config"] and "vaegan_edu.style" in graph["vaegan_edu.plots"]
+    assert graph["vaegan_edu.diagrams"] == {"vaegan_edu.style"}
