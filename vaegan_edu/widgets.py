@@ -75,7 +75,7 @@ class LatentExplorer(_Explorer, ipywidgets.VBox):
         self.output = ipywidgets.Output()
         show_map = model.latent_dim == 2 and x is not None
         with plt.ioff():
-            self.figure, axes = plt.subplots(1, 2 if show_map else 1, figsize=(6 if show_map else 2.5, 2.6),
+            self.figure, axes = plt.subplots(1, 2 if show_map else 1, figsize=(7.0 if show_map else 3.0, 3.2),
                                              squeeze=False)  # fmt: skip
         self.image = model.decode(self.z[None])[0]
         self._artist = axes[0][0].imshow(self.image[..., 0], cmap="gray", vmin=0, vmax=1)
@@ -136,7 +136,7 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
                                             continuous_update=False)  # fmt: skip
         self.output = ipywidgets.Output()
         with plt.ioff():
-            self.figure, ax = plt.subplots(figsize=(2.5, 2.5))
+            self.figure, ax = plt.subplots(figsize=(3.0, 3.0))
         self.z = self.mu[0].copy()
         self.image = model.decode(self.z[None])[0]
         self._artist = ax.imshow(self.image[..., 0], cmap="gray", vmin=0, vmax=1)
@@ -222,7 +222,7 @@ class GANLab(_Explorer, ipywidgets.VBox):
         self.reset_button = ipywidgets.Button(description="reset", icon="refresh")
         self.status = ipywidgets.HTML()
         self.output = ipywidgets.Output()
-        self.figure = Figure(figsize=(8, 3.6), dpi=80)
+        self.figure = Figure(figsize=(6.4, 3.3), dpi=100)  # 640 px wide: JupyterLab at 1024 px with the sidebar open
         self.ax_data, self.ax_modes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
         self._ax_gradient = None  # the gradient's log axis, drawn over ax_modes
         self.play.observe(self._on_tick, names="value")
@@ -378,7 +378,7 @@ class KLExplorer(_Explorer, ipywidgets.VBox):
         self.readout = ipywidgets.HTML()
         self.output = ipywidgets.Output()
         with plt.ioff():
-            self.figure, self.ax = plt.subplots(figsize=(5, 2.6))
+            self.figure, self.ax = plt.subplots(figsize=(6.0, 3.0))
         for slider in (self.mu, self.sigma):
             slider.observe(self._on_change, names="value")
         super().__init__([ipywidgets.HBox([self.mu, self.sigma]), self.readout, self.output])
@@ -472,7 +472,7 @@ class ELBOExplorer(_Explorer, ipywidgets.VBox):
         self.readout = ipywidgets.HTML()
         self.output = ipywidgets.Output()
         with plt.ioff():
-            self.figure, (self.ax_density, self.ax_bars) = plt.subplots(1, 2, figsize=(7, 2.6))
+            self.figure, (self.ax_density, self.ax_bars) = plt.subplots(1, 2, figsize=(7.5, 3.0))
         for slider in (self.q_mean, self.q_log_std):
             slider.observe(self._on_change, names="value")
         super().__init__([ipywidgets.HBox([self.q_mean, self.q_log_std]), self.readout, self.output])
