@@ -7,7 +7,8 @@
 * :mod:`~vaegan_edu.experiments.results`: the results file, :func:`load`, and :class:`Result` (intervals,
   paired verdicts, tables, whether a live replicate agrees);
 * :mod:`~vaegan_edu.experiments.stats`: intervals over seeds, paired differences, :func:`verdict`;
-* the protocols: :mod:`~vaegan_edu.experiments.duel` (VAE against GAN, chapter 07) and
+* the protocols: :mod:`~vaegan_edu.experiments.duel` (VAE against GAN, chapter 07, to be replaced by
+  :mod:`~vaegan_edu.experiments.duel_curves`: one generator network for both, quality against training time) and
   :mod:`~vaegan_edu.experiments.stability` (GAN stability tricks after 120 steps, chapter 08, to be replaced by
   :mod:`~vaegan_edu.experiments.tricks`: nine tricks, trained), :mod:`~vaegan_edu.experiments.saturation`
   (minimax against non-saturating loss, chapter 05); and
@@ -24,7 +25,7 @@ A chapter loads a shipped result (``ve.experiments.load("duel")``), renders its 
 store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
 """
 
-from vaegan_edu.experiments import backends, duel, mode_collapse, saturation, stability, tricks  # noqa: F401  (they register protocols)
+from vaegan_edu.experiments import backends, duel, duel_curves, mode_collapse, saturation, stability, tricks  # noqa: F401  (they register protocols)
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify

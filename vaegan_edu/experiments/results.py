@@ -28,7 +28,9 @@ from vaegan_edu.experiments.protocol import config_hash, get
 EXPERIMENTS_DIR_ENV = "VAEGAN_EDU_EXPERIMENTS"
 _LABELS = {"frechet_distance": "Fréchet distance", "class_kl": "class KL", "log_likelihood": "log p(x), nats",
            "sample_seconds": "seconds per 1,000 samples", "train_seconds": "training seconds",
-           "train_steps": "training steps"}  # fmt: skip
+           "train_steps": "training steps", "grey_gap": "grey-pixel gap to data",
+           "elbo_bpd": "−ELBO, bits per pixel value", "iwae_bpd": "−log p(x) (IWAE), bits per pixel value",
+           "compile_seconds": "tracing and compile seconds"}  # fmt: skip
 
 
 def metric_label(metric: str) -> str:

@@ -21,7 +21,7 @@ from vaegan_edu.metrics.sample_quality import (  # noqa: F401
     nearest_training_images, memorised_fraction,
 )
 from vaegan_edu.metrics.perceptual import (  # noqa: F401
-    PERCEPTUAL_SEED, PERCEPTUAL_CHANNELS, perceptual_network, perceptual_features,
+    GREY_BAND, PERCEPTUAL_SEED, PERCEPTUAL_CHANNELS, grey_fraction, perceptual_network, perceptual_features,
 )
 from vaegan_edu.metrics.digits import (  # noqa: F401
     PR_NEIGHBOURS, MAX_PR_SAMPLES, DIGIT_CLASSIFIER_NAME, build_digit_classifier, train_digit_classifier,
@@ -45,12 +45,12 @@ from vaegan_edu.metrics.saliency import (  # noqa: F401
 )
 
 __all__ = [
-    'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
+    'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'GREY_BAND', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
     'PR_NEIGHBOURS', 'SAMPLE_TIMING_COUNT', 'SUITE_SAMPLES', 'active_units', 'add_noise', 'bits_per_dim', 'blur',
     'build_digit_classifier', 'Check', 'class_histogram', 'classify_digits', 'degradation_cases',
     'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',
     'discriminator_saliency', 'draw_samples', 'evaluate_elbo', 'evaluate_samples', 'frechet_distance',
-    'grey_blobs', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference',
+    'grey_blobs', 'grey_fraction', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference',
     'memorised_fraction', 'MIGResult', 'mode_coverage', 'ModeCoverage', 'model_latent_dim',
     'mutual_information_gap', 'nearest_training_images', 'perceptual_features', 'perceptual_network',
     'precision_recall', 'Reference', 'run_suite', 'sample_seconds', 'sampling_network', 'SuiteResult',

@@ -88,3 +88,34 @@ def perceptual_features(images, batch_size: int = 500) -> np.ndarray:
         out.append(np.concatenate([np.concatenate([m.mean(axis=(1, 2)), m.std(axis=(1, 2))], axis=1)
                                    for m in maps], axis=1))  # fmt: skip
     return np.concatenate(out)
+
+
+GREY_BAND = (0.1, 0.9)  # a pixel strictly between these is neither background nor ink
+
+
+def grey_fraction(images, band=GREY_BAND) -> float:
+    r"""The fraction of pixels that are grey, neither background nor ink: a direct measure of blur.
+
+    .. math:: g(x_{1..n}) = \frac{1}{n d}\,\#\{(i, j) : a < x_{ij} < b\}, \qquad (a, b) = \text{band}
+
+    Blurring a digit turns sharp edges into ramps, so :math:`g` rises with blur (the tests check it on real
+    digits), while a binary image has :math:`g = 0`. Compare a model's :math:`g` with held-out data's (the
+    glyph digits' own anti-aliased edges give them a few per cent): the gap, not :math:`g` itself, is the
+    defect.
+
+    Parameters
+    ----------
+    images : array of shape (n, height, width, channels), values in [0, 1]
+    band : (a, b) with 0 <= a < b <= 1
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Taught in: 07_vae_vs_gan
+    """
+    images = check_image_batch("images", images)
+    low, high = (float(v) for v in band) if isinstance(band, (tuple, list)) and len(band) == 2 else (None, None)
+    if low is None or not 0.0 <= low < high <= 1.0:
+        raise ValueError(f"`band` must be two numbers (a, b) with 0 <= a < b <= 1, e.g. {GREY_BAND}; received {band!r}.")
+    return float(np.mean((images > low) & (images < high)))

@@ -1,7 +1,8 @@
 """Factories of the book's compiled GANs: the DCGAN on digits (chapter 06), its stability variants (chapter
-08) and the small GAN on 2-D points (chapter 05), each with the optimizer settings the book measured.
+08), the small GAN on 2-D points (chapter 05), each with the optimizer settings the book measured, and the
+VAE/GAN twins of chapter 07 (one generator network for both).
 
-Taught in: 05_gan_game, 06_gan, 08_student_questions
+Taught in: 05_gan_game, 06_gan, 07_vae_vs_gan, 08_student_questions
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import keras
 
 from vaegan_edu import config
 from vaegan_edu.validation import check_positive_number
-from vaegan_edu.models.gan import GAN
+from vaegan_edu.models.gan import GAN, dcgan_encoder, dcgan_generator
+from vaegan_edu.models.vae import VAE
 
 
 DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
@@ -105,3 +107,34 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
     gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2),
                 g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2), loss=loss)  # fmt: skip
     return gan
+
+
+TWIN_VAE_LEARNING_RATE = 1e-3  # Adam's step size for chapter 07's twin VAE (the book's VAE setting)
+
+
+def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_LATENT_DIM, width: int = DCGAN_WIDTH,
+               vae_learning_rate: float = TWIN_VAE_LEARNING_RATE, likelihood: str = "discretized_logistic"):  # fmt: skip
+    """Chapter 07's contenders: a VAE and a GAN that generate with the *same* network, both compiled.
+
+    * The GAN is chapter 06's DCGAN (:func:`make_dcgan`: generator :func:`~vaegan_edu.models.dcgan_generator`,
+      discriminator :func:`~vaegan_edu.models.dcgan_discriminator`, Adam(2e-4, beta_1=0.5) for both).
+    * The VAE's decoder is that generator built with ``output="logits"`` (the same layers, the sigmoid moved into
+      the likelihood, so its mean image is computed exactly like a GAN sample); its encoder,
+      :func:`~vaegan_edu.models.dcgan_encoder`, is the discriminator's body with two heads (mu, log sigma^2)
+      instead of one logit. Adam(``vae_learning_rate``). The likelihood defaults to the discretised logistic, a
+      normalised distribution over 8-bit pixel values, so the VAE's log p(x) is a true log-probability.
+
+    Both are seeded from ``seed`` (:func:`vaegan_edu.config.set_seed` before each is built), so the same seed
+    gives the same weights in any process. Returns ``(vae, gan)``.
+
+    Taught in: 07_vae_vs_gan
+    """
+    vae_learning_rate = check_positive_number("vae_learning_rate", vae_learning_rate, TWIN_VAE_LEARNING_RATE)
+    config.set_seed(seed)
+    vae = VAE(image_shape=tuple(image_shape), latent_dim=latent_dim, likelihood=likelihood, seed=seed,
+              encoder=dcgan_encoder(latent_dim, image_shape, width),
+              decoder=dcgan_generator(latent_dim, image_shape, width, name="decoder", output="logits"))  # fmt: skip
+    vae.compile(optimizer=keras.optimizers.Adam(vae_learning_rate))
+    config.set_seed(seed)
+    gan = make_dcgan(image_shape=tuple(image_shape), seed=seed)
+    return vae, gan

@@ -137,11 +137,14 @@ def mlp_discriminator(data_dim=2, hidden_units=128, num_hidden=3, pack=1, num_cl
     return keras.Model(inputs if num_classes else x_in, logit, name=name)
 
 
-def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classes=None, name="generator"):
+def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classes=None, name="generator",
+                    output="image"):
     r"""A DCGAN-style generator (Radford et al. 2015, arXiv:1511.06434) for 28x28 or 32x32 images.
 
     Dense to a (h/4, w/4, 2*width) map, then two stride-2 transposed convolutions with batch normalisation;
-    a sigmoid output matches images in [0, 1].
+    a sigmoid output matches images in [0, 1]. With ``output="logits"`` the same network stops before the
+    sigmoid: chapter 07 uses it as a VAE's decoder (whose mean image is the sigmoid of its logits), so the
+    VAE and the GAN generate with one and the same network.
 
     .. math:: x = \sigma(\mathrm{ConvT}(\mathrm{ReLU}(\mathrm{BN}(\mathrm{ConvT}(\dots W [z; \text{onehot}(y)])))))
 
@@ -150,13 +153,17 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
     latent_dim, width : int >= 1
     image_shape : tuple (height, width, channels), height and width divisible by 4
     num_classes : int >= 2 or None
+    output : {"image", "logits"}
 
     Returns
     -------
     keras.Model mapping (batch, latent_dim) [and (batch,)] to (batch, *image_shape)
 
-    Taught in: 06_gan
+    Taught in: 06_gan, 07_vae_vs_gan
     """
+    if output not in ("image", "logits"):
+        raise ValueError(f"`output` must be 'image' (a GAN's generator) or 'logits' (a VAE's decoder); "
+                         f"received output={output!r}.")  # fmt: skip
     latent_dim = _check_positive_int("latent_dim", latent_dim, 64)
     width = _check_positive_int("width", width, 32)
     num_classes = _check_num_classes(num_classes)
@@ -172,7 +179,8 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
     h = layers.Reshape((height // 4, wide // 4, 2 * width))(h)  # (batch, h/4, w/4, 2 width)
     h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
     h = layers.ReLU()(layers.BatchNormalization()(h))  # (batch, h/2, w/2, width)
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="sigmoid")(h)
+    activation = "sigmoid" if output == "image" else None
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation=activation)(h)
     return keras.Model(inputs if num_classes else z_in, x, name=name)  # (batch, h, w, channels)
 
 
@@ -210,12 +218,47 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
         inputs.append(y_in)
         label_map = layers.Reshape((height, wide, 1))(layers.Embedding(num_classes, height * wide)(y_in))
         h = layers.Concatenate()([x_in, label_map])  # (batch, h, w, channels + 1)
+    h = _dcgan_trunk(h, width, spectral_norm)  # (batch, h/4 * w/4 * 2 width)
+    logit = _dense(1, spectral_norm, name="logit")(h)
+    return keras.Model(inputs if num_classes else x_in, logit, name=name)
+
+
+def _dcgan_trunk(h, width, spectral_norm=False):
+    """The DCGAN discriminator's body: two stride-2 4x4 convolutions with LeakyReLU(0.2), flattened."""
     for i, filters in enumerate((width, 2 * width)):
         conv = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{i}")
         h = layers.LeakyReLU(0.2)((layers.SpectralNormalization(conv) if spectral_norm else conv)(h))
-    h = layers.Flatten()(h)  # (batch, h/4 * w/4 * 2 width)
-    logit = _dense(1, spectral_norm, name="logit")(h)
-    return keras.Model(inputs if num_classes else x_in, logit, name=name)
+    return layers.Flatten()(h)
+
+
+def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encoder"):
+    r"""A VAE encoder that mirrors :func:`dcgan_discriminator`: the same two convolutions, then two linear heads.
+
+    .. math:: x \mapsto ig(\mu(x), \log\sigma^2(x)ig) = (W_\mu h, W_\sigma h), \quad
+        h = \mathrm{flatten}(\mathrm{LReLU}(\mathrm{Conv}(\mathrm{LReLU}(\mathrm{Conv}(x)))))
+
+    where the discriminator ends in one logit :math:`w^	op h`. With :func:`dcgan_generator` (``output="logits"``)
+    as decoder it makes chapter 07's VAE the GAN's twin (:func:`vaegan_edu.models.make_twins`).
+
+    Parameters
+    ----------
+    latent_dim, width : int >= 1
+    image_shape : tuple (height, width, channels), height and width divisible by 4
+
+    Returns
+    -------
+    keras.Model mapping (batch, *image_shape) to ``[mu, log_var]``, each (batch, latent_dim)
+
+    Taught in: 07_vae_vs_gan
+    """
+    latent_dim = _check_positive_int("latent_dim", latent_dim, 64)
+    width = _check_positive_int("width", width, 32)
+    height, wide, channels = _check_image_shape(image_shape)
+    x_in = keras.Input((height, wide, channels), name="x")
+    h = _dcgan_trunk(x_in, width)
+    mu = layers.Dense(latent_dim, name="mu")(h)
+    log_var = layers.Dense(latent_dim, name="log_var")(h)
+    return keras.Model(x_in, [mu, log_var], name=name)
 
 
 def _check_image_shape(image_shape):

@@ -1,0 +1,98 @@
+"""Chapter 07's protocol ``duel_curves``: twin networks, the checkpoint schedule, the quick run, reading curves."""
+
+import math
+
+import numpy as np
+import pytest
+
+import vaegan_edu as ve
+from vaegan_edu.experiments import duel_curves
+from vaegan_edu.experiments.results import Result
+
+
+def test_the_twins_generate_with_the_same_network():
+    vae, gan = ve.models.make_twins(seed=3)
+    dec, gen = vae.decoder, gan.generator
+    assert [type(l).__name__ for l in dec.layers] == [type(l).__name__ for l in gen.layers]
+    assert dec.count_params() == gen.count_params()
+    assert [tuple(w.shape) for w in dec.weights] == [tuple(w.shape) for w in gen.weights]
+    # the VAE's mean image is the sigmoid of its decoder: the same function a generator with these weights computes
+    gen.set_weights(dec.get_weights())
+    z = np.random.default_rng(0).standard_normal((5, vae.latent_dim)).astype("float32")
+    np.testing.assert_allclose(vae.decode(z), np.asarray(gen(z, training=False)), atol=1e-6)
+    # the encoder mirrors the discriminator: the same convolutions, then heads
+    enc_convs = [tuple(w.shape) for l in vae.encoder.layers if "conv" in l.name for w in l.weights]
+    disc_convs = [tuple(w.shape) for l in gan.discriminator.layers if "conv" in l.name for w in l.weights]
+    assert enc_convs == disc_convs and enc_convs
+    assert vae.likelihood == "discretized_logistic" and vae.latent_dim == gan.latent_dim == 64
+
+
+def test_the_twins_are_seeded():
+    a, _ = ve.models.make_twins(seed=1)
+    b, _ = ve.models.make_twins(seed=1)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_checkpoint_schedule():
+    assert duel_curves.checkpoint_steps(5000) == [50, 100, 200, 400, 800, 1600, 3200, 4800]
+    assert duel_curves.checkpoint_steps(8, first=2, doubling_until=4, every=2) == [2, 4, 6, 8]
+    with pytest.raises(ValueError, match="limit"):
+        duel_curves.checkpoint_steps(0)
+
+
+def test_grey_fraction_rises_with_blur_and_is_zero_for_binary_images():
+    x = ve.data.load("glyphs", num_train=200, num_test=100, seed=0).x_test
+    values = [ve.metrics.grey_fraction(x)] + [ve.metrics.grey_fraction(ve.metrics.blur(x, s)) for s in (0.5, 1.0, 2.0)]
+    assert all(a < b for a, b in zip(values, values[1:])), values
+    assert ve.metrics.grey_fraction((x > 0.5).astype("float32")) == 0.0
+    with pytest.raises(ValueError, match="band"):
+        ve.metrics.grey_fraction(x, band=(0.9, 0.1))
+
+
+def test_quick_run_records_curves_and_reads_them(tmp_path):
+    result = ve.experiments.run("duel_curves", quick=True, seeds=[0, 1], store=False)
+    assert result.variants == ["VAE", "GAN"]
+    steps = result.checkpoints("frechet_distance")
+    assert steps[:2] == [2, 4]
+    for variant in result.variants:
+        for seed in result.seeds:
+            row = result.payload["seeds"][str(seed)]["variants"][variant]
+            times = [row[f"train_seconds@{s}"] for s in steps if f"train_seconds@{s}" in row]
+            assert times == sorted(times) and times[0] >= 0  # cumulative, tracing left out
+            assert row["compile_seconds"] >= 0 and row["train_steps"] in steps
+    vae_bpd = result.values("VAE", "iwae_bpd")
+    assert all(0 < v < 16 for v in vae_bpd.values())
+    assert all(math.isnan(v) for v in result.values("GAN", "iwae_bpd").values())  # a GAN has no density
+    assert all(math.isnan(v) for v in result.values("GAN", "elbo_bpd@2").values())
+    curves = duel_curves.budget_intervals(result, "frechet_distance", budgets=(1e-6, 1e6))
+    assert set(curves) == {"VAE", "GAN"} and all(len(c) == 2 for c in curves.values())
+    verdicts = duel_curves.budget_verdicts(result, "frechet_distance", budgets=(1e6,))
+    assert verdicts[0][1].status in ("supported", "contradicted", "inconclusive")
+    guide = duel_curves.guide_markdown(result, {"which digits": "frechet_distance"}, budgets=(1e6,))
+    assert guide.count("\n") == 2 and "Fréchet distance" in guide
+
+
+def _constructed(times_vae, times_gan, fd_vae, fd_gan):
+    """A result with 3 seeds, checkpoints at steps 10 and 20, the given training times and FDs per step."""
+    rows = []
+    for seed in range(3):
+        for model, times, fds in (("VAE", times_vae, fd_vae), ("GAN", times_gan, fd_gan)):
+            row = {"model": model, "seed": seed}
+            for step, t, fd in zip((10, 20), times, fds):
+                row[f"train_seconds@{step}"] = t
+                row[f"frechet_distance@{step}"] = fd + seed * 0.1
+            rows.append(row)
+    return Result.from_rows("duel_curves", rows)
+
+
+def test_values_at_budget_take_the_last_checkpoint_reached_in_time():
+    result = _constructed((5.0, 50.0), (20.0, 200.0), (40.0, 30.0), (60.0, 10.0))
+    assert duel_curves.values_at_budget(result, "VAE", "frechet_distance", 60)[0] == 30.0
+    assert duel_curves.values_at_budget(result, "GAN", "frechet_distance", 60)[0] == 60.0
+    assert math.isnan(duel_curves.values_at_budget(result, "GAN", "frechet_distance", 10)[0])
+    # at one minute the VAE is ahead, at ten the GAN: the guide must say so budget by budget
+    (_, early), (_, late) = duel_curves.budget_verdicts(result, "frechet_distance", budgets=(60, 600))
+    assert (duel_curves.winner(early), duel_curves.winner(late)) == ("VAE", "GAN")
+    (_, none_yet), = duel_curves.budget_verdicts(result, "frechet_distance", budgets=(10,))
+    assert duel_curves.winner(none_yet) == "inconclusive"
