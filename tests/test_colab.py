@@ -1,5 +1,6 @@
-"""Colab, simulated: the setup cell installs the book into Colab's own stack without changing any of it, and
-chapters 01 and 05 then run there, widgets included.
+"""Colab, simulated: the setup cell installs the book into Colab's own stack without changing any of it,
+chapters 01 and 05 then run there with their widgets driven from Python, and the package's widget tests pass
+with Colab's ipywidgets 7.
 
 Colab cannot be reached from a test, so a virtual environment gets the versions Colab ships (``COLAB`` below). A
 fresh environment layered on it (its own site-packages first, Colab's after) runs the chapters in a kernel where
@@ -29,11 +30,12 @@ from vaegan_edu import book, repository
 
 pytestmark = pytest.mark.slow
 
-# Colab's CPU/GPU runtime as published in googlecolab/backend-info, pip-freeze.gpu.txt at commit 03a89033 (June
-# 2026; the README there lists 2026.01 as the newest *past* runtime: Python 3.12.12, numpy 2.0.2, TensorFlow
-# 2.19.0). The runtime itself runs Python 3.12 (cp312 wheels); this test uses this machine's Python (3.11 when
-# written), the one difference it cannot avoid. Left out to save time and disk: JAX 0.7.2 and PyTorch (the setup
-# cell installs with --no-deps and cannot touch them), CUDA and the real google-colab package.
+# Colab's current GPU runtime as Google publishes it: repository googlecolab/backend-info, file pip-freeze.gpu.txt
+# at commit 03a89033b7dd106f98e45f7c6090d467134330e8 (June 2026; newer than the runtime pinned there as "2026.01",
+# which had TensorFlow 2.19.0 and Keras 3.10.0). That runtime runs Python 3.12 (its wheels are cp312); this test
+# uses this machine's Python (3.11 when written), the one difference it cannot avoid. Left out to save time and
+# disk: JAX 0.7.2 and PyTorch 2.11 (the setup cell installs with --no-deps and cannot touch them), CUDA, and the
+# real google-colab package (faked below). Update the pins when Colab moves (the environment is rebuilt).
 COLAB = {
     "tensorflow": "2.20.0",  # the full package, not tensorflow-cpu
     "keras": "3.13.2",
@@ -63,6 +65,7 @@ COLAB = {
     "pyzmq": "26.2.1",
     "tornado": "6.5.1",
     "pip": "24.1.2",  # the pip the setup cell calls
+    "pytest": "8.4.2",  # runs the package's widget tests on ipywidgets 7 here
 }
 CHAPTER_TIMEOUT_S = 600
 FAKE_COLAB = '''\
@@ -95,7 +98,8 @@ def colab_stack():
     key = hashlib.sha256("\n".join(pins).encode()).hexdigest()[:12]
     folder = _cache_home() / f"colab-venv-{key}"
     if not (folder / "complete").is_file():
-        shutil.rmtree(folder, ignore_errors=True)
+        for old in folder.parent.glob("colab-venv-*"):  # other versions' environments, half-built ones too
+            shutil.rmtree(old, ignore_errors=True)
         building = folder.with_name(folder.name + f".building-{os.getpid()}")
         shutil.rmtree(building, ignore_errors=True)
         building.parent.mkdir(parents=True, exist_ok=True)
@@ -216,4 +220,21 @@ def test_chapter_05_in_colab_keeps_colab_packages_and_the_gan_lab_steps(colab):
     assert found["stepped"] - found["before"] == found["steps_per_frame"] > 0
     assert found["after_reset"] == 0 and found["modes"] == 25
     assert found["text"].startswith("GANLab: live widget")
+    _assert_colab_unchanged(colab)
+
+
+def test_the_widget_tests_pass_with_colabs_ipywidgets_7(colab, tmp_path):
+    # The explorers were written against ipywidgets 8; the package promises 7.7 too (Colab's). The package's own
+    # widget tests, run here against the installed wheel, drive every explorer's controls headlessly.
+    python, env, dists, versions, root = colab
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", dists.wheel.as_uri()], check=True, env=env)
+    (tmp_path / "tests").mkdir()
+    shutil.copy2(dists.source / "conftest.py", tmp_path)  # fast mode
+    for test in ["conftest.py", *(p.name for p in (dists.source / "tests").glob("test_widgets_*.py"))]:
+        shutil.copy2(dists.source / "tests" / test, tmp_path / "tests")
+    assert len(list((tmp_path / "tests").glob("test_widgets_*.py"))) >= 3
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "tests"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout.splitlines()[-1] and "failed" not in done.stdout.splitlines()[-1]
     _assert_colab_unchanged(colab)

@@ -59,13 +59,33 @@ def test_kernelspec_is_the_one_ipykernel_registers(path):
 def test_committed_outputs_are_clean_and_lean(path):
     nb = _load(path)
     assert path.stat().st_size < MAX_BYTES
-    assert "widgets" not in nb["metadata"], "strip widget state: python -m vaegan_edu.book run --in-place does"
     for i, cell in enumerate(nb["cells"]):
         for out in cell.get("outputs", []):
             assert out["output_type"] != "error", f"cell {i} has a stored error"
             if out["output_type"] == "stream" and out["name"] == "stderr":
                 pytest.fail(f"cell {i} stored stderr (warnings or logs): {out['text'][:200]!r}")
     assert any(c["outputs"] for c in nb["cells"] if c["cell_type"] == "code"), "commit executed outputs"
+
+
+WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
+# Executed before `book run` kept the widgets' state; `python -m vaegan_edu.book run 05 --in-place` stores it (then
+# drop the chapter from this set).
+EXECUTED_WITHOUT_WIDGET_STATE = {"05_gan_game"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(reason="regenerate it with book run")) if p.stem in
+    EXECUTED_WITHOUT_WIDGET_STATE else p for p in NOTEBOOKS], ids=lambda p: p.stem)  # fmt: skip
+def test_widgets_are_stored_with_their_state_and_a_friendly_text(path):
+    # nbviewer and the book's HTML draw a widget from the state in the notebook's metadata; views that draw
+    # nothing (GitHub, a terminal) show the text beside it
+    nb = _load(path)
+    state = nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            if WIDGET_VIEW in out.get("data", {}):
+                assert out["data"][WIDGET_VIEW]["model_id"] in state, f"cell {i}: its widget has no stored state"
+                assert "live widget: run the notebook" in "".join(out["data"]["text/plain"]), f"cell {i}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
