@@ -277,3 +277,19 @@ def test_verdict_checks_its_fields():
 def test_module_is_pure_numpy_scipy():
     source = open(stats.__file__, encoding="utf-8").read()
     assert "import keras" not in source and "from keras" not in source
+
+
+def test_proportion_interval_is_wilsons():
+    # Wilson's interval by its formula, for a few known cases
+    for k, n in ((50, 100), (0, 10), (10, 10), (935, 1000)):
+        z = 1.959963984540054
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        got = stats.proportion_interval(k, n)
+        assert got.estimate == p and got.n == n
+        assert got.low == pytest.approx(centre - half, abs=1e-9) and got.high == pytest.approx(centre + half, abs=1e-9)
+    with pytest.raises(ValueError, match="successes"):
+        stats.proportion_interval(11, 10)
+    with pytest.raises(TypeError, match="successes"):
+        stats.proportion_interval(0.5, 10)

@@ -266,6 +266,46 @@ def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "rai
     return dataclasses.replace(mean, low=mean.estimate - half_width, high=mean.estimate + half_width, method=method)
 
 
+def proportion_interval(successes, trials, confidence: float = 0.95) -> Interval:
+    r"""A proportion :math:`\hat p = k / n` with its Wilson score interval (e.g. how often a conditional GAN
+    draws the digit it was asked for).
+
+    .. math::
+        \frac{\hat p + \frac{z^2}{2n} \pm z \sqrt{\frac{\hat p (1 - \hat p)}{n} + \frac{z^2}{4 n^2}}}{1 + \frac{z^2}{n}},
+        \qquad z = \Phi^{-1}\big(\tfrac{1 + \text{confidence}}{2}\big)
+
+    Unlike :math:`\hat p \pm z \sqrt{\hat p(1-\hat p)/n}` it stays inside [0, 1] and does not shrink to a
+    point at :math:`\hat p = 0` or 1 (Wilson 1927; computed by :func:`scipy.stats.binomtest`).
+
+    Parameters
+    ----------
+    successes : int, 0 <= successes <= trials
+    trials : int >= 1
+    confidence : float in (0, 1)
+
+    Returns
+    -------
+    Interval
+
+    Examples
+    --------
+    >>> print(proportion_interval(50, 100))
+    0.500 [0.404, 0.596] (95 % Wilson score interval, n = 100)
+
+    Taught in: 06_gan
+    """
+    confidence = _check_confidence(confidence)
+    for name, value in (("successes", successes), ("trials", trials)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"`{name}` must be an int (a count); received {value!r} of type {type(value).__name__}.")
+    if trials < 1 or not 0 <= successes <= trials:
+        raise ValueError(f"Need 0 <= successes <= trials and trials >= 1; received successes={successes}, "
+                         f"trials={trials}. Fix: count successes among the trials, e.g. np.sum(predicted == asked).")  # fmt: skip
+    ci = _scipy_stats.binomtest(int(successes), int(trials)).proportion_ci(confidence, method="wilson")
+    return Interval(successes / trials, float(ci.low), float(ci.high), int(trials), confidence,
+                    "Wilson score interval")  # fmt: skip
+
+
 def _paired_arrays(a, b) -> tuple[np.ndarray, np.ndarray]:
     """Align two per-seed results: by key for two dicts, by position for two sequences."""
     if isinstance(a, Mapping) != isinstance(b, Mapping):
