@@ -96,3 +96,25 @@ def test_values_at_budget_take_the_last_checkpoint_reached_in_time():
     assert (duel_curves.winner(early), duel_curves.winner(late)) == ("VAE", "GAN")
     (_, none_yet), = duel_curves.budget_verdicts(result, "frechet_distance", budgets=(10,))
     assert duel_curves.winner(none_yet) == "inconclusive"
+
+
+def test_result_at_budget_gives_the_curves_values_under_plain_names():
+    result = _constructed((5.0, 50.0), (20.0, 200.0), (40.0, 30.0), (60.0, 10.0))
+    at_minute = duel_curves.result_at_budget(result, 60)
+    assert at_minute.values("VAE", "frechet_distance") == pytest.approx({0: 30.0, 1: 30.1, 2: 30.2})
+    assert at_minute.values("GAN", "frechet_distance") == pytest.approx({0: 60.0, 1: 60.1, 2: 60.2})
+    assert "inside" in at_minute.agreement(at_minute, "frechet_distance")
+
+
+def test_the_weights_builder_trains_the_protocols_vae_exactly():
+    config = duel_curves.PROTOCOL.configured(quick=True, max_steps=4)
+    data = ve.experiments.protocol.load_dataset(config)
+    reference = ve.metrics.make_reference(data.x_test, config["num_samples"])
+    vae, _ = ve.models.make_twins(data.image_shape, seed=2)
+    row = duel_curves.train_and_score(vae, "VAE", data, reference, config, seed=2)
+    assert row["train_steps"] == 4
+    built = duel_curves.train_twin_vae(seed=2, steps=4, config=config)
+    for a, b in zip(vae.get_weights(), built.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="checkpoints"):
+        duel_curves.train_twin_vae(seed=2, steps=3, config=config)

@@ -108,8 +108,7 @@ def train_and_score(model, kind: str, data, reference, config: dict, seed: int, 
     real_grey = grey_fraction(reference.x_test)
     row, spent, compile_seconds, done, diverged = {}, [], 0.0, 0, False
     for i, step in enumerate(schedule):
-        run = train_for(model, data.x_train, steps=step - done, batch_size=config["batch_size"],
-                        seed=seed * 1000 + i, nan_guard=False)  # a diverged run is a result  # fmt: skip
+        run = _train_segment(model, data.x_train, i, step - done, config, seed)
         spent.append(run.seconds)
         if i == 1:
             per_step = run.seconds / (step - done)
@@ -134,6 +133,34 @@ def train_and_score(model, kind: str, data, reference, config: dict, seed: int, 
         bpd = bits_per_dim(iwae_log_likelihood(model, x, k=config["iwae_k"], seed=seed), data.image_shape)
         row.update(iwae_bpd=float(bpd.mean()), iwae_bpd_se=float(bpd.std(ddof=1) / math.sqrt(len(bpd))))
     return row
+
+
+def _train_segment(model, x, index: int, steps: int, config: dict, seed: int):
+    """Train between two checkpoints: ``steps`` steps on a data order seeded by the seed and the segment's index."""
+    return train_for(model, x, steps=steps, batch_size=config["batch_size"], seed=seed * 1000 + index,
+                     nan_guard=False)  # a diverged run is a result, not an error  # fmt: skip
+
+
+def train_twin_vae(seed: int = 0, steps: int = 12_800, config: dict | None = None):
+    """The protocol's VAE of ``seed``, trained exactly as :func:`train_and_score` trains it (same segments, same data
+    order) up to the checkpoint ``steps``, without scoring: a builder for the shipped weights ``twin_vae_glyphs``,
+    whose scores therefore equal the shipped results' seed at that checkpoint. ``config`` defaults to the
+    protocol's full-strength configuration.
+
+    Taught in: 07_vae_vs_gan
+    """
+    config = config or PROTOCOL.config
+    schedule = checkpoint_steps(config["max_steps"], **config["checkpoints"])
+    if steps not in schedule:
+        raise ValueError(f"`steps` must be one of the protocol's checkpoints {schedule[:8]} ...; received {steps!r}.")
+    data = load_dataset(config)
+    vae, _ = models.make_twins(data.image_shape, seed=seed, latent_dim=config["latent_dim"],
+                               likelihood=config["likelihood"])  # fmt: skip
+    done = 0
+    for i, step in enumerate(schedule[: schedule.index(steps) + 1]):
+        _train_segment(vae, data.x_train, i, step - done, config, seed)
+        done = step
+    return vae
 
 
 def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
@@ -215,6 +242,20 @@ def budget_verdicts(result: Result, metric: str, budgets=BUDGETS, confidence: fl
         out.append((t, stats.verdict(claim, [a[s] for s in common], [b[s] for s in common], better=better,
                                      paired=True, confidence=confidence)))  # fmt: skip
     return out
+
+
+def result_at_budget(result: Result, seconds: float) -> Result:
+    """The results as they stood after ``seconds`` of training: every curve metric at the last checkpoint each seed
+    reached by then, under its plain name (so :meth:`Result.agreement` can compare a live run of that budget).
+
+    Taught in: 07_vae_vs_gan
+    """
+    rows = []
+    for variant in result.variants:
+        per_metric = {m: values_at_budget(result, variant, m, seconds) for m in CURVE_METRICS}
+        for seed in result.seeds:
+            rows.append({"model": variant, "seed": seed, **{m: v[seed] for m, v in per_metric.items() if seed in v}})
+    return Result.from_rows(result.name, rows, result.config)
 
 
 def winner(v) -> str:
