@@ -29,10 +29,14 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
     ``jit_compile`` goes to :meth:`vaegan_edu.models.GAN.compile` (None: the package's default).
 
     ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
-    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away.
+    :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away. A ``seed`` also seeds Keras's
+    global random state (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same
+    weights in any process, whatever ran before (chapter 06's live model is then the ``tricks`` baseline's).
 
     Taught in: 06_gan
     """
+    if seed is not None:
+        config.set_seed(seed)
     gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=DCGAN_WIDTH,
               num_classes=10 if conditional else None, seed=seed, **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=DCGAN_BETA_1),
