@@ -81,6 +81,22 @@ def test_explorers_say_what_they_are_where_no_widget_is_drawn():
         assert issubclass(getattr(widgets, name), widgets._Explorer), name
 
 
+def test_explorer_controls_keep_their_width_beside_the_output_in_static_views():
+    # nbviewer and the HTML lay the widgets out with flexbox; a controls column that may shrink ends up 0 px wide
+    # under the output's figure (seen in Chromium with @jupyter-widgets/html-manager 1.0)
+    import numpy as np
+
+    from vaegan_edu import widgets
+    from vaegan_edu.models import VAE
+
+    x = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype("float32")
+    for explorer in (widgets.LatentExplorer(VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0), x),
+                     widgets.TraversalExplorer(VAE(image_shape=(8, 8, 1), latent_dim=3, seed=0), x)):  # fmt: skip
+        (row,) = explorer.children
+        controls, output = row.children
+        assert output is explorer.output and controls.layout.flex == "0 0 auto", type(explorer).__name__
+
+
 # === colab: badges and setup cells from the one configured repository ===
 
 

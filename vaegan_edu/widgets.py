@@ -25,6 +25,9 @@ class _Explorer:
     def __repr__(self):
         return f"{type(self).__name__}: {LIVE_WIDGET_TEXT}"
 
+
+_KEEP_WIDTH = {"flex": "0 0 auto"}  # a controls column beside an Output: never shrunk to nothing
+
 # === VAE (chapters 03-04) ===
 
 
@@ -88,7 +91,8 @@ class LatentExplorer(_Explorer, ipywidgets.VBox):
         self.figure.tight_layout()
         for slider in self.sliders:
             slider.observe(self._on_change, names="value")
-        super().__init__([ipywidgets.HBox([ipywidgets.VBox(self.sliders), self.output])])
+        # the controls keep their width: in a static view (nbviewer, HTML) the output would otherwise cover them
+        super().__init__([ipywidgets.HBox([ipywidgets.VBox(self.sliders, layout=_KEEP_WIDTH), self.output])])
         self._update()
 
     def _on_change(self, change):
@@ -144,7 +148,8 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
         for control in (self.latent, self.index):
             control.observe(self._on_pick, names="value")
         self.value.observe(self._on_change, names="value")
-        super().__init__([ipywidgets.HBox([ipywidgets.VBox([self.latent, self.index, self.value]), self.output])])
+        controls = ipywidgets.VBox([self.latent, self.index, self.value], layout=_KEEP_WIDTH)
+        super().__init__([ipywidgets.HBox([controls, self.output])])
         self._on_pick(None)
 
     def _on_pick(self, change):
