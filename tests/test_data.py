@@ -135,7 +135,7 @@ def test_cache_is_reused_and_a_damaged_file_is_regenerated(tmp_path, monkeypatch
     monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
     first = data.load("glyphs", num_train=30, num_test=10)
     files = list(tmp_path.glob("glyphs-*.npz"))
-    assert len(files) == 1 and not list(tmp_path.glob("*.tmp"))
+    assert len(files) == 1 and not list(tmp_path.glob(".*.tmp*"))
     with monkeypatch.context() as m:  # the second load reads the file: nothing is generated, nothing written
         m.setattr(data, "_atomic_savez", _never)
         again = data.load("glyphs", num_train=30, num_test=10)
@@ -315,6 +315,26 @@ def test_book_datasets_regenerate_to_their_recorded_fingerprints(label, tmp_path
                 f"python -m vaegan_edu.experiments run NAME   (each result recording fingerprint {book.fingerprint})",
             ])  # fmt: skip
         )
+def _dead_pid() -> int:
+    """The id of a process that has exited (almost surely not reused yet)."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_a_cache_write_removes_what_a_killed_writer_left(tmp_path, monkeypatch):
+    """A kill -9 mid-write leaves ``.<name>.tmp<pid>-<token>.npz``; the next write of that file removes it (issue 18.6)."""
+    monkeypatch.setenv("VAEGAN_EDU_CACHE", str(tmp_path))
+    target = data._cache_path("glyphs", 0, 30, 10)
+    dead = tmp_path / f".{target.stem}.tmp{_dead_pid()}-k1ll3d.npz"
+    dead.write_bytes(b"half an archive")
+    alive = tmp_path / f".{target.stem}.tmp{os.getppid()}-busy.npz"  # a write in progress elsewhere: left alone
+    alive.write_bytes(b"being written")
+    other = tmp_path / f".other.tmp{_dead_pid()}-k1ll3d.npz"  # another file's leftover: not this write's business
+    other.write_bytes(b"x")
+    data.load("glyphs", num_train=30, num_test=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, target.name])
+
+
 def test_an_interrupted_cache_write_leaves_no_file(tmp_path, monkeypatch):
     target = tmp_path / "x.npz"
 

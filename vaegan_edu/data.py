@@ -49,7 +49,6 @@ import math
 import os
 import socket
 import sys
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -580,15 +579,19 @@ def _stored_fingerprint(name, seed=0, num_train=None, num_test=None, cache=True)
 
 
 def _atomic_savez(path: Path, **arrays) -> None:
-    """Write an .npz next to ``path`` and rename it into place: a crash never leaves half a file there."""
+    """Write an .npz next to ``path`` and rename it into place: a crash never leaves half a file there, and a
+    temporary file left by a process killed mid-write (``kill -9``) is removed by the next write."""
+    from vaegan_edu.files import remove_dead_temporaries, temporary_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    remove_dead_temporaries(path, ".npz")
+    tmp = temporary_path(path, ".npz", unique=True)  # unique: threads of one process may fill the cache at once
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             np.savez(f, **arrays)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -440,54 +440,6 @@ class LiveProgress(keras.callbacks.Callback):
         plt.close(self.figure)
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (a signal-0 probe, which sends nothing)."""
-    import os
-
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):  # another user's process, or a platform without the probe: assume alive
-        return True
-    return True
-
-
-def _remove_dead_temporaries(path, suffix) -> list:
-    """Delete ``.<stem>.tmp<pid><suffix>`` files beside ``path`` left by processes that are no longer running
-    (a kernel killed mid-save); return the removed paths. Files of live processes (another save running now)
-    are left alone."""
-    import re
-
-    stem = path.name[: -len(suffix)]
-    pattern = re.compile(rf"^\.{re.escape(stem)}\.tmp(\d+){re.escape(suffix)}$")
-    removed = []
-    for candidate in path.parent.glob(f".{stem}.tmp*{suffix}"):
-        match = pattern.match(candidate.name)
-        if match and not _pid_alive(int(match.group(1))):
-            candidate.unlink(missing_ok=True)
-            removed.append(candidate)
-    return removed
-
-
-def _fsync_folder(folder) -> None:
-    """Flush a folder's entries to disk, so a rename in it survives a power cut (POSIX; a no-op on Windows)."""
-    import os
-
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # some file systems refuse fsync on folders: the rename is still atomic
-        pass
-    finally:
-        os.close(fd)
-
-
 def save_atomic(model, path) -> None:
     """Save ``model`` to ``path`` (``.keras``, or ``.weights.h5`` for weights only) without ever
     leaving a half-written file there.
@@ -508,6 +460,8 @@ def save_atomic(model, path) -> None:
     import os
     from pathlib import Path
 
+    from vaegan_edu.files import fsync_folder, remove_dead_temporaries, temporary_path
+
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"`path` must be a file path (str or pathlib.Path); received {type(path).__name__}.")
     if not isinstance(model, keras.Model):
@@ -518,8 +472,8 @@ def save_atomic(model, path) -> None:
         raise ValueError(f"`path` must end in '.keras' (whole model) or '.weights.h5' (weights only); "
                          f"received {str(path)!r}.")  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_dead_temporaries(path, suffix)
-    tmp = path.with_name(f".{path.name[: -len(suffix)]}.tmp{os.getpid()}{suffix}")
+    remove_dead_temporaries(path, suffix)
+    tmp = temporary_path(path, suffix)
     try:
         if suffix == ".keras":
             model.save(tmp)
@@ -528,7 +482,7 @@ def save_atomic(model, path) -> None:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        _fsync_folder(path.parent)
+        fsync_folder(path.parent)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -128,13 +128,17 @@ def sha256_of(path) -> str:
 
 
 def write_json_atomic(path: Path, payload: dict, sort_keys: bool = True) -> None:
-    """Write JSON so that a reader (or an interruption) never sees a half-written file: temp file, fsync, rename.
+    """Write JSON so that a reader (or an interruption) never sees a half-written file: temp file, fsync, rename
+    (:mod:`vaegan_edu.files`; a temporary file left by a killed writer is removed by the next write).
 
     Also used for experiment results (:mod:`vaegan_edu.experiments.runner`), with ``sort_keys=False`` so tables
     keep the order in which a protocol reports its variants."""
+    from vaegan_edu.files import remove_dead_temporaries, temporary_path
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    remove_dead_temporaries(path, path.suffix)
+    tmp = temporary_path(path, path.suffix)
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(payload, f, indent=2, sort_keys=sort_keys)
