@@ -11,9 +11,43 @@ caller gives none. Diagrams (boxes and arrows) live in :mod:`vaegan_edu.diagrams
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from vaegan_edu import style
+from vaegan_edu.validation import (
+    MAX_ELEMENTS, as_float_array, check_axes, check_finite, check_positive_int, check_positive_number, check_unit_range,
+)  # fmt: skip
+
+
+def _check_scalar(name: str, value) -> float:
+    """A finite real number (Python, NumPy or 0-d array); an array of many values says to average it first."""
+    if np.ndim(value) != 0 or isinstance(value, (str, bytes)):
+        raise TypeError(f"`{name}` must be one number; received {type(value).__name__} of shape {np.shape(value)}. "
+                        f"Fix: average per-image values first, e.g. `{name}.mean()`.")  # fmt: skip
+    number = float(as_float_array(name, value, "float64"))
+    if not np.isfinite(number):
+        raise ValueError(f"`{name}` must be a finite number; received {name}={value!r}.")
+    return number
+
+
+def _check_points(name: str, values, dim: int = 2) -> np.ndarray:
+    """A finite float array of points of shape (n, dim)."""
+    points = as_float_array(name, values, "float64")
+    if points.ndim != 2 or points.shape[1] != dim:
+        raise ValueError(f"`{name}` must be an array of {dim}-D points of shape (n, {dim}); received shape "
+                         f"{points.shape}.")  # fmt: skip
+    check_finite(name, points)
+    return points
+
+
+def _check_same_lengths(names: str, *arrays) -> None:
+    """Raise unless the 1-D ``arrays`` (named in ``names``) are non-empty and of one length."""
+    lengths = [len(a) for a in arrays]
+    if len(set(lengths)) != 1 or lengths[0] == 0:
+        raise ValueError(f"{names} must be non-empty and of the same length (one entry per point); received lengths "
+                         f"{', '.join(map(str, lengths))}.")  # fmt: skip
 
 # === images (all chapters) ===
 
@@ -28,11 +62,11 @@ def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float 
     Raises
     ------
     ValueError
-        If ``images`` is not a non-empty stack of single-channel images.
+        If ``images`` is not a non-empty stack of finite single-channel images.
 
     Taught in: 00_tour
     """
-    images = np.asarray(images, dtype=np.float32)
+    images = as_float_array("images", images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3 or len(images) == 0:
@@ -40,6 +74,7 @@ def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float 
             f"`images` must have shape (n, height, width) or (n, height, width, 1) with n >= 1; got "
             f"{images.shape}. For one image add a batch axis with `image[None]`."
         )
+    check_finite("images", images)
     n, h, w = images.shape
     if ncols is not None and (isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1):
         raise ValueError(f"`ncols` must be a positive integer or None (a square grid); received ncols={ncols!r}.")
@@ -69,17 +104,27 @@ def show_images(ax, images, ncols: int | None = None, titles=None, title: str | 
     Raises
     ------
     ValueError
-        If ``images`` is not a stack of grey images, or ``titles`` has not one entry per image.
+        If ``images`` is not a stack of grey images in [0, 1], or ``titles`` has not one entry per image.
+    TypeError
+        If ``ax`` is not a matplotlib Axes, or ``titles`` is a string rather than a list.
 
     Taught in: 00_tour
     """
-    images = np.asarray(images)
-    image_grid(images[:1], 1)  # validates the shape before anything is drawn
+    check_axes(ax)
+    raw_dtype = getattr(images, "dtype", None)
+    images = as_float_array("images", images)
+    image_grid(images, 1)  # validates the shape and finite values before anything is drawn
+    check_unit_range("images", images, raw_dtype)  # drawn on a fixed [0, 1] grey scale: 0-255 would be all white
     images = images[..., 0] if images.ndim == 4 else images
     n, h, w = images.shape
-    ncols = int(ncols or np.ceil(np.sqrt(n)))
+    ncols = int(ncols or np.ceil(np.sqrt(n))) if ncols is None else check_positive_int("ncols", ncols, 10)
+    if min_image_px is not None:
+        check_positive_number("min_image_px", min_image_px, style.MIN_IMAGE_PX)
     labels = None
     if titles is not None:
+        if isinstance(titles, (str, bytes)) or not hasattr(titles, "__len__"):
+            raise TypeError(f"`titles` must be a list of one short text per image; received {titles!r}. Fix: "
+                            f"titles=list(...), e.g. titles=y[:{n}].tolist().")  # fmt: skip
         if len(titles) != n:
             raise ValueError(f"`titles` needs one entry per image ({n}); received {len(titles)}.")
         labels = [str(text) for text in titles]
@@ -125,7 +170,9 @@ def show_latent_grid(ax, images, span: float = 2.5, dims=(0, 1), title: str | No
 
     Taught in: 03_vae
     """
-    images = np.asarray(images)
+    check_axes(ax)
+    span = check_positive_number("span", span, 2.5)  # the ticks say z runs over [-span, span]
+    images = as_float_array("images", images)
     n = int(round(np.sqrt(len(images))))
     if n * n != len(images):
         raise ValueError(f"`images` must hold n * n decoded images of latent_grid_z(n, ...); received {len(images)}. "
@@ -169,11 +216,11 @@ def latent_grid_z(n: int, span: float = 2.5, dims=(0, 1), base=None, latent_dim:
 
     Taught in: 03_vae
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"`n` must be a positive integer (points per side); received n={n!r}.")
-    if not span > 0:
-        raise ValueError(f"`span` must be > 0; received span={span!r}.")
-    base = np.zeros(latent_dim, dtype=np.float32) if base is None else np.asarray(base, dtype=np.float32)
+    latent_dim = check_positive_int("latent_dim", latent_dim, 2)
+    base = np.zeros(latent_dim, dtype=np.float32) if base is None else as_float_array("base", base)
+    check_finite("base", base)
+    n = check_positive_int("n", n, 15, maximum=int(np.sqrt(MAX_ELEMENTS / max(1, len(base)))))
+    span = check_positive_number("span", span, 2.5)
     if len(set(dims)) != 2 or not all(0 <= d < len(base) for d in dims):
         raise ValueError(f"`dims` must be two different latent indices in [0, {len(base)}); received dims={dims!r}.")
     values = np.linspace(-span, span, n, dtype=np.float32)
@@ -202,11 +249,12 @@ def traversal_z(z0, values) -> np.ndarray:
 
     Taught in: 04_vae_interpretability
     """
-    z0 = np.asarray(z0, dtype=np.float32)
-    values = np.asarray(values, dtype=np.float32)
+    z0, values = as_float_array("z0", z0), as_float_array("values", values)
     if z0.ndim != 1 or values.ndim != 1 or len(values) == 0:
         raise ValueError(f"`z0` must be one latent vector (latent_dim,) and `values` a non-empty 1-D array; "
                          f"received shapes {z0.shape} and {values.shape}. Use `mu[0]`, not `mu[:1]`.")  # fmt: skip
+    check_finite("z0", z0)
+    check_finite("values", values)
     z = np.tile(z0, (len(z0), len(values), 1))  # (latent_dim, num_values, latent_dim)
     for j in range(len(z0)):
         z[j, :, j] = values
@@ -224,12 +272,15 @@ def interpolation_z(z_a, z_b, num_steps: int) -> np.ndarray:
 
     Taught in: 03_vae
     """
-    z_a, z_b = np.asarray(z_a, dtype=np.float32), np.asarray(z_b, dtype=np.float32)
+    z_a, z_b = as_float_array("z_a", z_a), as_float_array("z_b", z_b)
     if z_a.shape != z_b.shape or z_a.ndim != 1:
         raise ValueError(f"`z_a` and `z_b` must be latent vectors of the same shape (latent_dim,); received "
                          f"{z_a.shape} and {z_b.shape}.")  # fmt: skip
+    check_finite("z_a", z_a)
+    check_finite("z_b", z_b)
     if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 2:
         raise ValueError(f"`num_steps` must be an integer >= 2; received {num_steps!r}.")
+    check_positive_int("num_steps", num_steps, 10, maximum=MAX_ELEMENTS // max(1, len(z_a)))
     t = np.linspace(0.0, 1.0, num_steps, dtype=np.float32)[:, None]
     return (1 - t) * z_a + t * z_b
 
@@ -242,11 +293,16 @@ def plot_latent_scatter(ax, z, labels=None, max_points: int = 5000, title: str |
 
     Taught in: 03_vae
     """
-    z = np.asarray(z)
+    check_axes(ax)
+    z = as_float_array("z", z, "float64")
     if z.ndim != 2 or z.shape[1] != 2:
         raise ValueError(f"`z` must have shape (n, 2) (a 2-D latent space); received {z.shape}. "
                          f"For more latents pick two columns, e.g. z[:, :2].")  # fmt: skip
-    keep = slice(0, max_points)
+    check_finite("z", z)
+    if labels is not None and np.shape(labels) != (len(z),):
+        raise ValueError(f"`labels` must hold one label per point of `z` (shape ({len(z)},)); received shape "
+                         f"{np.shape(labels)}. Fix: pass the labels of the same images, e.g. y_test[:{len(z)}].")  # fmt: skip
+    keep = slice(0, check_positive_int("max_points", max_points, 5000))
     if labels is None:
         ax.scatter(z[keep, 0], z[keep, 1], color=style.PALETTE[0], s=5, alpha=0.6)
     else:
@@ -274,6 +330,10 @@ def plot_rate_distortion(ax, rate, distortion, betas, title: str | None = None):
 
     Taught in: 03_vae
     """
+    check_axes(ax)
+    rate, distortion = (as_float_array(name, v, "float64").ravel() for name, v in (("rate", rate),
+                                                                                  ("distortion", distortion)))
+    _check_same_lengths("`rate`, `distortion` and `betas`", rate, distortion, list(betas))
     ax.plot(rate, distortion, "o-")
     for r, d, b in zip(rate, distortion, betas):
         ax.annotate(f"β={b:g}", (r, d), textcoords="offset points", xytext=(5, 5), fontsize=style.FONT_SIZE)
@@ -289,7 +349,12 @@ def plot_kl_per_dimension(ax, kl, title: str | None = None):
 
     Taught in: 04_vae_interpretability
     """
-    kl = np.asarray(kl)
+    check_axes(ax)
+    kl = as_float_array("kl", kl, "float64")
+    if kl.ndim != 1 or len(kl) == 0:
+        raise ValueError(f"`kl` must hold one mean KL per latent, shape (latent_dim,); received shape {kl.shape}. "
+                         f"Fix: for per-image values of shape (n, latent_dim) pass `kl.mean(axis=0)`.")  # fmt: skip
+    check_finite("kl", kl)
     ax.bar(np.arange(len(kl)), kl, color=style.PALETTE[0])
     ax.set_xticks(np.arange(len(kl)))
     ax.set_xlabel("latent j")
@@ -306,7 +371,20 @@ def plot_mutual_information(ax, mutual_info, entropy, factor_names, title: str |
 
     Taught in: 04_vae_interpretability
     """
-    normalised = np.asarray(mutual_info) / np.asarray(entropy)[None, :]
+    check_axes(ax)
+    mutual_info = as_float_array("mutual_info", mutual_info, "float64")
+    entropy = as_float_array("entropy", entropy, "float64")
+    if mutual_info.ndim != 2 or entropy.shape != (mutual_info.shape[1],):
+        raise ValueError(f"`mutual_info` must have shape (latent_dim, num_factors) and `entropy` (num_factors,); "
+                         f"received {mutual_info.shape} and {entropy.shape}. Fix: pass result.mutual_info and "
+                         f"result.entropy of one ve.metrics.mutual_information_gap result.")  # fmt: skip
+    if not np.all(np.isfinite(entropy) & (entropy > 0)):
+        raise ValueError(f"`entropy` must be positive (each factor's H(v_k) in nats); received {entropy}. A factor of "
+                         f"zero entropy is constant: drop it.")  # fmt: skip
+    if isinstance(factor_names, (str, bytes)) or len(factor_names) != mutual_info.shape[1]:
+        raise ValueError(f"`factor_names` must hold one name per factor ({mutual_info.shape[1]}); received "
+                         f"{factor_names!r}.")  # fmt: skip
+    normalised = mutual_info / entropy[None, :]
     image = ax.imshow(normalised, cmap=style.HEATMAP_CMAP, vmin=0, vmax=1, aspect="auto")
     for (j, k), value in np.ndenumerate(normalised):
         red, green, blue, _ = image.cmap(image.norm(value))
@@ -352,8 +430,15 @@ def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=Non
 
     Taught in: 05_gan_game
     """
+    check_axes(ax)
+    real, fake = _check_points("real", real), _check_points("fake", fake)
+    modes = None if modes is None else _check_points("modes", modes)
+    lim = check_positive_number("lim", lim, 1.5)
     if surface is not None:
-        a, s = surface
+        if not isinstance(surface, (tuple, list)) or len(surface) != 2:
+            raise TypeError("`surface` must be the pair (a, S) that ve.models.gan.decision_surface(gan) returns; "
+                            f"received {type(surface).__name__}.")  # fmt: skip
+        a, s = (np.asarray(v) for v in surface)
         is_prob = s.min() >= 0.0 and s.max() <= 1.0
         image = ax.imshow(s, origin="lower", extent=(a[0], a[-1], a[0], a[-1]), cmap=style.DIVERGING_CMAP,
                           alpha=0.6, vmin=0.0 if is_prob else None, vmax=1.0 if is_prob else None)  # fmt: skip
@@ -389,9 +474,21 @@ def plot_history(ax, history, keys, title=None, xlabel="generator step"):
 
     Taught in: 05_gan_game
     """
+    check_axes(ax)
+    if not isinstance(history, Mapping):
+        fix = ("for a Keras History pass its dict `history.history` with a `step` list added"
+               if hasattr(history, "history") else "pass the dict that ve.training.fit_gan returns")
+        raise TypeError(f"`history` must be a dict {{name: list of values}} with a 'step' list; received "
+                        f"{type(history).__name__}. Fix: {fix}.")  # fmt: skip
+    if isinstance(keys, (str, bytes)):
+        raise TypeError(f"`keys` must be a list of names; received the string {keys!r}. Fix: keys=[{keys!r}].")
     missing = [k for k in ("step", *keys) if k not in history]
     if missing:
         raise ValueError(f"`history` has no {missing}; available keys: {sorted(history)}.")
+    for key in keys:
+        if len(history[key]) != len(history["step"]):
+            raise ValueError(f"`history` has {len(history[key])} values of {key!r} but {len(history['step'])} steps; "
+                             f"each key needs one value per step.")  # fmt: skip
     for key in keys:
         ax.plot(history["step"], history[key], label=key)
     ax.set_xlabel(xlabel)
@@ -416,7 +513,13 @@ def plot_density_curves(ax, grid, curves: dict, title: str | None = None, fill: 
 
     Taught in: 01_kl_divergence
     """
-    grid = np.asarray(grid, dtype=float)
+    check_axes(ax)
+    if not isinstance(curves, Mapping) or not curves:
+        raise (ValueError if isinstance(curves, Mapping) else TypeError)(
+            f"`curves` must be a non-empty dict {{legend label: density values on the grid}}; received "
+            f"{curves!r:.80}. Fix: e.g. curves={{'p': np.exp(log_p)}}."
+        )  # fmt: skip
+    grid = as_float_array("grid", grid, "float64")
     if fill is not None and fill not in curves:
         raise ValueError(f"`fill` must be one of the curve labels {list(curves)}; received {fill!r}.")
     for label, values in curves.items():
@@ -451,10 +554,12 @@ def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="nu
 
     Taught in: 01_kl_divergence
     """
-    sizes, estimates, errors = (np.asarray(a, dtype=float).ravel() for a in (sizes, estimates, standard_errors))
-    if not len(sizes) == len(estimates) == len(errors):
+    check_axes(ax)
+    sizes, estimates, errors = (as_float_array(name, a, "float64").ravel() for name, a in
+                                (("sizes", sizes), ("estimates", estimates), ("standard_errors", standard_errors)))
+    if not len(sizes) == len(estimates) == len(errors) or len(sizes) == 0:
         raise ValueError(
-            f"`sizes`, `estimates` and `standard_errors` must have the same length; received "
+            f"`sizes`, `estimates` and `standard_errors` must be non-empty and of the same length; received "
             f"{len(sizes)}, {len(estimates)} and {len(errors)}."
         )
     ax.errorbar(sizes, estimates, yerr=2 * errors, fmt="o-", capsize=3, label=label or "estimate ± 2 s.e.")
@@ -482,7 +587,8 @@ def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None
 
     Taught in: 02_elbo
     """
-    log_evidence, elbo = float(log_evidence), float(elbo)
+    check_axes(ax)
+    log_evidence, elbo = _check_scalar("log_evidence", log_evidence), _check_scalar("elbo", elbo)
     if elbo > log_evidence + 1e-6 * max(1.0, abs(log_evidence)):
         raise ValueError(
             f"`elbo` ({elbo:.6g}) is larger than `log_evidence` ({log_evidence:.6g}); an ELBO is a lower "
@@ -534,6 +640,12 @@ def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
 
     Taught in: 07_vae_vs_gan
     """
+    check_axes(ax)
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Mapping) and "model" in r for r in rows):
+        fix = ("call `.rows()` on an experiments Result" if callable(getattr(rows, "rows", None)) else
+               "pass `.rows` of a DuelResult" if hasattr(rows, "rows") else "pass a list of per-seed dicts")
+        raise TypeError(f"`rows` must be a list of dicts with a 'model' key; received {type(rows).__name__}. "
+                        f"Fix: {fix}.")  # fmt: skip
     names = list(dict.fromkeys(r["model"] for r in rows if np.isfinite(r.get(metric, np.nan))))
     if not names:
         raise ValueError(f"No row has a finite {metric!r}; available keys: {sorted(rows[0]) if rows else []}.")
@@ -567,12 +679,17 @@ def show_saliency(ax, images, saliency, title: str | None = None, min_image_px: 
 
     Taught in: 08_student_questions
     """
-    images, saliency = np.asarray(images, dtype=np.float32), np.asarray(saliency, dtype=np.float32)
+    check_axes(ax)
+    raw_dtype = getattr(images, "dtype", None)
+    images, saliency = as_float_array("images", images), as_float_array("saliency", saliency)
     if images.shape != saliency.shape or len(images) == 0:
         raise ValueError(
             f"`images` and `saliency` must have the same non-empty shape; received {images.shape} and "
             f"{saliency.shape}. Fix: pass the maps returned by ve.metrics.discriminator_saliency(gan, images)."
         )
+    check_finite("images", images)
+    check_unit_range("images", images, raw_dtype)
+    check_finite("saliency", saliency)
     peak = saliency.reshape(len(saliency), -1).max(axis=1)
     scaled = saliency / np.maximum(peak, 1e-12).reshape((-1,) + (1,) * (saliency.ndim - 1))
     grid = image_grid(np.concatenate([images, scaled]), ncols=len(images), pad_value=1.0)
@@ -605,7 +722,7 @@ def _interval_arrays(name: str, intervals) -> tuple[np.ndarray, np.ndarray, np.n
 def _new_axes(ax):
     """``ax`` itself, or the Axes of a new figure when ``ax`` is None."""
     if ax is not None:
-        return ax
+        return check_axes(ax)
     import matplotlib.pyplot as plt
 
     return plt.subplots()[1]
@@ -647,6 +764,9 @@ def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str 
     if better not in ("lower", "higher", None):
         raise ValueError(f"Invalid value received for argument `better`. Expected \"lower\", \"higher\" or None. "
                          f"Received: better={better!r}.")  # fmt: skip
+    if not isinstance(intervals, Mapping):
+        raise TypeError(f"`intervals` must be a dict {{variant name: interval}}; received {type(intervals).__name__}. "
+                        f"Fix: name each bar, e.g. dict(zip(names, intervals)).")  # fmt: skip
     if not intervals:
         raise ValueError("`intervals` is empty; pass {variant name: interval}, e.g. "
                          "{name: mean_interval(values) for name, values in fd_by_variant.items()}.")  # fmt: skip
@@ -701,14 +821,17 @@ def interval_curves(x, curves: dict, ax=None, xlabel: str = "training time [s]",
 
     Taught in: 07_vae_vs_gan
     """
-    x = np.asarray(x, dtype=float)
+    x = as_float_array("x", x, "float64")
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"`curves` must be a dict {{variant name: [interval at each x]}}; received "
+                        f"{type(curves).__name__}. Fix: name each curve, e.g. {{'VAE': intervals}}.")  # fmt: skip
     if not curves:
         raise ValueError("`curves` is empty; pass {variant name: [interval at each x]}.")
     ax = _new_axes(ax)
     for i, (name, intervals) in enumerate(curves.items()):
-        if len(intervals) != len(x):
+        if len(intervals) != x.size:
             raise ValueError(
-                f"Curve {name!r} of `curves` has {len(intervals)} intervals but `x` has {len(x)} points; give one "
+                f"Curve {name!r} of `curves` has {len(intervals)} intervals but `x` has {x.size} points; give one "
                 f"interval per x (the mean over seeds at that time)."
             )
         estimate, low, high = _interval_arrays(f"Curve {name!r} of `curves`", intervals)

@@ -25,6 +25,8 @@ import math
 
 import numpy as np
 
+from vaegan_edu.validation import check_axes, check_positive_number  # numpy only: style stays a leaf of the figures
+
 DPI = 100  # figure.dpi and savefig.dpi: 1 inch of figure = 100 px of PNG (the chapters used 72)
 FIGSIZE = (8.0, 4.5)  # inches, the default figure: 800 x 450 px, the width of JupyterLab's output area
 FONT_SIZE = 12  # points: ticks, legends, annotations, text in diagrams; the smallest text of any figure
@@ -174,6 +176,12 @@ def colorbar(ax, mappable, label: str | None = None):
 
     Taught in: 00_tour
     """
+    from matplotlib.cm import ScalarMappable
+
+    check_axes(ax)
+    if not isinstance(mappable, ScalarMappable):
+        raise TypeError(f"`mappable` must be what imshow, scatter or pcolormesh returned (a ScalarMappable); received "
+                        f"{type(mappable).__name__}. Fix: image = ax.imshow(values); colorbar(ax, image).")  # fmt: skip
     bar = getattr(ax, "_book_colorbar", None)
     if bar is not None and bar.ax in ax.child_axes:
         bar.update_normal(mappable)
@@ -199,13 +207,23 @@ def image_scale(ax, grid_shape) -> float:
 
     Taught in: 00_tour
     """
-    figure = ax.figure
+    height, width = _check_grid_shape(grid_shape)
+    figure = check_axes(ax).figure
     engine = figure.get_layout_engine()
     if engine is not None:
         engine.execute(figure)
     box = ax.get_position(original=True)
     width_px, height_px = figure.get_size_inches() * figure.dpi
-    return float(min(box.width * width_px / grid_shape[1], box.height * height_px / grid_shape[0]))
+    return float(min(box.width * width_px / width, box.height * height_px / height))
+
+
+def _check_grid_shape(grid_shape) -> tuple:
+    """(height, width) of an image in pixels: two positive integers."""
+    shape = tuple(grid_shape) if isinstance(grid_shape, (tuple, list)) or np.ndim(grid_shape) == 1 else None
+    if shape is None or len(shape) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape):
+        raise ValueError(f"`grid_shape` must be the (height, width) of the drawn image in pixels, two positive "
+                         f"integers such as grid.shape; received {grid_shape!r}.")  # fmt: skip
+    return int(shape[0]), int(shape[1])
 
 
 def fit_image_scale(ax, grid_shape, scale: float) -> float:
@@ -227,7 +245,8 @@ def fit_image_scale(ax, grid_shape, scale: float) -> float:
 
     Taught in: 00_tour
     """
-    target = float(scale) * IMAGE_HEADROOM
+    _check_grid_shape(grid_shape)
+    target = check_positive_number("scale", scale, MIN_IMAGE_PX / 28) * IMAGE_HEADROOM
     current = image_scale(ax, grid_shape)
     for _ in range(3):  # one step suffices without a layout engine; an engine may need a second
         if current >= target:
@@ -248,6 +267,8 @@ def number(value: float, spec: str = ".3g") -> str:
 
     Taught in: 00_tour
     """
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
+        raise TypeError(f"`value` must be one number; received {value!r:.60} ({type(value).__name__}).")
     return format(float(value), spec).replace("-", "\u2212")
 
 
@@ -259,6 +280,7 @@ def text_width_px(text: str, fontsize: float = FONT_SIZE, dpi: float = DPI) -> f
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
+    fontsize, dpi = check_positive_number("fontsize", fontsize, FONT_SIZE), check_positive_number("dpi", dpi, DPI)
     width, _, _ = TextToPath().get_text_width_height_descent(str(text), FontProperties(size=fontsize), ismath=False)
     return float(width) * dpi / 72.0
 
@@ -268,6 +290,7 @@ def text_height_px(fontsize: float = FONT_SIZE, dpi: float = DPI) -> float:
 
     Taught in: 00_tour
     """
+    fontsize, dpi = check_positive_number("fontsize", fontsize, FONT_SIZE), check_positive_number("dpi", dpi, DPI)
     return 1.2 * fontsize * dpi / 72.0
 
 
@@ -276,4 +299,5 @@ def label_band(scale: float, fontsize: float = FONT_SIZE, dpi: float = DPI) -> i
 
     Taught in: 00_tour
     """
+    scale = check_positive_number("scale", scale, 2.0)
     return int(math.ceil((text_height_px(fontsize, dpi) + 4.0) / scale))

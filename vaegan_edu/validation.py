@@ -23,6 +23,15 @@ UNIT_RANGE_SLACK = 1e-5  # float32 rounding of a blur or a mean of [0, 1] images
 MAX_SEED = 2**32  # seeds are unsigned 32-bit integers, as NumPy's and Keras's generators accept
 
 
+class UnknownNameError(KeyError, ValueError):
+    """A name that is not among the known ones (a protocol, a variant, a metric). It is a KeyError, as a failed
+    look-up has always been, and a ValueError, as every other wrong value of the package is; its message is
+    printed as written (a plain KeyError would print it in quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 # --- numbers ----------------------------------------------------------------------------------------------------
 
 
@@ -99,12 +108,64 @@ def check_optional_seed(seed, name: str = "seed"):
     return None if seed is None else check_seed(seed, name)
 
 
+def check_seed_list(seeds, name: str = "seeds") -> list:
+    """Validate a non-empty sequence of seeds (a list, tuple, range or 1-D integer array); return a list of ints.
+
+    A single integer is refused with the fix, since ``seeds=3`` may mean three seeds or seed 3.
+    """
+    if _is_integer(seeds):
+        raise TypeError(
+            f"`{name}` must be a list of seeds such as [0, 1, 2]; received the single integer {name}={seeds!r}. "
+            f"Fix: {name}=range({int(seeds)}) for {int(seeds)} seeds, or {name}=[{int(seeds)}] for seed {int(seeds)} "
+            f"alone."
+        )
+    if isinstance(seeds, (str, bytes, dict, set)) or not isinstance(seeds, (list, tuple, range, np.ndarray)):
+        raise TypeError(f"`{name}` must be a list of seeds such as [0, 1, 2] or range(5); received {name}={seeds!r} "
+                        f"({type(seeds).__name__}).")  # fmt: skip
+    items = list(np.asarray(seeds).ravel()) if isinstance(seeds, np.ndarray) else list(seeds)
+    if not items:
+        raise ValueError(f"`{name}` is empty; pass at least one seed, e.g. {name}=[0] or {name}=range(5).")
+    bad = [s for s in items if not _is_integer(s) or not 0 <= int(s) < MAX_SEED]
+    if bad:
+        raise ValueError(f"`{name}` must hold non-negative integers below 2**32 such as [0, 1, 2]; received "
+                         f"{name}={seeds!r}, with {bad[:3]} not a valid seed.")  # fmt: skip
+    return [int(s) for s in items]
+
+
+def check_callable(name: str, value, example: str, optional: bool = True):
+    """Validate a function argument (a callback such as ``say=print``); None passes when ``optional``."""
+    if value is None and optional:
+        return None
+    if not callable(value):
+        raise TypeError(f"`{name}` must be a function such as {example}; received {name}={value!r} "
+                        f"({type(value).__name__}). Fix: pass the function itself, without quotes or ().")  # fmt: skip
+    return value
+
+
+def check_positive_numbers(name: str, values, example) -> tuple:
+    """Validate a non-empty sequence (or 1-D array) of positive, finite numbers, e.g. time budgets; return floats.
+
+    A single number is refused with the fix (wrap it in a tuple)."""
+    if _is_real(values):
+        raise TypeError(f"`{name}` must be a sequence of positive numbers such as {example}; received the single "
+                        f"number {name}={values!r}. Fix: wrap it in a tuple, {name}=({values!r},).")  # fmt: skip
+    if isinstance(values, (str, bytes, dict, set)) or not isinstance(values, (list, tuple, range, np.ndarray)):
+        raise TypeError(f"`{name}` must be a sequence of positive numbers such as {example}; received {name}="
+                        f"{values!r} ({type(values).__name__}).")  # fmt: skip
+    items = list(np.asarray(values).ravel()) if isinstance(values, np.ndarray) else list(values)
+    if not items or not all(_is_real(v) and np.isfinite(v) and v > 0 for v in items):
+        raise ValueError(f"`{name}` must be a non-empty sequence of positive numbers such as {example}; received "
+                         f"{name}={values!r}.")  # fmt: skip
+    return tuple(float(v) for v in items)
+
+
 def check_int_tuple(name: str, value, example, length: int | None = None) -> tuple:
     """Validate a tuple (or list) of positive integers, e.g. layer sizes; an int alone says how to wrap it."""
     if _is_integer(value) or isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, np.ndarray)):
         raise TypeError(
             f"`{name}` must be a tuple of positive integers such as {example}; received {name}={value!r}. "
-            + (f"Fix: wrap a single size in a tuple, {name}=({value},)." if _is_integer(value) else "")
+            + (f"Fix: wrap a single size in a tuple, {name}=({value},)." if _is_integer(value) and length in (None, 1)
+               else f"Fix: e.g. {name}={example}.")
         )
     items = tuple(value)
     if not items or not all(_is_integer(v) and v >= 1 for v in items) or (length is not None and len(items) != length):
@@ -252,3 +313,25 @@ def check_labels(name: str, labels, n: int, num_classes: int) -> np.ndarray:
             f"in [{values.min():g}, {values.max():g}]. Fix: use labels 0 to {num_classes - 1}."
         )
     return values.astype("int32")
+
+
+# --- figures ----------------------------------------------------------------------------------------------------
+
+
+def check_axes(ax, name: str = "ax"):
+    """Validate a matplotlib Axes passed as ``name``: the usual slips (None, a Figure, the array of Axes that
+    ``plt.subplots(1, n)`` returns, data in the Axes' place) each get their fix. Returns ``ax``."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import FigureBase
+
+    if isinstance(ax, Axes):
+        return ax
+    if isinstance(ax, FigureBase):
+        fix = "draw into one of its Axes: `fig.axes[0]`, or `fig, ax = plt.subplots()`"
+    elif isinstance(ax, np.ndarray) and ax.dtype == object and ax.size and isinstance(ax.flat[0], Axes):
+        fix = f"plt.subplots(...) returned {ax.size} Axes in an array of shape {ax.shape}: pick one, e.g. `axes[0]`"
+    elif ax is None:
+        fix = "create one with `fig, ax = plt.subplots()` and pass `ax`"
+    else:
+        fix = "pass the Axes first, e.g. `fig, ax = plt.subplots()` then `f(ax, ...)` (arguments in the wrong order?)"
+    raise TypeError(f"`{name}` must be a matplotlib Axes; received {type(ax).__name__}. Fix: {fix}.")

@@ -12,6 +12,10 @@ import ipywidgets
 import numpy as np
 from IPython.display import display
 
+from vaegan_edu.validation import (
+    as_float_array, check_finite, check_positive_int, check_positive_number, check_seed, check_size,
+)  # fmt: skip
+
 LIVE_WIDGET_TEXT = "live widget: run the notebook; the static picture above shows its starting point"
 
 
@@ -27,6 +31,23 @@ class _Explorer:
 
 
 _KEEP_WIDTH = {"flex": "0 0 auto"}  # a controls column beside an Output: never shrunk to nothing
+
+def _check_in_range(name: str, value, low: float, high: float, example):
+    """A number inside a slider's range [low, high]: outside it the slider would silently clamp it."""
+    value = check_positive_number(name, value, example) if low > 0 else float(value)
+    if not low <= value <= high:
+        raise ValueError(f"`{name}`={value:g} is outside its slider's range [{low:g}, {high:g}], where the slider "
+                         f"would silently move it to the nearest end. Fix: use a value such as {example}.")  # fmt: skip
+    return value
+
+
+def _check_vae(model):
+    """The explorers of chapters 03-04 decode with a VAE."""
+    if not all(hasattr(model, a) for a in ("encode", "decode", "latent_dim")):
+        raise TypeError(f"`model` must be a trained vaegan_edu.models.VAE (it encodes and decodes); received "
+                        f"{type(model).__name__}. For a GAN on 2-D data use GANLab.")  # fmt: skip
+    return model
+
 
 # === VAE (chapters 03-04) ===
 
@@ -66,8 +87,9 @@ class LatentExplorer(_Explorer, ipywidgets.VBox):
 
         from vaegan_edu import plots
 
-        if not span > 0:
-            raise ValueError(f"`span` must be > 0; received span={span!r}.")
+        _check_vae(model)
+        span = check_positive_number("span", span, 3.0)
+        max_sliders = check_positive_int("max_sliders", max_sliders, 8)
         self.model = model
         self.z = np.zeros(model.latent_dim, dtype=np.float32)
         self.sliders = [
@@ -127,8 +149,8 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
 
         from vaegan_edu import metrics
 
-        if not span > 0:
-            raise ValueError(f"`span` must be > 0; received span={span!r}.")
+        _check_vae(model)
+        span = check_positive_number("span", span, 3.0)
         self.model = model
         self.mu, _ = model.encode(x)  # (n, latent_dim)
         self.kl = metrics.kl_per_dimension(model, x)
@@ -214,7 +236,13 @@ class GANLab(_Explorer, ipywidgets.VBox):
         if dataset not in GAN_LAB_DATASETS:
             raise ValueError(f"`dataset` must be one of {list(GAN_LAB_DATASETS)}; received {dataset!r}.")
         losses._check_gan_loss(loss)
-        self.num_points, self.grid_size, self.seed = int(num_points), int(grid_size), int(seed)
+        d_lr, g_lr = (_check_in_range(name, lr, 1e-5, 10**-1.5, 1e-3) for name, lr in (("d_lr", d_lr), ("g_lr", g_lr)))
+        steps_per_frame = check_positive_int("steps_per_frame", steps_per_frame, 50, maximum=500)  # the slider's max
+        if check_size("num_points", num_points, 1000, per_item=40) < 256:  # 20 * num_points real 2-D points
+            raise ValueError(f"`num_points` must be at least 256 (fewer leave modes empty); received {num_points}.")
+        if check_positive_int("grid_size", grid_size, 60, maximum=4096) < 2:
+            raise ValueError(f"`grid_size` must be at least 2 (points per side of the heatmap); received {grid_size}.")
+        self.num_points, self.grid_size, self.seed = int(num_points), int(grid_size), check_seed(seed)
         self.dataset = ipywidgets.Dropdown(options=list(GAN_LAB_DATASETS), value=dataset, description="data")
         self.loss = ipywidgets.Dropdown(options=list(losses.GAN_LOSSES), value=loss, description="loss")
         self.d_lr = ipywidgets.FloatLogSlider(value=d_lr, base=10, min=-5, max=-1.5, description="D lr",
@@ -375,8 +403,17 @@ class KLExplorer(_Explorer, ipywidgets.VBox):
     def __init__(self, grid, log_p, mu: float = 0.0, sigma: float = 1.0):
         import matplotlib.pyplot as plt
 
-        self.grid, self.log_p = np.asarray(grid, dtype=float), np.asarray(log_p, dtype=float)
+        self.grid, self.log_p = as_float_array("grid", grid, "float64"), as_float_array("log_p", log_p, "float64")
+        if self.grid.ndim != 1 or len(self.grid) < 2 or not np.all(np.diff(self.grid) > 0):
+            raise ValueError(f"`grid` must be a 1-D increasing array such as np.linspace(-8, 8, 1601); received "
+                             f"shape {self.grid.shape}" + (", not increasing" if self.grid.ndim == 1 else "") + ".")
+        if self.log_p.shape != self.grid.shape:
+            raise ValueError(f"`log_p` must hold one value per point of `grid` (shape {self.grid.shape}); received "
+                             f"shape {self.log_p.shape}. Fix: evaluate log p on the grid itself.")  # fmt: skip
+        check_finite("grid", self.grid)
         lo, hi = float(self.grid[0]), float(self.grid[-1])
+        mu = _check_in_range("mu", mu, lo / 2, hi / 2, 0.0)
+        sigma = _check_in_range("sigma", sigma, 0.1, (hi - lo) / 4, 1.0)
         self.mu = ipywidgets.FloatSlider(value=mu, min=lo / 2, max=hi / 2, step=0.05, description="μ of q")
         self.sigma = ipywidgets.FloatSlider(value=sigma, min=0.1, max=(hi - lo) / 4, step=0.05,
                                             description="σ of q")  # fmt: skip
@@ -466,6 +503,11 @@ class ELBOExplorer(_Explorer, ipywidgets.VBox):
     def __init__(self, model, x, q_mean: float = 0.0, q_log_std: float = 0.0):
         import matplotlib.pyplot as plt
 
+        from vaegan_edu.probability import LinearGaussian
+
+        if not isinstance(model, LinearGaussian):
+            raise TypeError(f"`model` must be a vaegan_edu.probability.LinearGaussian with latent_dim == 1 (its ELBO "
+                            f"and log p(x) are exact); received {type(model).__name__}.")  # fmt: skip
         self.model, self.x = model, x
         start = elbo_explorer_values(model, x, q_mean, q_log_std)  # validates model and x
         centre, width = start["posterior_mean"], 4 * max(start["posterior_std"], 0.5)
