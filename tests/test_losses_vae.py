@@ -134,8 +134,10 @@ def test_bits_per_dim_of_known_models():
     x = np.zeros((2, 3, 3, 1), "float32")
     log_p = _np(losses.discretized_logistic_log_likelihood(x, x, np.log(1e-4)))
     assert 0.0 <= bits_per_dim(log_p, d_shape).max() < 1e-6
-    with pytest.raises(ValueError, match="image_shape"):
+    with pytest.raises(TypeError, match=r"image_shape.*\(784,\)"):  # an int where a tuple belongs: the fix says so
         bits_per_dim(log_p, 784)
+    with pytest.raises(ValueError, match="-log p"):  # a loss (negative log-likelihood) passed by mistake
+        bits_per_dim(-log_p + 1.0, d_shape)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -372,11 +372,15 @@ def discretized_logistic_log_likelihood(x, mean, log_scale, levels=PIXEL_LEVELS)
     Raises
     ------
     ValueError
-        For shapes that differ, ``x`` outside [0, 1] or ``levels < 2``.
+        For shapes that differ, ``x`` outside [0, 1], a ``mean`` outside [0, 1] (logits passed for the mean),
+        a ``log_scale`` that is not finite or does not broadcast to ``x``, or ``levels < 2``.
+    TypeError
+        For ``log_scale=None`` or an input that is not an array of numbers.
 
     Taught in: 03_vae, 07_vae_vs_gan
     """
-    _same_shape("x", _check_tensor("x", x, ndim_at_least=2), "mean", _check_tensor("mean", mean, ndim_at_least=2),
+    x_shape = _check_tensor("x", x, ndim_at_least=2)
+    _same_shape("x", x_shape, "mean", _check_tensor("mean", mean, ndim_at_least=2),
                 " Fix: give the mean image of the same shape as the images.")  # fmt: skip
     values = _readable(x)
     if values is not None and values.size and (values.min() < 0 or values.max() > 1):
@@ -386,6 +390,20 @@ def discretized_logistic_log_likelihood(x, mean, log_scale, levels=PIXEL_LEVELS)
         )
     if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
         raise ValueError(f"`levels` must be an int >= 2 (256 for 8-bit images); received {levels!r}.")
+    means = _readable(mean)
+    if means is not None and means.size and (means.min() < -1e-5 or means.max() > 1 + 1e-5):
+        raise ValueError(
+            f"`mean` must be the mean image, in [0, 1] like the pixels; received values in [{means.min():.4g}, "
+            f"{means.max():.4g}]. Fix: pass the decoder's mean ops.sigmoid(logits), not the logits themselves."
+        )
+    scale_shape = _check_tensor("log_scale", log_scale, ndim_at_least=0)
+    try:
+        fits = None in scale_shape + x_shape or np.broadcast_shapes(scale_shape, x_shape) == tuple(x_shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"`log_scale` must be a number or broadcast to the images' shape {tuple(x_shape)} (e.g. "
+                         f"one value per pixel, {tuple(x_shape[1:])}); received shape {scale_shape}.")  # fmt: skip
     mean = ops.convert_to_tensor(mean)
     return _flat_sum(_discretized_logistic(ops.cast(x, mean.dtype), mean, log_scale, int(levels)))
 

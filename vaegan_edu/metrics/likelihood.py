@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from vaegan_edu.validation import check_positive_int, check_seed
+from vaegan_edu.validation import as_float_array, check_int_tuple, check_positive_int, check_seed
 
 MAX_IMPORTANCE_SAMPLES = 10**6  # per image: 1,000 is the book's full setting; more is a typo that would run for hours
 
@@ -162,12 +162,23 @@ def bits_per_dim(log_likelihood, image_shape) -> np.ndarray:
     -------
     array of the same shape as ``log_likelihood``
 
+    Raises
+    ------
+    ValueError
+        For a positive log-likelihood: a log-probability of a discrete distribution is <= 0, so a positive value
+        is a negative log-likelihood (a loss) passed by mistake, or the log-density of a continuous model.
+
     Taught in: 07_vae_vs_gan
     """
-    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
-    if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in shape):
-        raise ValueError(f"`image_shape` must be a tuple of positive ints, e.g. (28, 28, 1); received {image_shape!r}.")
-    return -np.asarray(log_likelihood, dtype="float64") / (float(np.prod(shape)) * np.log(2.0))
+    shape = check_int_tuple("image_shape", image_shape, (28, 28, 1))
+    values = as_float_array("log_likelihood", log_likelihood, "float64")
+    if np.any(values > 1e-6):  # rounding may leave a log-probability of ~1 a hair above 0; NaN (a diverged run) passes
+        raise ValueError(
+            f"`log_likelihood` must be log-probabilities <= 0 (nats per image of a discrete distribution over pixel "
+            f"values); received values up to {np.nanmax(values):.4g}. Fix: pass log p(x) itself, not the loss "
+            f"-log p(x) (negate it), and only for a normalised likelihood such as 'discretized_logistic'."
+        )
+    return -values / (float(np.prod(shape)) * np.log(2.0))
 
 
 def latent_activity(model, x) -> np.ndarray:

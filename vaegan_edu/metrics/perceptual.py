@@ -115,7 +115,9 @@ def grey_fraction(images, band=GREY_BAND) -> float:
     Taught in: 07_vae_vs_gan
     """
     images = check_image_batch("images", images)
-    low, high = (float(v) for v in band) if isinstance(band, (tuple, list)) and len(band) == 2 else (None, None)
+    edges = np.asarray(band, dtype=object) if isinstance(band, (tuple, list, np.ndarray)) else np.empty(0)
+    ok = edges.shape == (2,) and all(isinstance(v, (int, float, np.integer, np.floating)) for v in edges)
+    low, high = (float(v) for v in edges) if ok else (None, None)
     if low is None or not 0.0 <= low < high <= 1.0:
         raise ValueError(f"`band` must be two numbers (a, b) with 0 <= a < b <= 1, e.g. {GREY_BAND}; received {band!r}.")
     return float(np.mean((images > low) & (images < high)))

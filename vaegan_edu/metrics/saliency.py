@@ -38,14 +38,13 @@ def discriminator_saliency(gan, x) -> np.ndarray:
 
     Taught in: 08_student_questions
     """
-    x = np.asarray(x, dtype="float32")
-    if x.ndim != 4 or x.shape[1:] != tuple(gan.data_shape):
-        raise ValueError(
-            f"`x` must have shape (n, {', '.join(map(str, gan.data_shape))}) for this GAN's discriminator; "
-            f"received shape {x.shape}. Fix: add a batch axis with x[None] or a channel axis with x[..., None]."
-        )
+    if not all(hasattr(gan, a) for a in ("discriminator", "data_shape", "check_data")):
+        raise TypeError(f"`gan` must be a vaegan_edu.models.GAN (it has a discriminator); received {type(gan).__name__}.")
+    if len(gan.data_shape) != 3:
+        raise ValueError(f"discriminator_saliency explains GANs on images; this one has data_shape={gan.data_shape}.")
     if gan.num_classes:
         raise ValueError("discriminator_saliency explains unconditional GANs; this one is conditional on labels.")
+    x, _ = gan.check_data(x)  # shape (n, *data_shape), finite, pixels in [0, 1]
 
     def logits(images):
         packed = keras.ops.concatenate([images] * gan.pack, axis=-1) if gan.pack > 1 else images

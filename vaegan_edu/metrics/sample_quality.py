@@ -16,11 +16,11 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-from vaegan_edu.validation import check_image_batch, check_positive_number
+from vaegan_edu.validation import as_float_array, check_image_batch, check_positive_number
 
 def _as_2d(name, values):
     """A float64 array (n, d) with n >= 1, or a clear error."""
-    arr = np.asarray(values, dtype=np.float64)
+    arr = as_float_array(name, values, "float64")
     if arr.ndim != 2:
         raise ValueError(
             f"`{name}` must be a 2-D array of shape (num_samples, num_features); received shape {arr.shape}. "
