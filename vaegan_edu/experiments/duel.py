@@ -40,7 +40,9 @@ from vaegan_edu.metrics import (
     Reference, draw_samples, evaluate_samples, iwae_log_likelihood, make_reference, sample_seconds, sampling_network,
 )  # fmt: skip
 from vaegan_edu.training import TrainingRun, train_for
-from vaegan_edu.validation import check_image_batch, check_positive_int, check_positive_number
+from vaegan_edu.validation import (
+    check_callable, check_image_batch, check_int_tuple, check_positive_int, check_positive_number, check_seed_list,
+)  # fmt: skip
 
 PARAMETER_TOLERANCE = 0.10  # decoder and generator may differ by at most 10 % of the larger count
 
@@ -195,6 +197,7 @@ def build_contenders(image_shape=(28, 28, 1), seed: int = 0, vae_latent_dim: int
     """
     from vaegan_edu import weights
 
+    image_shape = check_int_tuple("image_shape", image_shape, (28, 28, 1), length=3)
     gan = models.make_gan_variant(tuple(image_shape), seed=seed, learning_rate=DUEL_GAN_LEARNING_RATE)  # seeds too
     target = count_parameters(gan.generator)
     models.blocks.check_latent_dim(vae_latent_dim)
@@ -319,17 +322,22 @@ def run_duel(data, seeds, seconds: float, num_samples: int, batch_size: int = 12
     Raises
     ------
     ValueError
-        Empty ``seeds`` or a bad budget (and everything :func:`build_contenders` and :func:`train_for` raise).
+        Empty ``seeds`` or a bad budget, batch size or ``iwae_k`` (and everything :func:`build_contenders` and
+        :func:`train_for` raise).
+    TypeError
+        ``seeds`` a single integer (pass ``range(3)`` or ``[3]``), or ``data`` not a Dataset.
 
     Taught in: 07_vae_vs_gan
     """
-    from vaegan_edu.config import check_seed
-
-    seeds = [check_seed(s) for s in seeds]
-    if not seeds:
-        raise ValueError("`seeds` is empty; pass at least one seed, e.g. range(cfg.num_seeds).")
+    if not all(hasattr(data, a) for a in ("x_train", "x_test", "image_shape")):
+        raise TypeError(f"`data` must be a vaegan_edu.data.Dataset (with x_train, x_test and image_shape); received "
+                        f"{type(data).__name__}. Fix: data = ve.data.load('glyphs').")  # fmt: skip
+    seeds = check_seed_list(seeds)
     check_positive_number("seconds", seconds, 30.0)
     num_samples = check_positive_int("num_samples", num_samples, 2000)
+    batch_size = check_positive_int("batch_size", batch_size, 128)  # checked here, not after minutes of training
+    iwae_k = check_positive_int("iwae_k", iwae_k, 1000)
+    check_callable("on_progress", on_progress, "print")
     reference = reference or make_reference(data.x_test, num_samples)
     say = on_progress or (lambda text: None)
     rows, runs, contenders = [], {}, None

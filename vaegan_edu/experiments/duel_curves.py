@@ -44,7 +44,7 @@ from vaegan_edu.metrics import (
     make_reference, sample_seconds,
 )  # fmt: skip
 from vaegan_edu.training import train_for
-from vaegan_edu.validation import check_positive_int, check_positive_number
+from vaegan_edu.validation import check_positive_int, check_positive_number, check_positive_numbers
 
 VAE, GAN = "VAE", "GAN"
 SAMPLE_METRICS = {"frechet_distance": "lower", "precision": "higher", "recall": "higher", "class_kl": "lower",
@@ -54,6 +54,7 @@ METRICS = {**SAMPLE_METRICS, "elbo_bpd": "lower", "iwae_bpd": "lower", "iwae_bpd
            "sample_seconds": "lower", "compile_seconds": "lower", "diverged": "lower"}  # fmt: skip
 CURVE_METRICS = (*SAMPLE_METRICS, "elbo_bpd")  # recorded at every checkpoint
 BUDGETS = (15, 30, 60, 120, 300, 600)  # seconds of training at which the chapter reads the curves
+MAX_CHECKPOINTS = 100_000  # scores per run: more is a typo (each checkpoint scores 1,000 samples)
 
 
 def checkpoint_steps(limit: int, first: int = 50, doubling_until: int = 1600, every: int = 1600) -> list:
@@ -65,6 +66,10 @@ def checkpoint_steps(limit: int, first: int = 50, doubling_until: int = 1600, ev
     limit = check_positive_int("limit", limit, 20_000)
     steps, step = [], check_positive_int("first", first, 50)
     doubling_until, every = check_positive_int("doubling_until", doubling_until, 1600), check_positive_int("every", every, 1600)
+    if (limit - doubling_until) / every > MAX_CHECKPOINTS:
+        raise ValueError(f"`limit`={limit:,} is too large for every={every:,}: it would give about "
+                         f"{(limit - doubling_until) // every:,} checkpoints (at most {MAX_CHECKPOINTS:,}). Fix: a "
+                         f"smaller `limit` or a larger `every`.")  # fmt: skip
     while step <= limit:
         steps.append(step)
         step = step * 2 if step < doubling_until else step + every
@@ -190,12 +195,27 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
 
 # --- reading the curves ---------------------------------------------------------------------------------------
 
+def _check_reading(result, metric=None, budgets=None) -> tuple | None:
+    """Entry checks of the readers below: a Result, a metric it has, budgets as a sequence of positive seconds
+    (returned as a tuple of the values given)."""
+    if not isinstance(result, Result):
+        raise TypeError(f"`result` must be a vaegan_edu.experiments.Result, e.g. ve.experiments.load('duel_curves'); "
+                        f"received {type(result).__name__}. Fix: for a payload dict use Result(payload).")  # fmt: skip
+    if metric is not None:
+        result._direction(metric)  # a metric these results have, with a direction
+    if budgets is None:
+        return None
+    check_positive_numbers("budgets", budgets, BUDGETS)
+    return tuple(budgets.tolist() if isinstance(budgets, np.ndarray) else budgets)
+
+
 def values_at_budget(result: Result, variant: str, metric: str, seconds: float) -> dict:
     """``{seed: value}`` of ``metric`` at the last checkpoint each seed of ``variant`` reached within ``seconds``
     of training (NaN for a seed that had not reached its first checkpoint by then).
 
     Taught in: 07_vae_vs_gan
     """
+    _check_reading(result)
     seconds = check_positive_number("seconds", seconds, 60.0)
     out = {}
     steps = result.checkpoints(metric)
@@ -214,6 +234,8 @@ def budget_intervals(result: Result, metric: str, budgets=BUDGETS, confidence: f
 
     Taught in: 07_vae_vs_gan
     """
+    budgets = _check_reading(result, metric, budgets)
+
     def at(variant, t):
         values = [v for v in values_at_budget(result, variant, metric, t).values() if math.isfinite(v)]
         if not values:  # no seed had reached its first checkpoint: nothing to draw there
@@ -229,6 +251,7 @@ def budget_verdicts(result: Result, metric: str, budgets=BUDGETS, confidence: fl
 
     Taught in: 07_vae_vs_gan
     """
+    budgets = _check_reading(result, metric, budgets)
     better = result.metrics[metric]
     out = []
     for t in budgets:
@@ -250,6 +273,7 @@ def result_at_budget(result: Result, seconds: float) -> Result:
 
     Taught in: 07_vae_vs_gan
     """
+    _check_reading(result)
     rows = []
     for variant in result.variants:
         per_metric = {m: values_at_budget(result, variant, m, seconds) for m in CURVE_METRICS}
@@ -269,6 +293,10 @@ def guide_markdown(result: Result, questions: dict, budgets=BUDGETS) -> str:
 
     Taught in: 07_vae_vs_gan
     """
+    budgets = _check_reading(result, budgets=budgets)
+    if not isinstance(questions, dict) or not questions:
+        raise (ValueError if isinstance(questions, dict) else TypeError)(f"`questions` must be a non-empty dict {{question: metric}}, e.g. {{'which looks sharper?': "
+                        f"'grey_gap'}}; received {questions!r:.80}.")  # fmt: skip
     head = ["question (metric)"] + [f"{t:g} s" for t in budgets]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for question, metric in questions.items():

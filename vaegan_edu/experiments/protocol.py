@@ -17,7 +17,7 @@ import hashlib
 import json
 from typing import Callable
 
-from vaegan_edu.validation import check_positive_int
+from vaegan_edu.validation import UnknownNameError, check_positive_int
 
 _REGISTRY: dict = {}
 
@@ -73,6 +73,8 @@ class Protocol:
             raise ValueError(
                 f"Unknown configuration key(s) {unknown} for protocol {self.name!r}; its keys are {sorted(cfg)}."
             )
+        for key, value in overrides.items():
+            _check_override(key, value, cfg[key])
         cfg.update(json.loads(json.dumps(overrides)))
         check_positive_int("seeds", cfg.get("seeds"), 5)
         return cfg
@@ -81,6 +83,25 @@ class Protocol:
     def metrics(self) -> dict:
         """``{metric: "lower" | "higher"}``: the reported metrics and which way is better."""
         return dict(self.config["metrics"])
+
+
+def _kind(value) -> str:
+    """The JSON kind of a configuration value: what an override of it must also be."""
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "number"
+    return {str: "str", dict: "dict", list: "list", tuple: "list"}.get(type(value), type(value).__name__)
+
+
+def _check_override(key: str, value, current) -> None:
+    """An override must be the same kind of value as the one it replaces (a dict for a dict, a number for a
+    number), or the protocol would fail deep inside a run, or silently ignore it."""
+    if current is not None and _kind(value) != _kind(current):
+        raise TypeError(f"`{key}` must be a {_kind(current)} like the protocol's own value {key}={current!r}; "
+                        f"received {key}={value!r}. Fix: keep its form and change the value.")  # fmt: skip
 
 
 def config_hash(config: dict) -> str:
@@ -106,8 +127,9 @@ def names() -> list:
 
 def get(name: str) -> Protocol:
     """The registered protocol called ``name``; a KeyError lists the known names."""
-    if name not in _REGISTRY:
-        raise KeyError(f"No protocol named {name!r}. Known protocols: {names()} (`python -m vaegan_edu.experiments list`).")
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise UnknownNameError(f"`name`: no protocol named {name!r}. Known protocols: {names()} "
+                               f"(`python -m vaegan_edu.experiments list`).")  # fmt: skip
     return _REGISTRY[name]
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from vaegan_edu.experiments import stats
 from vaegan_edu.experiments.protocol import config_hash, get
+from vaegan_edu.validation import UnknownNameError
 
 EXPERIMENTS_DIR_ENV = "VAEGAN_EDU_EXPERIMENTS"
 _LABELS = {"frechet_distance": "Fréchet distance", "class_kl": "class KL", "log_likelihood": "log p(x), nats",
@@ -116,15 +117,29 @@ class Result:
             order = []
         return {m: stored[m] for m in order if m in stored} | stored
 
-    def _check(self, variant, metric):
-        if variant not in self.variants:
-            raise KeyError(f"No variant {variant!r} in the {self.name!r} results; variants: {self.variants}.")
-        base, _, step = metric.partition("@")  # "frechet_distance@500": the metric after 500 steps
+    def _check(self, variant, metric, variant_name: str = "variant"):
+        """Raise :class:`~vaegan_edu.validation.UnknownNameError` (a KeyError and a ValueError) naming the argument
+        for a variant or a metric these results do not have."""
+        if not isinstance(variant, str) or variant not in self.variants:
+            raise UnknownNameError(f"No variant {variant!r} in the {self.name!r} results (argument `{variant_name}`); "
+                                   f"variants: {self.variants}.")  # fmt: skip
+        base, _, step = metric.partition("@") if isinstance(metric, str) else (None, "", "")
         known = base in self.metrics or base in ("train_seconds", "train_steps")
         if not known or (step and not step.isdigit()):
-            raise KeyError(f"No metric {metric!r} in the {self.name!r} results; metrics: {sorted(self.metrics)} "
-                           f"(a metric recorded along training reads 'METRIC@STEP', e.g. "
-                           f"'{next(iter(self.metrics))}@500').")  # fmt: skip
+            raise UnknownNameError(
+                f"No metric {metric!r} in the {self.name!r} results (argument `metric`); metrics: "
+                f"{sorted(self.metrics)} (a metric recorded along training reads 'METRIC@STEP', e.g. "
+                f"'{next(iter(self.metrics))}@500')."
+            )  # fmt: skip
+
+    def _direction(self, metric: str) -> str:
+        """Which way ``metric`` (or ``"METRIC@STEP"``) is better, ``"lower"`` or ``"higher"``, from the configuration."""
+        self._check(self.variants[0], metric)
+        base = metric.partition("@")[0]
+        if base not in self.metrics:
+            raise ValueError(f"`metric` {metric!r} is a training cost with no better direction in the {self.name!r} "
+                             f"configuration; compare one of {sorted(self.metrics)}.")  # fmt: skip
+        return self.metrics[base]
 
     def checkpoints(self, metric: str) -> list:
         """The steps at which ``metric`` was also recorded along training (keys ``"<metric>@<step>"``), sorted.
@@ -168,7 +183,9 @@ class Result:
         diverged (non-finite metric) is left out of the pairs.
         """
         against = against or get(self.name).baseline
-        better = self.metrics[metric]
+        self._check(variant, metric)
+        self._check(against, metric, "against")
+        better = self._direction(metric)
         a, b = self.values(variant, metric), self.values(against, metric)
         common = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
         claim = claim or f"{variant} has {better} {metric_label(metric)} than {against}"
@@ -180,6 +197,10 @@ class Result:
 
         ``formats`` maps a metric to a format spec (default ``".3g"``).
         """
+        for name, value in (("metrics", metrics), ("variants", variants)):
+            if isinstance(value, str):
+                raise TypeError(f"`{name}` must be a list of names; received the string {value!r}. Fix: "
+                                f"{name}=[{value!r}].")  # fmt: skip
         metrics = list(metrics or self.metrics)
         formats = formats or {}
         variants = list(variants or self.variants)
@@ -214,6 +235,10 @@ class Result:
         For each variant, the shipped seeds give a :func:`~vaegan_edu.experiments.stats.prediction_interval`
         for one new run; each live seed's value is inside it or not, and the line says which, either way.
         """
+        if not isinstance(live, Result):
+            raise TypeError(f"`live` must be the Result of a live replicate, e.g. ve.experiments.run(name, seeds=[0], "
+                            f"store=False); received {type(live).__name__}. Fix: for rows of your own use "
+                            f"Result.from_rows(name, rows).")  # fmt: skip
         lines = []
         for v in variants or [v for v in live.variants if v in self.variants]:
             shipped = list(self.values(v, metric).values())
@@ -233,9 +258,14 @@ class Result:
 
 def check_payload(payload: dict, where) -> dict:
     """Raise :class:`ResultsError` unless ``payload`` has the keys and per-seed structure of a results file."""
+    if not isinstance(payload, dict):
+        raise ResultsError(f"{where} is not a results file: it holds a {type(payload).__name__}, not a JSON object.")
     missing = [k for k in ("protocol", "config", "config_hash", "seeds", "provenance") if k not in payload]
     if missing:
         raise ResultsError(f"{where} is not a results file: keys {missing} are missing.")
+    if not isinstance(payload["seeds"], dict):
+        raise ResultsError(f"{where}: `seeds` must map each seed to its table ({{\"0\": {{\"variants\": ...}}}}); "
+                           f"found a {type(payload['seeds']).__name__}.")  # fmt: skip
     for seed, entry in payload["seeds"].items():
         variants = entry.get("variants") if isinstance(entry, dict) else None
         if not isinstance(variants, dict) or not all(isinstance(r, dict) for r in variants.values()):
@@ -267,6 +297,9 @@ def load(name: str, directory=None, check_config: bool = True) -> Result:
     Taught in: 07_vae_vs_gan, 08_student_questions
     """
     protocol = get(name)
+    if directory is not None and Path(directory).is_file():
+        raise ValueError(f"`directory` must be the folder that holds {name}.json; received the file {directory}. "
+                         f"Fix: pass its folder, directory={str(Path(directory).parent)!r}.")  # fmt: skip
     path = results_path(name, directory)
     if not path.exists():
         raise FileNotFoundError(f"No shipped results for protocol {name!r} at {path}. Compute them with "

@@ -21,6 +21,7 @@ from vaegan_edu.experiments.protocol import config_hash, get, names
 from vaegan_edu.experiments.results import (
     Result, ResultsError, clean_variants, experiments_dir, read, results_path, run_command,
 )  # fmt: skip
+from vaegan_edu.validation import _is_integer, check_bool, check_callable, check_positive_int, check_seed_list
 from vaegan_edu.weights import write_json_atomic
 
 
@@ -111,16 +112,12 @@ def data_record(config: dict) -> dict | None:
 
 
 def _seed_list(seeds, cfg) -> list:
-    from vaegan_edu.config import check_seed
-
+    """``seeds`` of :func:`run` as a list: None (the configured number), a count N (seeds 0..N-1) or a list."""
     if seeds is None:
         return list(range(cfg["seeds"]))
-    if isinstance(seeds, int) and not isinstance(seeds, bool):
-        return list(range(seeds))
-    seeds = [check_seed(s) for s in seeds]
-    if not seeds:
-        raise ValueError("`seeds` is empty: pass a number of seeds (5) or a list of seeds ([0, 1]).")
-    return seeds
+    if _is_integer(seeds):
+        return list(range(check_positive_int("seeds", seeds, 5)))
+    return check_seed_list(seeds)
 
 
 def _clock(seconds: float) -> str:
@@ -156,11 +153,12 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
         An existing file holds results of another configuration (and ``restart`` is False).
     """
     protocol = get(name)
+    quick, store, restart = check_bool("quick", quick), check_bool("store", store), check_bool("restart", restart)
+    say = check_callable("say", say, "print") or (lambda text: print(text, flush=True))
     cfg = protocol.configured(quick=quick, **overrides)
     seed_list = _seed_list(seeds, cfg)
-    say = say or (lambda text: print(text, flush=True))
     path = (Path(directory or experiments_dir()) / f"{name}{'.quick' if quick else ''}.json") if store else None
-    command = run_command(name) + (" --quick" if quick else "") + (f" --seeds {seeds}" if isinstance(seeds, int) else "")
+    command = run_command(name) + (" --quick" if quick else "") + (f" --seeds {int(seeds)}" if _is_integer(seeds) else "")
     fresh = {"protocol": name, "title": protocol.title, "config": cfg, "config_hash": config_hash(cfg),
              "data": data_record(cfg), "seeds": {}, "provenance": provenance(command)}  # fmt: skip
     payload = fresh
