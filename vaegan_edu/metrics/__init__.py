@@ -10,7 +10,7 @@
   sample-quality metrics pass;
 * :mod:`~vaegan_edu.metrics.sampling`: drawing images from a VAE or a GAN the same way, and timing it;
 * :mod:`~vaegan_edu.metrics.likelihood`: ELBO, IWAE bound on log p(x), active units, KL per latent;
-* :mod:`~vaegan_edu.metrics.disentanglement`: the mutual information gap;
+* :mod:`~vaegan_edu.metrics.disentanglement`: the mutual information gap, a linear probe of each factor;
 * :mod:`~vaegan_edu.metrics.saliency`: what a discriminator looks at.
 
 Every public name is re-exported here (``ve.metrics.frechet_distance`` ...).
@@ -38,7 +38,7 @@ from vaegan_edu.metrics.likelihood import (  # noqa: F401
     bits_per_dim, evaluate_elbo, iwae_log_likelihood, latent_activity, active_units, kl_per_dimension,
 )
 from vaegan_edu.metrics.disentanglement import (  # noqa: F401
-    MIGResult, mutual_information_gap,
+    MIGResult, mutual_information_gap, LinearProbe, linear_probe,
 )
 from vaegan_edu.metrics.saliency import (  # noqa: F401
     discriminator_saliency,
@@ -50,7 +50,7 @@ __all__ = [
     'build_digit_classifier', 'Check', 'class_histogram', 'classify_digits', 'degradation_cases',
     'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',
     'discriminator_saliency', 'draw_samples', 'evaluate_elbo', 'evaluate_samples', 'frechet_distance',
-    'grey_blobs', 'grey_fraction', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'make_reference',
+    'grey_blobs', 'grey_fraction', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'LinearProbe', 'linear_probe', 'make_reference',
     'memorised_fraction', 'MIGResult', 'mode_coverage', 'ModeCoverage', 'model_latent_dim',
     'mutual_information_gap', 'nearest_training_images', 'perceptual_features', 'perceptual_network',
     'precision_recall', 'Reference', 'run_suite', 'sample_seconds', 'sampling_network', 'SuiteResult',

@@ -93,3 +93,107 @@ def mutual_information_gap(latents, factors, num_bins=20) -> MIGResult:
     top2 = np.sort(mi, axis=0)[::-1][:2]  # (2, K)
     gaps = (top2[0] - top2[1]) / entropy
     return MIGResult(float(gaps.mean()), gaps, mi, entropy, np.argmax(mi, axis=0))
+
+@dataclasses.dataclass(frozen=True)
+class LinearProbe:
+    """How well a linear map of the latents recovers one factor, and how many latents it leans on (see
+    :func:`linear_probe`)."""
+
+    r2: float  # coefficient of determination on the held-out latents (1: exact; 0: no better than the mean)
+    coefficients: np.ndarray  # (latent_dim,) the fitted w_j, in factor units per unit of z_j
+    weights: np.ndarray  # (latent_dim,) |w_j| * std(z_j): how much each latent moves the prediction
+    shares: np.ndarray  # (latent_dim,) weights / weights.sum(): each latent's share of the probe's weight
+
+    def latents_for(self, fraction: float = 0.9) -> int:
+        """The fewest latents whose shares add up to at least ``fraction`` of the probe's weight (1 when a
+        single latent carries the factor; ``latent_dim`` when the weight is spread evenly)."""
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating)) or not 0 < fraction <= 1:
+            raise ValueError(f"`fraction` must be a number in (0, 1], e.g. 0.9; received {fraction!r}.")
+        cumulative = np.cumsum(np.sort(self.shares)[::-1])
+        return int(np.searchsorted(cumulative, fraction - 1e-12) + 1)
+
+    @property
+    def order(self) -> np.ndarray:
+        """Latent indices from the largest share to the smallest."""
+        return np.argsort(-self.shares, kind="stable")
+
+
+def _probe_arrays(name, latents, factor):
+    from vaegan_edu.validation import as_float_array, check_finite
+
+    latents = as_float_array(f"latents_{name}", latents, "float64")
+    factor = as_float_array(f"factor_{name}", factor, "float64")
+    if latents.ndim != 2 or factor.ndim != 1 or len(latents) != len(factor) or len(factor) < 2:
+        raise ValueError(
+            f"`latents_{name}` (n, latent_dim) and `factor_{name}` (n,) must have the same n >= 2; received shapes "
+            f"{latents.shape} and {factor.shape}. Fix: pass `mu` from `model.encode(x)[0]` and one column of the "
+            f"matching factors, e.g. `data.factors_{name}[:, k]`."
+        )
+    check_finite(f"latents_{name}", latents)
+    check_finite(f"factor_{name}", factor)
+    return latents, factor
+
+
+def linear_probe(latents_train, factor_train, latents_test, factor_test) -> LinearProbe:
+    r"""Fit a factor as a linear function of the latents on training images; score it on held-out ones.
+
+    .. math::
+        \hat v = w^\top \mu(x) + b, \qquad
+        R^2 = 1 - \frac{\sum_i (v_i - \hat v_i)^2}{\sum_i (v_i - \bar v)^2}
+        \quad\text{(held-out images)}, \qquad
+        s_j = \frac{|w_j|\,\mathrm{sd}(\mu_j)}{\sum_k |w_k|\,\mathrm{sd}(\mu_k)}
+
+    :math:`w, b` are ordinary least squares (:class:`sklearn.linear_model.LinearRegression`) on the training
+    latents; :math:`R^2` is computed on the held-out latents (its mean :math:`\bar v` included), so it can be
+    slightly negative for a factor the latents know nothing about. The share :math:`s_j` is latent
+    :math:`j`'s part of the probe's weight, with each coefficient scaled by its latent's standard deviation
+    (on the training latents), so a latent's share does not depend on the units of :math:`z_j`.
+
+    A high :math:`R^2` with the weight spread over several latents is Locatello et al.'s point (ICML 2019,
+    arXiv:1811.12359): the information about a factor is *present* in the code without being *aligned* with one
+    latent, which MIG (:func:`mutual_information_gap`) alone cannot tell from its absence.
+
+    Parameters
+    ----------
+    latents_train : array of shape (n_train, latent_dim), e.g. the posterior means of training images
+    factor_train : array of shape (n_train,), the factor's values for the same images
+    latents_test : array of shape (n_test, latent_dim)
+    factor_test : array of shape (n_test,), not constant
+
+    Returns
+    -------
+    LinearProbe
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, non-finite values, different latent sizes, or a constant held-out factor
+        (R² is undefined).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal((1000, 3))
+    >>> probe = linear_probe(z[:500], 2 * z[:500, 1], z[500:], 2 * z[500:, 1])
+    >>> round(probe.r2, 6), probe.latents_for(0.9), int(probe.order[0])
+    (1.0, 1, 1)
+
+    Taught in: 04_vae_interpretability
+    """
+    from sklearn.linear_model import LinearRegression
+
+    z_train, v_train = _probe_arrays("train", latents_train, factor_train)
+    z_test, v_test = _probe_arrays("test", latents_test, factor_test)
+    if z_train.shape[1] != z_test.shape[1]:
+        raise ValueError(f"`latents_train` and `latents_test` must have the same latent_dim; received "
+                         f"{z_train.shape[1]} and {z_test.shape[1]}. Fix: encode both with the same model.")  # fmt: skip
+    if np.ptp(v_test) == 0:
+        raise ValueError(f"`factor_test` is constant ({v_test[0]:g}): R² compares the probe with the factor's spread, "
+                         f"and it has none. Fix: probe a factor that varies across the held-out images.")  # fmt: skip
+    model = LinearRegression().fit(z_train, v_train)
+    residual = v_test - model.predict(z_test)
+    r2 = 1.0 - float(np.sum(residual**2) / np.sum((v_test - v_test.mean()) ** 2))
+    weights = np.abs(model.coef_) * z_train.std(axis=0)
+    total = weights.sum()
+    shares = weights / total if total > 0 else np.full_like(weights, 1.0 / len(weights))
+    return LinearProbe(r2, model.coef_.copy(), weights, shares)
