@@ -68,14 +68,7 @@ def test_committed_outputs_are_clean_and_lean(path):
 
 
 WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
-# Executed before `book run` kept the widgets' state; `python -m vaegan_edu.book run 05 --in-place` stores it (then
-# drop the chapter from this set).
-EXECUTED_WITHOUT_WIDGET_STATE = {"05_gan_game"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(reason="regenerate it with book run")) if p.stem in
-    EXECUTED_WITHOUT_WIDGET_STATE else p for p in NOTEBOOKS], ids=lambda p: p.stem)  # fmt: skip
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_widgets_are_stored_with_their_state_and_a_friendly_text(path):
     # nbviewer and the book's HTML draw a widget from the state in the notebook's metadata; views that draw
     # nothing (GitHub, a terminal) show the text beside it
