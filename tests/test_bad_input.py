@@ -10,6 +10,7 @@ or silently return a result (the review's three columns).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -21,11 +22,21 @@ from pathlib import Path
 from typing import Callable
 
 import keras
-import numpy as np
-import pytest
+import matplotlib
 
-import vaegan_edu as ve
-from vaegan_edu import config, data, exercises, losses, metrics, models, plots, probability, training, weights
+matplotlib.use("Agg")  # headless: the plot and widget rows draw into figures nobody shows
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import vaegan_edu as ve  # noqa: E402
+from vaegan_edu import (  # noqa: E402
+    config, data, diagrams, exercises, experiments, losses, metrics, models, plots, probability, style, training,
+    weights, widgets,
+)  # fmt: skip
+from vaegan_edu.experiments import duel, duel_curves, stats  # noqa: E402
+from vaegan_edu.experiments import protocol as protocol_module  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +90,77 @@ def cgan():
 @functools.cache
 def ring():
     return data.toy_2d("ring8", 256)[0]
+
+
+@functools.cache
+def image_gan():
+    return models.GAN(latent_dim=4, data_shape=(8, 8, 1), width=4, seed=0)
+
+
+@functools.cache
+def linear_gaussian():
+    return probability.LinearGaussian(W=np.ones((2, 1)), b=np.zeros(2), noise_std=0.5)
+
+
+def _ax():
+    """A fresh Axes of a figure that pyplot does not keep."""
+    from matplotlib.figure import Figure
+
+    return Figure().subplots()
+
+
+def _interval(estimate):
+    return stats.mean_interval([estimate - 1.0, estimate, estimate + 1.0])
+
+
+GRID = np.linspace(-5.0, 5.0, 201)
+LOG_P = -0.5 * GRID**2 - 0.5 * np.log(2 * np.pi)
+
+
+@functools.cache
+def curves():
+    """A small duel_curves result: 3 seeds, VAE and GAN, checkpoints at steps 10 and 20."""
+    rows = []
+    for seed in range(3):
+        for model, shift in (("VAE", 0.0), ("GAN", 5.0)):
+            row = {"model": model, "seed": seed, "frechet_distance": 30.0 + shift + seed}
+            for step, seconds in ((10, 5.0), (20, 50.0)):
+                row[f"train_seconds@{step}"] = seconds
+                row[f"frechet_distance@{step}"] = 30.0 + shift + seed
+            rows.append(row)
+    return experiments.Result.from_rows("duel_curves", rows)
+
+
+TOY = "bad_input_toy"
+
+
+@contextlib.contextmanager
+def _toy_protocol():
+    """A protocol that trains nothing, registered only for the duration of one call."""
+    experiments.register(experiments.Protocol(
+        name=TOY, title="toy", config={"seeds": 2, "effect": 1.0, "budget": {"seconds": 1}, "metrics": {"loss": "lower"}},
+        run_seed=lambda config, seed, say: {"a": {"loss": 1.0 + seed}, "b": {"loss": 1.0 + seed - config["effect"]}},
+        baseline="a"))  # fmt: skip
+    try:
+        yield
+    finally:
+        protocol_module._REGISTRY.pop(TOY, None)
+
+
+def _run_toy(**kwargs):
+    """``experiments.run`` of the toy protocol; a private folder, so that even a `store` taken wrongly as True
+    never writes into the shipped results."""
+    kwargs.setdefault("store", False)
+    kwargs.setdefault("say", lambda text: None)
+    with _toy_protocol(), tempfile.TemporaryDirectory() as tmp:
+        return experiments.run(TOY, directory=tmp, **kwargs)
+
+
+def _load_text(text, name="duel"):
+    """``experiments.load(name)`` from a folder whose results file holds ``text``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / f"{name}.json").write_text(text)
+        return experiments.load(name, tmp)
 
 
 def _tf(x):
@@ -220,6 +302,20 @@ BAD = [
         np.full(4, 2.0)), r"`epsilon`"),  # fmt: skip
     Bad("losses", "gradient_penalty 1-D", lambda: losses.gradient_penalty_from_gradients(np.zeros(3)),
         r"`gradients`"),  # fmt: skip
+    Bad("losses", "discretized_logistic 0-255", lambda: losses.discretized_logistic_log_likelihood(
+        X255()[:8], digits()[:8], -3.0), r"`x`.*\[0, 1\]"),  # fmt: skip
+    Bad("losses", "discretized_logistic shapes", lambda: losses.discretized_logistic_log_likelihood(
+        digits()[:8, ..., 0], digits()[:8], -3.0), r"`x` and `mean`"),  # fmt: skip
+    Bad("losses", "discretized_logistic levels=1", lambda: losses.discretized_logistic_log_likelihood(
+        digits()[:8], digits()[:8], -3.0, levels=1), r"`levels`"),  # fmt: skip
+    Bad("losses", "discretized_logistic NaN log_scale", lambda: losses.discretized_logistic_log_likelihood(
+        digits()[:8], digits()[:8], np.nan), r"`log_scale`"),  # fmt: skip
+    Bad("losses", "discretized_logistic log_scale=None", lambda: losses.discretized_logistic_log_likelihood(
+        digits()[:8], digits()[:8], None), r"`log_scale`", TypeError),  # fmt: skip
+    Bad("losses", "discretized_logistic log_scale (3,)", lambda: losses.discretized_logistic_log_likelihood(
+        digits()[:8], digits()[:8], np.zeros(3)), r"`log_scale`"),  # fmt: skip
+    Bad("losses", "discretized_logistic mean = logits", lambda: losses.discretized_logistic_log_likelihood(
+        digits()[:8], np.full((8, 8, 8, 1), -6.0), -3.0), r"`mean`.*sigmoid"),  # fmt: skip
     # --- models ------------------------------------------------------------------------------------------------
     Bad("models", "VAE(latent_dim=0)", lambda: models.VAE(image_shape=(8, 8, 1), latent_dim=0), r"`latent_dim`"),
     Bad("models", "VAE(latent_dim=2.0)", lambda: models.VAE(image_shape=(8, 8, 1), latent_dim=2.0), r"`latent_dim`"),
@@ -369,6 +465,52 @@ BAD = [
         r"`k`"),  # fmt: skip
     Bad("metrics", "blur 0-255", lambda: metrics.blur(digits() * 255, 1.0), r"`images`.*\[0, 1\]"),
     Bad("metrics", "add_noise sigma=0", lambda: metrics.add_noise(digits(), 0.0), r"`sigma`"),
+    Bad("metrics", "grey_fraction 0-255", lambda: metrics.grey_fraction(X255()), r"`images`.*\[0, 1\]"),
+    Bad("metrics", "grey_fraction no channel axis", lambda: metrics.grey_fraction(digits()[..., 0]), r"`images`"),
+    Bad("metrics", "grey_fraction band=(0.9, 0.1)", lambda: metrics.grey_fraction(digits(), band=(0.9, 0.1)),
+        r"`band`"),  # fmt: skip
+    Bad("metrics", "bits_per_dim of -log p (positive)", lambda: metrics.bits_per_dim(np.array([300.0, 310.0]),
+        (8, 8, 1)), r"`log_likelihood`.*<= 0"),  # fmt: skip
+    Bad("metrics", "bits_per_dim('abc')", lambda: metrics.bits_per_dim("abc", (8, 8, 1)), r"`log_likelihood`",
+        TypeError),  # fmt: skip
+    Bad("metrics", "bits_per_dim(image_shape=784)", lambda: metrics.bits_per_dim(-300.0, 784), r"`image_shape`.*\(784,\)",
+        TypeError),  # fmt: skip
+    Bad("metrics", "iwae k=2.5", lambda: metrics.iwae_log_likelihood(vae(), digits()[:4], k=2.5), r"`k`"),
+    Bad("metrics", "iwae max_rows=0", lambda: metrics.iwae_log_likelihood(vae(), digits()[:4], k=2, max_rows=0),
+        r"`max_rows`"),  # fmt: skip
+    Bad("metrics", "iwae(gan)", lambda: metrics.iwae_log_likelihood(gan2d(), ring()[:4], k=2), r"`model`", TypeError),
+    Bad("metrics", "mutual_information_gap(NaN)", lambda: metrics.mutual_information_gap(
+        np.full((50, 2), np.nan), np.zeros((50, 1))), r"`latents`.*NaN"),  # fmt: skip
+    Bad("metrics", "mutual_information_gap(num_bins=1)", lambda: metrics.mutual_information_gap(
+        np.random.default_rng(0).normal(size=(50, 2)), np.arange(50)[:, None] % 3, num_bins=1), r"`num_bins`"),
+    Bad("metrics", "mutual_information_gap(encode tuple)", lambda: metrics.mutual_information_gap(
+        (np.zeros((50, 2)), np.zeros((50, 2))), np.zeros((50, 1))), r"`latents`"),  # fmt: skip
+    Bad("metrics", "mutual_information_gap(lengths)", lambda: metrics.mutual_information_gap(
+        np.zeros((50, 2)), np.zeros((40, 1))), r"`latents`.*`factors`"),  # fmt: skip
+    Bad("metrics", "mutual_information_gap(factors 1-D)", lambda: metrics.mutual_information_gap(
+        np.zeros((50, 2)), np.zeros(50)), r"`factors`"),  # fmt: skip
+    Bad("metrics", "discriminator_saliency(vae)", lambda: metrics.discriminator_saliency(vae(), digits()[:2]),
+        r"`gan`", TypeError),  # fmt: skip
+    Bad("metrics", "discriminator_saliency 0-255", lambda: metrics.discriminator_saliency(image_gan(), X255()[:2]),
+        r"`x`.*\[0, 1\]"),  # fmt: skip
+    Bad("metrics", "discriminator_saliency no channel axis", lambda: metrics.discriminator_saliency(
+        image_gan(), digits()[:2, ..., 0]), r"`x`"),  # fmt: skip
+    Bad("metrics", "precision_recall k=1.5", lambda: metrics.precision_recall(np.zeros((5, 2)), np.zeros((5, 2)), 1.5),
+        r"`k`"),  # fmt: skip
+    Bad("metrics", "precision_recall k >= n", lambda: metrics.precision_recall(np.zeros((3, 2)), np.zeros((5, 2)), 3),
+        r"`k`"),  # fmt: skip
+    Bad("metrics", "precision_recall dims", lambda: metrics.precision_recall(np.zeros((5, 2)), np.zeros((5, 3))),
+        r"`real_features` and `fake_features`"),  # fmt: skip
+    Bad("metrics", "precision_recall images", lambda: metrics.precision_recall(digits()[:5], digits()[:5]),
+        r"`real_features`.*reshape"),  # fmt: skip
+    Bad("metrics", "frechet_distance one sample", lambda: metrics.frechet_distance(np.zeros((1, 2)), np.zeros((5, 2))),
+        r"`features_a`"),  # fmt: skip
+    Bad("metrics", "frechet_distance NaN", lambda: metrics.frechet_distance(np.full((5, 2), np.nan), np.zeros((5, 2))),
+        r"`features_a`"),  # fmt: skip
+    Bad("metrics", "frechet_distance 1-D", lambda: metrics.frechet_distance(np.zeros(5), np.zeros(5)),
+        r"`features_a`"),  # fmt: skip
+    Bad("metrics", "frechet_distance 'abc'", lambda: metrics.frechet_distance("abc", np.zeros((5, 2))),
+        r"`features_a`", TypeError),  # fmt: skip
     # --- exercises ---------------------------------------------------------------------------------------------
     Bad("exercises", "check returns 'abc' (worst-9)", lambda: _feedback("gaussian_kl", lambda **k: "abc"),
         r"not numbers.*str", AssertionError),  # fmt: skip
@@ -382,6 +524,237 @@ BAD = [
     Bad("exercises", "check(unknown name)", lambda: exercises.check("gausian_kl", lambda **k: 0.0), r"gausian_kl"),
     # --- plots -------------------------------------------------------------------------------------------------
     Bad("plots", "image_grid(ncols=0)", lambda: plots.image_grid(digits()[:4], ncols=0), r"`ncols`"),
+    # (issue 18 closing rows: every public function of plots, diagrams, style, widgets, experiments)
+    Bad("plots", "image_grid(NaN)", lambda: plots.image_grid(np.full((2, 8, 8), np.nan)), r"`images`.*NaN"),
+    Bad("plots", "image_grid(RGB)", lambda: plots.image_grid(np.zeros((2, 8, 8, 3))), r"`images`"),
+    Bad("plots", "image_grid(one image)", lambda: plots.image_grid(digits()[0, ..., 0]), r"`images`.*image\[None\]"),
+    Bad("plots", "image_grid([])", lambda: plots.image_grid([]), r"`images`"),
+    Bad("plots", "image_grid('abc')", lambda: plots.image_grid("abc"), r"`images`", TypeError),
+    Bad("plots", "image_grid(pad=-1)", lambda: plots.image_grid(digits()[:4], pad=-1), r"`pad`"),
+    Bad("plots", "show_images(ax, 0-255)", lambda: plots.show_images(_ax(), X255()[:4]), r"`images`.*\[0, 1\]"),
+    Bad("plots", "show_images(None, x)", lambda: plots.show_images(None, digits()[:4]), r"`ax`", TypeError),
+    Bad("plots", "show_images(x, ax) swapped", lambda: plots.show_images(digits()[:4], _ax()), r"`ax`", TypeError),
+    Bad("plots", "show_images(axes array)", lambda: plots.show_images(np.array([_ax(), _ax()]), digits()[:4]),
+        r"`ax`.*axes\[0\]", TypeError),  # fmt: skip
+    Bad("plots", "show_images(figure)", lambda: plots.show_images(_ax().figure, digits()[:4]), r"`ax`.*Figure",
+        TypeError),  # fmt: skip
+    Bad("plots", "show_images(ncols=0)", lambda: plots.show_images(_ax(), digits()[:4], ncols=0), r"`ncols`"),
+    Bad("plots", "show_images(titles of 3 for 4)", lambda: plots.show_images(_ax(), digits()[:4], titles=[1, 2, 3]),
+        r"`titles`"),  # fmt: skip
+    Bad("plots", "show_images(titles='0123')", lambda: plots.show_images(_ax(), digits()[:4], titles="0123"),
+        r"`titles`", TypeError),  # fmt: skip
+    Bad("plots", "show_images(empty)", lambda: plots.show_images(_ax(), digits()[:0]), r"`images`"),
+    Bad("plots", "show_latent_grid(not square)", lambda: plots.show_latent_grid(_ax(), digits()[:5]), r"`images`"),
+    Bad("plots", "show_latent_grid(span=0)", lambda: plots.show_latent_grid(_ax(), digits()[:4], span=0), r"`span`"),
+    Bad("plots", "latent_grid_z(span='2')", lambda: plots.latent_grid_z(3, span="2"), r"`span`"),
+    Bad("plots", "latent_grid_z(n=10**6)", lambda: plots.latent_grid_z(10**6), r"`n`.*too large"),
+    Bad("plots", "latent_grid_z(dims=(0, 2)) of 2", lambda: plots.latent_grid_z(3, dims=(0, 2)), r"`dims`"),
+    Bad("plots", "traversal_z(mu[:1])", lambda: plots.traversal_z(np.zeros((1, 2)), [0.0, 1.0]), r"`z0`"),
+    Bad("plots", "traversal_z(NaN)", lambda: plots.traversal_z(np.array([np.nan, 0.0]), [0.0, 1.0]), r"`z0`"),
+    Bad("plots", "interpolation_z(num_steps=1)", lambda: plots.interpolation_z(np.zeros(2), np.ones(2), 1),
+        r"`num_steps`"),  # fmt: skip
+    Bad("plots", "interpolation_z(num_steps=10**10)", lambda: plots.interpolation_z(np.zeros(2), np.ones(2), 10**10),
+        r"`num_steps`.*too large"),  # fmt: skip
+    Bad("plots", "plot_latent_scatter(z of 3)", lambda: plots.plot_latent_scatter(_ax(), np.zeros((5, 3))), r"`z`"),
+    Bad("plots", "plot_latent_scatter(labels 3 for 5)", lambda: plots.plot_latent_scatter(
+        _ax(), np.zeros((5, 2)), labels=[0, 1, 2]), r"`labels`"),  # fmt: skip
+    Bad("plots", "plot_latent_scatter(max_points=0)", lambda: plots.plot_latent_scatter(
+        _ax(), np.zeros((5, 2)), max_points=0), r"`max_points`"),  # fmt: skip
+    Bad("plots", "plot_rate_distortion(lengths)", lambda: plots.plot_rate_distortion(
+        _ax(), [1.0, 2.0], [3.0, 4.0], [1.0, 2.0, 4.0]), r"`rate`, `distortion` and `betas`"),  # fmt: skip
+    Bad("plots", "plot_kl_per_dimension(per image)", lambda: plots.plot_kl_per_dimension(_ax(), np.ones((5, 2))),
+        r"`kl`.*mean\(axis=0\)"),  # fmt: skip
+    Bad("plots", "plot_kl_per_dimension(empty)", lambda: plots.plot_kl_per_dimension(_ax(), []), r"`kl`"),
+    Bad("plots", "plot_mutual_information(names)", lambda: plots.plot_mutual_information(
+        _ax(), np.ones((2, 3)), np.ones(3), ["a", "b"]), r"`factor_names`"),  # fmt: skip
+    Bad("plots", "plot_mutual_information(entropy 0)", lambda: plots.plot_mutual_information(
+        _ax(), np.ones((2, 2)), np.zeros(2), ["a", "b"]), r"`entropy`"),  # fmt: skip
+    Bad("plots", "plot_gan_2d(fake 1-D)", lambda: plots.plot_gan_2d(_ax(), ring(), np.zeros(5)), r"`fake`"),
+    Bad("plots", "plot_gan_2d(lim=0)", lambda: plots.plot_gan_2d(_ax(), ring(), ring(), lim=0), r"`lim`"),
+    Bad("plots", "plot_history(keys='d_loss')", lambda: plots.plot_history(
+        _ax(), {"step": [1, 2], "d_loss": [0.5, 0.4]}, "d_loss"), r"`keys`.*\['d_loss'\]", TypeError),  # fmt: skip
+    Bad("plots", "plot_history(Keras History)", lambda: plots.plot_history(
+        _ax(), keras.callbacks.History(), ["loss"]), r"`history`.*\.history", TypeError),  # fmt: skip
+    Bad("plots", "plot_history(lengths)", lambda: plots.plot_history(
+        _ax(), {"step": [1, 2], "d_loss": [0.5]}, ["d_loss"]), r"`history`.*'d_loss'"),  # fmt: skip
+    Bad("plots", "plot_density_curves(list)", lambda: plots.plot_density_curves(_ax(), GRID, [LOG_P]), r"`curves`",
+        TypeError),  # fmt: skip
+    Bad("plots", "plot_density_curves({})", lambda: plots.plot_density_curves(_ax(), GRID, {}), r"`curves`"),
+    Bad("plots", "plot_estimates(lengths)", lambda: plots.plot_estimates(_ax(), [10, 100], [1.0], [0.1, 0.1]),
+        r"`sizes`, `estimates` and `standard_errors`"),  # fmt: skip
+    Bad("plots", "plot_estimates(empty)", lambda: plots.plot_estimates(_ax(), [], [], []), r"`sizes`"),
+    Bad("plots", "plot_elbo_gap(swapped)", lambda: plots.plot_elbo_gap(_ax(), -10.0, -5.0), r"`elbo`"),
+    Bad("plots", "plot_elbo_gap(NaN)", lambda: plots.plot_elbo_gap(_ax(), np.nan, -5.0), r"`log_evidence`"),
+    Bad("plots", "plot_elbo_gap(per image)", lambda: plots.plot_elbo_gap(_ax(), np.zeros(3) - 1, np.zeros(3) - 2),
+        r"`log_evidence`.*mean\(\)", TypeError),  # fmt: skip
+    Bad("plots", "plot_metric_by_seed(unknown)", lambda: plots.plot_metric_by_seed(
+        _ax(), [{"model": "VAE", "fd": 1.0}], "fid"), r"'fid'"),  # fmt: skip
+    Bad("plots", "plot_metric_by_seed(a Result)", lambda: plots.plot_metric_by_seed(_ax(), curves(), "frechet_distance"),
+        r"`rows`.*\.rows\(\)", TypeError),  # fmt: skip
+    Bad("plots", "show_saliency(0-255)", lambda: plots.show_saliency(_ax(), X255()[:2], digits()[:2]),
+        r"`images`.*\[0, 1\]"),  # fmt: skip
+    Bad("plots", "show_saliency(shapes)", lambda: plots.show_saliency(_ax(), digits()[:2], digits()[:3]),
+        r"`images` and `saliency`"),  # fmt: skip
+    Bad("plots", "interval_bars(list)", lambda: plots.interval_bars([_interval(1.0)], ax=_ax()), r"`intervals`",
+        TypeError),  # fmt: skip
+    Bad("plots", "interval_bars(floats)", lambda: plots.interval_bars({"a": 1.0}, ax=_ax()), r"`intervals`",
+        TypeError),  # fmt: skip
+    Bad("plots", "interval_bars(better='smaller')", lambda: plots.interval_bars({"a": _interval(1.0)}, ax=_ax(),
+        better="smaller"), r"`better`"),  # fmt: skip
+    Bad("plots", "interval_curves(lengths)", lambda: plots.interval_curves([1, 2], {"a": [_interval(1.0)]}, ax=_ax()),
+        r"`x`"),  # fmt: skip
+    Bad("plots", "interval_curves(list)", lambda: plots.interval_curves([1], [[_interval(1.0)]], ax=_ax()),
+        r"`curves`", TypeError),  # fmt: skip
+    # --- diagrams (each draws its own figure: an Axes passed in is Python's own clear TypeError) -------------
+    Bad("diagrams", "vae_architecture(ax)", lambda: diagrams.vae_architecture(_ax()),
+        r"vae_architecture\(\) takes 0 positional arguments", TypeError),  # fmt: skip
+    Bad("diagrams", "gan_players(ax=ax)", lambda: diagrams.gan_players(ax=_ax()), r"unexpected keyword argument 'ax'",
+        TypeError),  # fmt: skip
+    # --- style ---------------------------------------------------------------------------------------------------
+    Bad("style", "class_colormap(11)", lambda: style.class_colormap(11), r"`num_classes`"),
+    Bad("style", "class_colormap(3.0)", lambda: style.class_colormap(3.0), r"`num_classes`"),
+    Bad("style", "colorbar(ax, None)", lambda: style.colorbar(_ax(), None), r"`mappable`", TypeError),
+    Bad("style", "colorbar(None, image)", lambda: style.colorbar(None, _ax().imshow(np.zeros((2, 2)))), r"`ax`",
+        TypeError),  # fmt: skip
+    Bad("style", "fit_image_scale(scale=0)", lambda: style.fit_image_scale(_ax(), (28, 28), 0), r"`scale`"),
+    Bad("style", "fit_image_scale(grid (0, 28))", lambda: style.fit_image_scale(_ax(), (0, 28), 2.0), r"`grid_shape`"),
+    Bad("style", "image_scale(grid (28,))", lambda: style.image_scale(_ax(), (28,)), r"`grid_shape`"),
+    Bad("style", "number('abc')", lambda: style.number("abc"), r"`value`", TypeError),
+    Bad("style", "label_band(scale=0)", lambda: style.label_band(0), r"`scale`"),
+    Bad("style", "text_width_px(fontsize=-12)", lambda: style.text_width_px("a", fontsize=-12), r"`fontsize`"),
+    # --- widgets (constructors: models of the wrong kind, bad sizes and steps) ---------------------------------
+    Bad("widgets", "LatentExplorer(gan)", lambda: widgets.LatentExplorer(gan2d()), r"`model`.*VAE", TypeError),
+    Bad("widgets", "LatentExplorer(span='3')", lambda: widgets.LatentExplorer(vae(), span="3"), r"`span`"),
+    Bad("widgets", "LatentExplorer(max_sliders=0)", lambda: widgets.LatentExplorer(vae(), max_sliders=0),
+        r"`max_sliders`"),  # fmt: skip
+    Bad("widgets", "LatentExplorer(max_sliders=2.5)", lambda: widgets.LatentExplorer(vae(), max_sliders=2.5),
+        r"`max_sliders`"),  # fmt: skip
+    Bad("widgets", "LatentExplorer(x without channel axis)", lambda: widgets.LatentExplorer(vae(), x=digits()[..., 0]),
+        r"`x`.*channel axis"),  # fmt: skip
+    Bad("widgets", "LatentExplorer(labels 5 for 64)", lambda: widgets.LatentExplorer(vae(), x=digits(),
+        labels=np.zeros(5)), r"`labels`"),  # fmt: skip
+    Bad("widgets", "TraversalExplorer(gan)", lambda: widgets.TraversalExplorer(gan2d(), ring()), r"`model`.*VAE",
+        TypeError),  # fmt: skip
+    Bad("widgets", "TraversalExplorer(one image)", lambda: widgets.TraversalExplorer(vae(), digits()[0]),
+        r"`x`.*batch axis"),  # fmt: skip
+    Bad("widgets", "TraversalExplorer(span=0)", lambda: widgets.TraversalExplorer(vae(), digits(), span=0), r"`span`"),
+    Bad("widgets", "GANLab(dataset='ring')", lambda: widgets.GANLab(dataset="ring"), r"`dataset`"),
+    Bad("widgets", "GANLab(loss='wgan')", lambda: widgets.GANLab(loss="wgan"), r"`loss`"),
+    Bad("widgets", "GANLab(d_lr=1.0) beyond the slider", lambda: widgets.GANLab(d_lr=1.0), r"`d_lr`"),
+    Bad("widgets", "GANLab(g_lr=0)", lambda: widgets.GANLab(g_lr=0.0), r"`g_lr`"),
+    Bad("widgets", "GANLab(steps_per_frame=0)", lambda: widgets.GANLab(steps_per_frame=0), r"`steps_per_frame`"),
+    Bad("widgets", "GANLab(steps_per_frame=1000)", lambda: widgets.GANLab(steps_per_frame=1000),
+        r"`steps_per_frame`"),  # fmt: skip
+    Bad("widgets", "GANLab(num_points=10)", lambda: widgets.GANLab(num_points=10), r"`num_points`"),
+    Bad("widgets", "GANLab(num_points=2.5)", lambda: widgets.GANLab(num_points=2.5), r"`num_points`"),
+    Bad("widgets", "GANLab(grid_size=1)", lambda: widgets.GANLab(grid_size=1), r"`grid_size`"),
+    Bad("widgets", "GANLab(seed=1.5)", lambda: widgets.GANLab(seed=1.5), r"`seed`"),
+    Bad("widgets", "GANLab(seed=-1)", lambda: widgets.GANLab(seed=-1), r"`seed`"),
+    Bad("widgets", "KLExplorer(log_p shorter)", lambda: widgets.KLExplorer(GRID, LOG_P[:-1]), r"`log_p`"),
+    Bad("widgets", "KLExplorer(grid descending)", lambda: widgets.KLExplorer(GRID[::-1], LOG_P), r"`grid`"),
+    Bad("widgets", "KLExplorer(sigma=0)", lambda: widgets.KLExplorer(GRID, LOG_P, sigma=0.0), r"`sigma`"),
+    Bad("widgets", "kl_explorer_values(sigma=-1)", lambda: widgets.kl_explorer_values(0.0, -1.0, LOG_P, GRID),
+        r"`sigma`"),  # fmt: skip
+    Bad("widgets", "ELBOExplorer(vae)", lambda: widgets.ELBOExplorer(vae(), np.zeros((1, 2))), r"`model`.*LinearGaussian",
+        TypeError),  # fmt: skip
+    Bad("widgets", "ELBOExplorer(x without batch axis)", lambda: widgets.ELBOExplorer(linear_gaussian(),
+        np.zeros(2)), r"`x`"),  # fmt: skip
+    # --- experiments -----------------------------------------------------------------------------------------
+    Bad("experiments", "mean_interval([])", lambda: stats.mean_interval([]), r"`values`"),
+    Bad("experiments", "mean_interval(table)", lambda: stats.mean_interval([[1.0, 2.0], [3.0, 4.0]]), r"`values`"),
+    Bad("experiments", "mean_interval('abc')", lambda: stats.mean_interval("abc"), r"`values`", TypeError),
+    Bad("experiments", "mean_interval(NaN)", lambda: stats.mean_interval([1.0, np.nan]), r"`values`.*nan_policy"),
+    Bad("experiments", "mean_interval(confidence=95)", lambda: stats.mean_interval([1.0, 2.0], confidence=95),
+        r"`confidence`"),  # fmt: skip
+    Bad("experiments", "mean_interval(nan_policy='drop')", lambda: stats.mean_interval([1.0], nan_policy="drop"),
+        r"`nan_policy`"),  # fmt: skip
+    Bad("experiments", "paired_difference(lengths)", lambda: stats.paired_difference([1.0, 2.0], [1.0, 2.0, 3.0]),
+        r"`a` and `b`"),  # fmt: skip
+    Bad("experiments", "paired_difference(dict, list)", lambda: stats.paired_difference({0: 1.0}, [1.0]),
+        r"`a` and `b`", TypeError),  # fmt: skip
+    Bad("experiments", "paired_difference(other seeds)", lambda: stats.paired_difference({0: 1.0}, {1: 1.0}),
+        r"`a` and `b`.*seeds"),  # fmt: skip
+    Bad("experiments", "verdict(no claim)", lambda: stats.verdict([1.0, 2.0], [3.0, 4.0], [5.0, 6.0]), r"`claim`"),
+    Bad("experiments", "verdict(better='smaller')", lambda: stats.verdict("c", [1.0, 2.0], [3.0, 4.0],
+        better="smaller"), r"`better`"),  # fmt: skip
+    Bad("experiments", "verdict(paired='yes')", lambda: stats.verdict("c", [1.0, 2.0], [3.0, 4.0], paired="yes"),
+        r"`paired`"),  # fmt: skip
+    Bad("experiments", "verdict(margin=-1)", lambda: stats.verdict("c", [1.0, 2.0], [3.0, 4.0], margin=-1.0),
+        r"`margin`"),  # fmt: skip
+    Bad("experiments", "Result.values(unknown variant)", lambda: curves().values("vae", "frechet_distance"),
+        r"'vae'.*`variant`.*variants"),  # fmt: skip
+    Bad("experiments", "Result.interval(unknown metric)", lambda: curves().interval("VAE", "fid"),
+        r"'fid'.*`metric`"),  # fmt: skip
+    Bad("experiments", "Result.verdict(unknown metric)", lambda: curves().verdict("VAE", "fid"), r"'fid'.*`metric`"),
+    Bad("experiments", "Result.verdict(unknown against)", lambda: curves().verdict("VAE", "frechet_distance",
+        against="gan"), r"'gan'.*`against`"),  # fmt: skip
+    Bad("experiments", "Result.table_markdown(metrics='frechet_distance')", lambda: curves().table_markdown(
+        metrics="frechet_distance"), r"`metrics`.*\['frechet_distance'\]", TypeError),  # fmt: skip
+    Bad("experiments", "Result.agreement(dict)", lambda: curves().agreement({"VAE": [1.0]}, "frechet_distance"),
+        r"`live`", TypeError),  # fmt: skip
+    Bad("experiments", "Result.checkpoints(unknown)", lambda: curves().checkpoints("fid"), r"'fid'.*`metric`"),
+    Bad("experiments", "run('dule')", lambda: experiments.run("dule"), r"`name`.*'dule'.*Known protocols"),
+    Bad("experiments", "run(seeds=-1) (pattern)", lambda: _run_toy(seeds=-1), r"`seeds`"),
+    Bad("experiments", "run(seeds=0)", lambda: _run_toy(seeds=0), r"`seeds`"),
+    Bad("experiments", "run(seeds=2.0)", lambda: _run_toy(seeds=2.0), r"`seeds`", TypeError),
+    Bad("experiments", "run(seeds=[0, -1])", lambda: _run_toy(seeds=[0, -1]), r"`seeds`"),
+    Bad("experiments", "run(seeds='01')", lambda: _run_toy(seeds="01"), r"`seeds`", TypeError),
+    Bad("experiments", "run(quick='yes')", lambda: _run_toy(quick="yes"), r"`quick`", TypeError),
+    Bad("experiments", "run(store='no')", lambda: _run_toy(store="no"), r"`store`", TypeError),
+    Bad("experiments", "run(unknown override)", lambda: _run_toy(budjet={"seconds": 1}), r"Unknown configuration key"),
+    Bad("experiments", "run(budget=20) for {'seconds': 20}", lambda: _run_toy(budget=20), r"`budget`.*dict",
+        TypeError),  # fmt: skip
+    Bad("experiments", "run(effect='2')", lambda: _run_toy(effect="2"), r"`effect`.*number", TypeError),
+    Bad("experiments", "run(say='print')", lambda: _run_toy(say="print"), r"`say`", TypeError),
+    Bad("experiments", "load('dule')", lambda: experiments.load("dule"), r"`name`.*'dule'"),
+    Bad("experiments", "load(missing file)", lambda: experiments.load("duel", tempfile.gettempdir() + "/no-such-folder"),
+        r"No shipped results.*python -m vaegan_edu.experiments run duel", FileNotFoundError),  # fmt: skip
+    Bad("experiments", "load(the file, not its folder)", lambda: experiments.load(
+        "duel", experiments.experiments_dir() / "duel.json"), r"`directory`.*folder"),  # fmt: skip
+    Bad("experiments", "load(not JSON)", lambda: _load_text("{seeds: "), r"cannot be read", experiments.ResultsError),
+    Bad("experiments", "load(seeds a list)", lambda: _load_text(json.dumps({"protocol": "duel", "config": {},
+        "config_hash": "", "seeds": [], "provenance": {}})), r"`seeds`", experiments.ResultsError),  # fmt: skip
+    Bad("experiments", "load(a number)", lambda: _load_text("3"), r"not a results file", experiments.ResultsError),
+    Bad("experiments", "run_duel(seeds=3) (pattern)", lambda: duel.run_duel(data.load("digits8"), seeds=3, seconds=1,
+        num_samples=10), r"`seeds`.*range\(3\)", TypeError),  # fmt: skip
+    Bad("experiments", "run_duel(seeds=[0.5])", lambda: duel.run_duel(data.load("digits8"), seeds=[0.5], seconds=1,
+        num_samples=10), r"`seeds`"),  # fmt: skip
+    Bad("experiments", "run_duel(x_train for data)", lambda: duel.run_duel(data.load("digits8").x_train, seeds=[0],
+        seconds=1, num_samples=10), r"`data`.*Dataset", TypeError),  # fmt: skip
+    Bad("experiments", "run_duel(seconds=0)", lambda: duel.run_duel(data.load("digits8"), seeds=[0], seconds=0,
+        num_samples=10), r"`seconds`"),  # fmt: skip
+    Bad("experiments", "run_duel(batch_size=0)", lambda: duel.run_duel(data.load("digits8"), seeds=[0], seconds=1,
+        num_samples=10, batch_size=0), r"`batch_size`"),  # fmt: skip
+    Bad("experiments", "run_duel(iwae_k=0)", lambda: duel.run_duel(data.load("digits8"), seeds=[0], seconds=1,
+        num_samples=10, iwae_k=0), r"`iwae_k`"),  # fmt: skip
+    Bad("experiments", "build_contenders(image_shape=28)", lambda: duel.build_contenders(image_shape=28),
+        r"`image_shape`.*\(28, 28, 1\)", TypeError),  # fmt: skip
+    Bad("experiments", "check_parameter_budget(tolerance=0)", lambda: duel.check_parameter_budget(
+        gan2d().generator, gan2d().generator, tolerance=0), r"`tolerance`"),  # fmt: skip
+    Bad("experiments", "compare_metric(unknown)", lambda: duel.compare_metric([{"model": "VAE", "seed": 0}], "fid"),
+        r"'fid'"),  # fmt: skip
+    Bad("experiments", "summarize([])", lambda: duel.summarize([]), r"`rows`"),
+    Bad("experiments", "checkpoint_steps(0)", lambda: duel_curves.checkpoint_steps(0), r"`limit`"),
+    Bad("experiments", "checkpoint_steps(every=0)", lambda: duel_curves.checkpoint_steps(100, every=0), r"`every`"),
+    Bad("experiments", "checkpoint_steps(first=2.5)", lambda: duel_curves.checkpoint_steps(100, first=2.5), r"`first`"),
+    Bad("experiments", "checkpoint_steps(10**12, every=1)", lambda: duel_curves.checkpoint_steps(10**12, every=1),
+        r"`limit`.*too large"),  # fmt: skip
+    Bad("experiments", "values_at_budget(unknown variant)", lambda: duel_curves.values_at_budget(
+        curves(), "vae", "frechet_distance", 60), r"'vae'.*`variant`"),  # fmt: skip
+    Bad("experiments", "values_at_budget(seconds=0)", lambda: duel_curves.values_at_budget(
+        curves(), "VAE", "frechet_distance", 0), r"`seconds`"),  # fmt: skip
+    Bad("experiments", "values_at_budget(a payload)", lambda: duel_curves.values_at_budget(
+        curves().payload, "VAE", "frechet_distance", 60), r"`result`.*Result", TypeError),  # fmt: skip
+    Bad("experiments", "budget_verdicts(unknown metric)", lambda: duel_curves.budget_verdicts(curves(), "fid"),
+        r"'fid'.*`metric`"),  # fmt: skip
+    Bad("experiments", "budget_verdicts(budgets=60)", lambda: duel_curves.budget_verdicts(
+        curves(), "frechet_distance", budgets=60), r"`budgets`.*\(60,\)", TypeError),  # fmt: skip
+    Bad("experiments", "budget_verdicts(budgets=[0])", lambda: duel_curves.budget_verdicts(
+        curves(), "frechet_distance", budgets=[0]), r"`budgets`"),  # fmt: skip
+    Bad("experiments", "budget_intervals(budgets=60)", lambda: duel_curves.budget_intervals(
+        curves(), "frechet_distance", budgets=60), r"`budgets`", TypeError),  # fmt: skip
+    Bad("experiments", "guide_markdown(questions list)", lambda: duel_curves.guide_markdown(
+        curves(), ["frechet_distance"]), r"`questions`.*dict", TypeError),  # fmt: skip
     # --- weights (a damaged private copy of the shipped folder; the pattern names the manifest field) -------------
     Bad("weights", "load_pretrained(['vae'])", lambda: weights.load_pretrained(["vae"]), r"`name`", TypeError),
     Bad("weights", "load_pretrained('vae_mnist')", lambda: weights.load_pretrained("vae_mnist"),
@@ -455,6 +828,70 @@ GOOD = [
          lambda v: v.shape == (2,) and np.all(v < 0)),  # fmt: skip
     Good("weights", "load_pretrained(np.str_ name, str folder)", lambda: weights.load_pretrained(
          np.str_("vae_glyphs_2d"), str(weights.weights_dir())), lambda m: m.latent_dim == 2),  # fmt: skip
+    Good("losses", "discretized_logistic per-pixel log_scale, batch of one", lambda: (
+        losses.discretized_logistic_log_likelihood(digits()[:1], digits()[:1], np.full((8, 8, 1), -3.0, "float32"))),
+        lambda v: tuple(v.shape) == (1,) and float(v[0]) < 0),  # fmt: skip
+    Good("losses", "discretized_logistic tensors, np.float32 log_scale", lambda: (
+        losses.discretized_logistic_log_likelihood(_tf(digits()[:8]), _tf(digits()[:8]), np.float32(-3.0))),
+        lambda v: tuple(v.shape) == (8,)),  # fmt: skip
+    Good("metrics", "grey_fraction(band=np.array)", lambda: metrics.grey_fraction(digits(), band=np.array([0.1, 0.9])),
+         lambda g: 0.0 < g < 1.0),  # fmt: skip
+    Good("metrics", "grey_fraction(list)", lambda: metrics.grey_fraction(digits()[:2].tolist()), lambda g: 0.0 <= g < 1),
+    Good("metrics", "bits_per_dim(list, np.array shape)", lambda: metrics.bits_per_dim([-64 * np.log(2.0)],
+         np.array([8, 8, 1])), lambda b: np.allclose(b, [1.0])),  # fmt: skip
+    Good("metrics", "bits_per_dim(np.float32)", lambda: metrics.bits_per_dim(np.float32(-64 * np.log(2.0)), (8, 8, 1)),
+         lambda b: np.isclose(b, 1.0)),  # fmt: skip
+    Good("metrics", "mutual_information_gap(lists)", lambda: metrics.mutual_information_gap(
+         np.random.default_rng(0).normal(size=(60, 2)).tolist(), (np.arange(60)[:, None] % 3).tolist(),
+         num_bins=np.int64(5)), lambda r: 0.0 <= r.mig <= 1.0),  # fmt: skip
+    Good("metrics", "discriminator_saliency batch of one", lambda: metrics.discriminator_saliency(image_gan(),
+         digits()[:1]), lambda s: s.shape == (1, 8, 8, 1) and np.all(s >= 0)),  # fmt: skip
+    Good("metrics", "precision_recall(lists, k=np.int64(2))", lambda: metrics.precision_recall(
+         ring()[:10].tolist(), ring()[10:20].tolist(), np.int64(2)), lambda pr: all(0 <= v <= 1 for v in pr)),
+    Good("plots", "image_grid(list of 2-D images)", lambda: plots.image_grid(list(digits()[:3, ..., 0]), ncols=np.int64(3)),
+         lambda g: g.shape == (8, 26)),  # fmt: skip
+    Good("plots", "show_images(batch of one, tensor)", lambda: plots.show_images(_ax(), _tf(digits()[:1]), titles=[7]),
+         lambda ax: len(ax.images) == 1),  # fmt: skip
+    Good("plots", "latent_grid_z(np.int64, np.float32)", lambda: plots.latent_grid_z(np.int64(3), span=np.float32(2.0)),
+         lambda z: z.shape == (9, 2) and z[0, 1] == 2.0),  # fmt: skip
+    Good("plots", "interpolation_z(lists, np.int64)", lambda: plots.interpolation_z([0.0, 0.0], [1.0, 1.0],
+         np.int64(3)), lambda z: np.allclose(z[1], 0.5)),  # fmt: skip
+    Good("plots", "plot_elbo_gap(NumPy scalars)", lambda: plots.plot_elbo_gap(_ax(), np.float32(-5.0), np.array(-6.0)),
+         lambda ax: len(ax.patches) == 3),  # fmt: skip
+    Good("plots", "plot_history(keys tuple)", lambda: plots.plot_history(_ax(), {"step": [1, 2], "d_loss": [0.5, 0.4]},
+         ("d_loss",)), lambda ax: len(ax.lines) == 1),  # fmt: skip
+    Good("plots", "plot_latent_scatter(lists)", lambda: plots.plot_latent_scatter(_ax(), [[0.0, 1.0], [1.0, 0.0]],
+         labels=[3, 7]), lambda ax: len(ax.collections) == 1),  # fmt: skip
+    Good("plots", "plot_kl_per_dimension(list)", lambda: plots.plot_kl_per_dimension(_ax(), [0.5, 0.0]),
+         lambda ax: len(ax.patches) == 2),  # fmt: skip
+    Good("plots", "interval_curves(one point)", lambda: plots.interval_curves(np.array([60]), {"a": [_interval(1.0)]},
+         ax=_ax()), lambda ax: len(ax.lines) == 1),  # fmt: skip
+    Good("diagrams", "a diagram is a figure pyplot does not keep", lambda: (diagrams.gan_training_loop(),
+         plt.get_fignums()), lambda r: len(r[0].axes) >= 1 and r[1] == []),  # fmt: skip
+    Good("style", "class_colormap(np.int64(10))", lambda: style.class_colormap(np.int64(10)), lambda c: c.N == 10),
+    Good("style", "number(np.float32)", lambda: style.number(np.float32(-1.5), ".1f"), lambda t: t == "\u22121.5"),
+    Good("widgets", "LatentExplorer(max_sliders=np.int64(1), span=np.float32(2))", lambda: widgets.LatentExplorer(
+         vae(), max_sliders=np.int64(1), span=np.float32(2.0)), lambda w: len(w.sliders) == 1),  # fmt: skip
+    Good("widgets", "KLExplorer(lists, np.float32 mu)", lambda: widgets.KLExplorer(list(GRID), list(LOG_P),
+         mu=np.float32(0.5)), lambda w: np.isfinite(w.values["kl_qp"])),  # fmt: skip
+    Good("widgets", "GANLab(NumPy integers)", lambda: widgets.GANLab(steps_per_frame=np.int64(5),
+         num_points=np.int64(256), grid_size=np.int64(10), seed=np.int64(1), d_lr=np.float32(1e-3)),
+         lambda lab: lab.steps_per_frame.value == 5 and lab.fake.shape == (256, 2)),  # fmt: skip
+    Good("experiments", "mean_interval(np.float32 array)", lambda: stats.mean_interval(np.array([1, 2, 3], "float32")),
+         lambda iv: iv.estimate == 2.0 and iv.n == 3),  # fmt: skip
+    Good("experiments", "verdict(margin=np.float32(1))", lambda: stats.verdict("c", np.array([1.0, 2.0, 3.0]),
+         [5.0, 6.0, 7.5], margin=np.float32(1.0)), lambda v: v.status == "supported"),  # fmt: skip
+    Good("experiments", "run(seeds=np.int64(2))", lambda: _run_toy(seeds=np.int64(2)), lambda r: r.seeds == [0, 1]),
+    Good("experiments", "run(seeds=range(1, 3))", lambda: _run_toy(seeds=range(1, 3)), lambda r: r.seeds == [1, 2]),
+    Good("experiments", "run(seeds=np.arange(2))", lambda: _run_toy(seeds=np.arange(2)), lambda r: r.seeds == [0, 1]),
+    Good("experiments", "run(effect=2) for a float", lambda: _run_toy(effect=2, seeds=[0]),
+         lambda r: r.values("b", "loss") == {0: -1.0}),  # fmt: skip
+    Good("experiments", "checkpoint_steps(np.int64(100))", lambda: duel_curves.checkpoint_steps(np.int64(100)),
+         lambda s: s == [50, 100]),  # fmt: skip
+    Good("experiments", "budget_verdicts(budgets=np.array([60.0]))", lambda: duel_curves.budget_verdicts(
+         curves(), "frechet_distance", budgets=np.array([60.0])), lambda v: duel_curves.winner(v[0][1]) == "VAE"),
+    Good("experiments", "values_at_budget(seconds=np.int64(60))", lambda: duel_curves.values_at_budget(
+         curves(), "VAE", "frechet_distance", np.int64(60)), lambda v: v == {0: 30.0, 1: 31.0, 2: 32.0}),
     Good("exercises", "check a correct answer", lambda: _feedback("gaussian_kl",
          exercises.show_solution("gaussian_kl").function), lambda f: f.passed),  # fmt: skip
 ]
@@ -468,6 +905,13 @@ def _scale_digits():
 
 def _ids(cases):
     return [f"{c.module}: {c.label}" for c in cases]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Explorers draw into pyplot figures: close them after each case."""
+    yield
+    plt.close("all")
 
 
 @pytest.mark.parametrize("case", BAD, ids=_ids(BAD))
@@ -535,6 +979,7 @@ def classify(case, seconds=30) -> str:
         return "obscure"
     finally:
         signal.alarm(0)
+        plt.close("all")
     return "silent"
 
 
@@ -559,9 +1004,14 @@ def main():
 def _works(case) -> bool:
     try:
         result = case.call()
-        return case.check is None or bool(case.check(result))
-    except Exception:  # noqa: BLE001
-        return False
+        works = case.check is None or bool(case.check(result))
+    except Exception as error:  # noqa: BLE001
+        works, result = False, f"{type(error).__name__}: {error}"
+    finally:
+        plt.close("all")
+    if not works:
+        print(f"  fails    {case.module}: {case.label} ({str(result)[:200]})", file=sys.stderr)
+    return works
 
 
 if __name__ == "__main__":

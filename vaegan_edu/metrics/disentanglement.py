@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from vaegan_edu.validation import check_positive_int
+from vaegan_edu.validation import as_float_array, check_finite, check_positive_int
 
 def _discretize(values, num_bins):
     """Equal-width histogram bins of a 1-D array (disentanglement_lib's ``_histogram_discretize``)."""
@@ -71,8 +71,8 @@ def mutual_information_gap(latents, factors, num_bins=20) -> MIGResult:
     """
     from sklearn.metrics import mutual_info_score
 
-    latents = np.asarray(latents, dtype="float64")
-    factors = np.asarray(factors, dtype="float64")
+    latents = as_float_array("latents", latents, "float64")
+    factors = as_float_array("factors", factors, "float64")
     if latents.ndim != 2 or factors.ndim != 2 or len(latents) != len(factors):
         raise ValueError(
             f"`latents` (n, latent_dim) and `factors` (n, num_factors) must be 2-D with the same n; received "
@@ -82,7 +82,11 @@ def mutual_information_gap(latents, factors, num_bins=20) -> MIGResult:
     if latents.shape[1] < 2:
         raise ValueError(f"MIG compares the best latent with the runner-up, so it needs >= 2 latents; "
                          f"received latent_dim={latents.shape[1]}.")  # fmt: skip
-    num_bins = check_positive_int("num_bins", num_bins, 20)
+    check_finite("latents", latents)
+    check_finite("factors", factors)
+    if check_positive_int("num_bins", num_bins, 20) < 2:
+        raise ValueError(f"`num_bins` must be at least 2 (one bin holds no information); received num_bins={num_bins}.")
+    num_bins = int(num_bins)
     z_codes = [_discretize(latents[:, j], num_bins) for j in range(latents.shape[1])]
     v_codes = [_factor_codes(factors[:, k], num_bins) for k in range(factors.shape[1])]
     mi = np.array([[mutual_info_score(v, z) for v in v_codes] for z in z_codes])  # (latent_dim, K)
@@ -93,6 +97,7 @@ def mutual_information_gap(latents, factors, num_bins=20) -> MIGResult:
     top2 = np.sort(mi, axis=0)[::-1][:2]  # (2, K)
     gaps = (top2[0] - top2[1]) / entropy
     return MIGResult(float(gaps.mean()), gaps, mi, entropy, np.argmax(mi, axis=0))
+
 
 @dataclasses.dataclass(frozen=True)
 class LinearProbe:
