@@ -5,9 +5,12 @@
 
 Targets on a 2-core CPU (issue 8): the ring GAN reaches 8/8 modes with >= 95 % high-quality samples in
 <= 30 s in at least 4 of 5 seeds (measured for chapter 05's PacGAN2 and, beside it, the plain GAN); the DCGAN
-reaches a Fréchet distance <= 40 (the book's digit-classifier features, 2,000 vs 2,000 images) in <= 3 minutes.
-Training time excludes measurement time (sampling and metrics between chunks) and the first chunk's graph
-tracing is counted, as a reader would experience it.
+reaches a Fréchet distance <= 40 (the book's digit-classifier features, 2,000 generated vs 2,000 held-out
+images) in <= 3 minutes of training. Ring training time excludes measurement time (sampling and metrics between
+chunks) and counts the first chunk's graph tracing. The DCGAN is measured by the protocol ``speed``'s own
+functions (:func:`vaegan_edu.experiments.speed.train_to_target`, its configuration "GAN default" with this
+benchmark's target): training in segments of a few seconds, scored with the clock stopped, tracing and
+compilation measured apart and reported beside the time.
 """
 
 from __future__ import annotations
@@ -54,32 +57,31 @@ def ring_run(seed: int, gan_kwargs: dict, max_seconds: float, chunk: int, num_ev
             "seconds": trained}
 
 
-def dcgan_run(max_steps: int, chunk: int, seed: int = 0) -> dict:
-    """Train the book's DCGAN in chunks, measuring it after each with the digit classifier's features (clock
-    stopped), until its Fréchet distance is <= DCGAN_FD_TARGET or ``max_steps``; the curve and the end point."""
-    cfg = ve.config.settings(seed=seed, fast=False)
-    ds = ve.data.load("glyphs", seed=0, num_train=cfg.num_train, num_test=cfg.num_test)  # the book's data; the
-    gan = ve.models.make_dcgan(ds.image_shape, seed=seed)  # seed changes the model's weights and noise only
-    n = cfg.num_eval_samples
+def dcgan_config(cap_seconds: float) -> dict:
+    """The protocol ``speed``'s configuration with this benchmark's DCGAN target: FD <= DCGAN_FD_TARGET on the
+    first ``num_eval_samples`` (2,000) held-out digits, training capped at ``cap_seconds``."""
+    protocol = ve.experiments.get("speed")
+    targets = dict(protocol.config["targets"])
+    targets["GAN"] = {**targets["GAN"], "value": DCGAN_FD_TARGET, "cap_seconds": cap_seconds}
+    return protocol.configured(num_scored=ve.config.settings(fast=False).num_eval_samples, targets=targets)
+
+
+def dcgan_run(seed: int, cap_seconds: float) -> dict:
+    """Train the book's DCGAN until its Fréchet distance is <= DCGAN_FD_TARGET or ``cap_seconds`` of training
+    (:func:`vaegan_edu.experiments.speed.train_to_target`); the curve, the time to target and the end point."""
+    config = dcgan_config(cap_seconds)
+    ds = ve.experiments.protocol.load_dataset(config)  # the book's data; the seed changes weights and noise only
+    gan, run = ve.experiments.speed.train_to_target(config, "GAN default", seed, data=ds)
+    n = config["num_scored"]
     real = ve.metrics.digit_features(ds.x_test[:n])
     floor = ve.metrics.frechet_distance(real, ve.metrics.digit_features(ds.x_test[n:2 * n]))
-    z = np.random.default_rng(seed).normal(size=(n, gan.latent_dim)).astype("float32")
-    curve, trained, steps = [], 0.0, 0
-    while steps < max_steps:
-        start = time.perf_counter()
-        ve.training.fit_gan(gan, ds.x_train, chunk, batch_size=cfg.batch_size, seed=seed + steps)
-        trained += time.perf_counter() - start
-        steps += chunk
-        fd = ve.metrics.frechet_distance(real, ve.metrics.digit_features(gan.generate(z=z)))
-        curve.append({"steps": steps, "seconds": trained, "fd": fd})
-        if fd <= DCGAN_FD_TARGET:
-            break
-    samples = gan.generate(z=z)
-    fake = ve.metrics.digit_features(samples)
-    precision, recall = ve.metrics.precision_recall(real, fake)
+    samples = ve.metrics.draw_samples(gan, n, seed=seed + 10_000)  # the samples the last score was computed on
+    precision, recall = ve.metrics.precision_recall(real, ve.metrics.digit_features(samples))
     hist = ve.metrics.class_histogram(ve.metrics.classify_digits(samples).argmax(axis=1))
+    curve = [{"steps": steps, "seconds": seconds, "fd": fd} for seconds, steps, fd in run.stream]
     return {"curve": curve, "floor": floor, "precision": precision, "recall": recall,
-            "class_kl": ve.metrics.kl_to_uniform(hist), "reached": curve[-1]["fd"] <= DCGAN_FD_TARGET}
+            "class_kl": ve.metrics.kl_to_uniform(hist), "reached": run.reached, "seconds": run.seconds_to_target,
+            "compile_seconds": run.compile_seconds}  # fmt: skip
 
 
 def main() -> None:
@@ -107,17 +109,18 @@ def main() -> None:
                         f"target <= {RING_TARGET_S:.0f} s"],
             "rows": rows})  # fmt: skip
     dcgan_seeds = range(1 if args.quick else 3)
-    runs = [dcgan_run(max_steps=600 if args.quick else 6_000, chunk=100 if args.quick else 250, seed=seed)
-            for seed in dcgan_seeds]  # fmt: skip
+    cap = 60.0 if args.quick else 2 * DCGAN_TARGET_S
+    runs = [dcgan_run(seed, cap_seconds=cap) for seed in dcgan_seeds]
     dcgan_rows = []
     for seed, d in zip(dcgan_seeds, runs):
         end = d["curve"][-1]
-        ok = d["reached"] and end["seconds"] <= DCGAN_TARGET_S
-        dcgan_rows.append([str(seed), f"{end['seconds']:.0f} s ({end['steps']} steps)" if d["reached"] else "not reached",
-                           f"{end['fd']:.2f}", f"{d['floor']:.2f}", f"{d['precision']:.3f}", f"{d['recall']:.3f}",
-                           f"{d['class_kl']:.3f}", "yes" if ok else "**no**"])  # fmt: skip
+        ok = d["reached"] and d["seconds"] <= DCGAN_TARGET_S
+        dcgan_rows.append([str(seed), f"{d['seconds']:.0f} s ({end['steps']} steps)" if d["reached"] else
+                           f"not reached in {cap:.0f} s", f"{d['compile_seconds']:.1f} s", f"{end['fd']:.2f}",
+                           f"{d['floor']:.2f}", f"{d['precision']:.3f}", f"{d['recall']:.3f}", f"{d['class_kl']:.3f}",
+                           "yes" if ok else "**no**"])  # fmt: skip
         print("DCGAN", " | ".join(dcgan_rows[-1]), flush=True)
-    times = [d["curve"][-1]["seconds"] for d in runs if d["reached"]]
+    times = [d["seconds"] for d in runs if d["reached"]]
     summary = (f"median {np.median(times):.0f} s (range {min(times):.0f}–{max(times):.0f} s), {len(times)}/{len(runs)} "
                f"seeds reach it" if times else f"no seed of {len(runs)} reaches it")  # fmt: skip
     curve_rows = [[str(seed), str(c["steps"]), f"{c['seconds']:.0f} s", f"{c['fd']:.2f}"]
@@ -129,8 +132,9 @@ def main() -> None:
             *ring_tables,
             {"title": f"DCGAN (ve.models.make_dcgan) on 20,000 glyph digits, batch 128: time to Fréchet distance "
                       f"<= {DCGAN_FD_TARGET:.0f}: {summary}",
-             "columns": ["seed", f"time to FD <= {DCGAN_FD_TARGET:.0f}", "Fréchet distance then", "real-vs-real floor",
-                         "precision", "recall", "class KL to uniform", f"<= {DCGAN_TARGET_S:.0f} s"],
+             "columns": ["seed", f"time to FD <= {DCGAN_FD_TARGET:.0f}", "tracing and compilation (not in the time)",
+                         "Fréchet distance then", "real-vs-real floor", "precision", "recall", "class KL to uniform",
+                         f"<= {DCGAN_TARGET_S:.0f} s"],
              "rows": dcgan_rows},
             {"title": "The DCGAN's curves: Fréchet distance against cumulative training time, per seed",
              "columns": ["seed", "steps", "training time", "Fréchet distance"], "rows": curve_rows},
@@ -140,7 +144,9 @@ def main() -> None:
                "Ring training time excludes the measurement every 250 steps; graph tracing is included; a run stops "
                f"after {1.5 * RING_TARGET_S:.0f} s of training.",
                "Fréchet distance, precision and recall use the book's digit classifier's features (not Inception): "
-               "2,000 generated (fixed z) vs 2,000 real test images; measured every 250 steps with the clock stopped.",
+               "2,000 generated (fixed z) vs 2,000 real test images; measured after every few seconds of training "
+               "with the clock stopped (the protocol speed's measurement); the DCGAN's time leaves out tracing and "
+               "compilation, reported beside it.",
                f"1-minute load average at start / end: {load_start:.1f} / {os.getloadavg()[0]:.1f} on "
                f"{os.cpu_count()} cores (other work on the machine slows every timing)."],
     )

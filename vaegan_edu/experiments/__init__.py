@@ -25,7 +25,7 @@ A chapter loads a shipped result (``ve.experiments.load("duel")``), renders its 
 store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
 """
 
-from vaegan_edu.experiments import backends, beta_sweep, duel, duel_curves, mode_collapse, saturation, stability, tricks  # noqa: F401  (they register protocols)
+from vaegan_edu.experiments import backends, beta_sweep, duel, duel_curves, mode_collapse, saturation, speed, stability, tricks  # noqa: F401  (they register protocols)
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify
