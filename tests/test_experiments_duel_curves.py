@@ -118,3 +118,10 @@ def test_the_weights_builder_trains_the_protocols_vae_exactly():
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="checkpoints"):
         duel_curves.train_twin_vae(seed=2, steps=3, config=config)
+
+
+def test_agreement_says_plainly_when_the_shipped_seeds_cannot_judge():
+    one_seed = Result.from_rows("duel_curves", [{"model": "VAE", "seed": 0, "frechet_distance": 30.0}])
+    live = Result.from_rows("duel_curves", [{"model": "VAE", "seed": 7, "frechet_distance": 31.0}])
+    line = one_seed.agreement(live, "frechet_distance")
+    assert "cannot be judged: fewer than 2 shipped seeds" in line and "nan" not in line

@@ -117,6 +117,22 @@ def apply() -> None:
     import matplotlib
 
     matplotlib.rcParams.update(rc())
+    _show_figures_inline()
+
+
+def _show_figures_inline() -> None:
+    """In a Jupyter kernel, register the inline display of figures now (importing ``matplotlib_inline``'s backend
+    does it when the inline backend is selected, and nothing otherwise), so a figure that pyplot does not hold,
+    such as a :mod:`vaegan_edu.diagrams` drawing, shows as a picture even in a chapter's first plotting cell;
+    without it, such a figure shows only as ``<Figure size ...>`` until pyplot has drawn something."""
+    import importlib
+    import sys
+
+    if "ipykernel" in sys.modules:
+        try:
+            importlib.import_module("matplotlib_inline.backend_inline")  # its first import registers the display
+        except ImportError:  # no inline backend installed: nothing to register
+            pass
 
 
 def context():

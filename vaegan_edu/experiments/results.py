@@ -31,7 +31,9 @@ _LABELS = {"frechet_distance": "Fréchet distance", "class_kl": "class KL", "log
            "sample_seconds": "seconds per 1,000 samples", "train_seconds": "training seconds",
            "train_steps": "training steps", "grey_gap": "grey-pixel gap to data",
            "elbo_bpd": "−ELBO, bits per pixel value", "iwae_bpd": "−log p(x) (IWAE), bits per pixel value",
-           "compile_seconds": "tracing and compile seconds"}  # fmt: skip
+           "compile_seconds": "tracing and compile seconds",
+           "perceptual_frechet_distance": "Fréchet distance (perceptual)",
+           "perceptual_precision": "precision (perceptual)", "perceptual_recall": "recall (perceptual)"}  # fmt: skip
 
 
 def metric_label(metric: str) -> str:
@@ -245,8 +247,10 @@ class Result:
             band = stats.prediction_interval(shipped, confidence, nan_policy="omit")
             for seed, x in live.values(v, metric).items():
                 if not band.has_spread:
-                    word = "cannot be judged (fewer than 2 shipped seeds)"
-                elif not math.isfinite(x):
+                    lines.append(f"* {v}, live seed {seed}: {metric_label(metric)} {x:.3g} cannot be judged: fewer "
+                                 f"than 2 shipped seeds have a finite value ({band.describe()})")  # fmt: skip
+                    continue
+                if not math.isfinite(x):
                     word = "**outside** (the live run diverged)"
                 else:
                     word = "**inside**" if band.low <= x <= band.high else "**outside**"
