@@ -141,8 +141,8 @@ NAN = float("nan")
 def _constructed():
     times = {"VAE default": [30.0, 40.0, 50.0], "VAE batch 32": [10.0, 12.0, 11.0],
              "VAE batch 512": [20.0, 25.0, NAN], "VAE XLA": [NAN, NAN, NAN],
-             "VAE Adam lr 3e-4": [60.0, 70.0, 80.0], "VAE Adam lr 3e-3": [25.0, NAN, 20.0],
-             "VAE SGD+momentum lr 1e-4": [NAN, NAN, NAN], "VAE SGD+momentum lr 1e-3": [90.0, 100.0, 95.0]}  # fmt: skip
+             "VAE Adam lr 3e-3": [60.0, 70.0, 80.0], "VAE Adam lr 1e-2": [25.0, NAN, 20.0],
+             "VAE SGD+momentum lr 3e-3": [NAN, NAN, NAN], "VAE SGD+momentum lr 1e-3": [90.0, 100.0, 95.0]}  # fmt: skip
     rows = [{"model": v, "seed": seed, "seconds_to_target": t[seed], "reached": float(math.isfinite(t[seed]))}
             for v, t in times.items() for seed in range(3)]  # fmt: skip
     return Result.from_rows("speed", rows)
@@ -159,14 +159,14 @@ def test_summary_gives_min_median_max_and_says_not_reached():
     assert rows["VAE SGD+momentum lr 1e-3"]["verdict"].status == "contradicted"
     assert rows["VAE batch 512"]["verdict"].effect.n == 2  # the censored repeat is left out of the pairs
     table = speed.summary_markdown(_constructed())
-    assert "| VAE batch 512 | 2/3 | 20 s | 25 s | not reached in 120 s |" in table
-    assert "| VAE XLA | 0/3 | not reached in 120 s | not reached in 120 s | not reached in 120 s |" in table
+    assert "| VAE batch 512 | 2/3 | 20 s | 25 s | not reached in 100 s |" in table
+    assert "| VAE XLA | 0/3 | not reached in 100 s | not reached in 100 s | not reached in 100 s |" in table
     assert "| VAE default | 3/3 | 30 s | 40 s | 50 s | - | - |" in table
 
 
 def test_best_learning_rate_prefers_reaching_the_target_then_the_median():
     best = speed.best_learning_rates(_constructed())
-    # Adam 3e-3 has the lowest median of the runs that reached (20-25 s) but reached in 2 of 3 repeats only
+    # Adam 1e-2 has the lowest median of the runs that reached (20-25 s) but reached in 2 of 3 repeats only
     assert best == {"adam": "VAE default", "sgd": "VAE SGD+momentum lr 1e-3"}
 
 
@@ -179,6 +179,19 @@ def test_the_gan_score_is_the_validated_frechet_distance():
     expected = ve.metrics.evaluate_samples(ve.metrics.draw_samples(gan, 100, seed=10_001),
                                            ve.metrics.make_reference(data.x_test))["frechet_distance"]  # fmt: skip
     np.testing.assert_allclose(score(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["VAE", "GAN"])
+def test_a_diverged_model_scores_nan_instead_of_raising(kind):
+    data = ve.data.load("glyphs", seed=0, num_train=200, num_test=50)
+    spec = speed.VARIANTS[f"{kind} default"]
+    model = speed.build_model(spec, data.image_shape, 0, speed.PROTOCOL.config)
+    score = speed.make_scorer(model, kind, data.x_test, seed=0)
+    assert math.isfinite(score())
+    weights = model.get_weights()
+    weights[0] = np.full_like(weights[0], np.nan)  # what a diverged optimiser leaves behind
+    model.set_weights(weights)
+    assert math.isnan(score())
 
 
 def test_a_variant_refuses_to_run_on_the_wrong_backend():

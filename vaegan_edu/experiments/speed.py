@@ -8,62 +8,79 @@ wants: **training seconds until the model reaches a stated quality**, for one ch
 **Models.** The GAN is chapter 06's DCGAN (:func:`vaegan_edu.models.make_dcgan`: Adam(2e-4, beta_1 = 0.5) for both
 networks, batch 128). The VAE is chapter 07's twin VAE (:func:`vaegan_edu.models.make_twins`, Adam(1e-3), batch
 128), not chapter 03's dense 2-latent VAE, for three reasons: its decoder *is* the DCGAN's generator, so the two
-models' rows differ in the objective and not in the network; its likelihood (the discretised logistic over 8-bit
-pixel values) is a normalised distribution, so its -ELBO in bits per pixel value is an honest number; and a
-2-latent dense VAE is so small that Python overhead decides its speed, so what a factor does to it does not
-carry over to the networks the book trains for quality.
+models' rows differ in the objective and not in the network (a step of each costs about the same: 134-139 ms for
+both in one probe process under load); its likelihood (the discretised logistic over 8-bit pixel values) is a
+normalised distribution, so its -ELBO in bits per pixel value is an honest number; and a 2-latent dense VAE is so
+small that Python overhead decides its speed, so what a factor does to it would not carry over to the networks the
+book trains for quality.
 
-**Targets** (``config["targets"]``), on held-out digits the models never train on (the first
-``num_scored`` = 1,000 test images):
+**Targets** (``config["targets"]``), scored on held-out digits the models never train on (the first
+``num_scored`` = 1,000 test images), chosen from probes of each default (seed 0, scored every 100 steps):
 
-* GAN: Fréchet distance :math:`\le 60` in the digit classifier's features (the validated metric,
-  :func:`vaegan_edu.metrics.evaluate_samples`; chapter 06's trained model scores 27.5, the real-vs-real floor is
-  about 1). A probe of the default on a shared 2-core CPU reached it between 600 and 700 steps, about 45-60 s of
-  training on an unloaded machine.
-* VAE: held-out -ELBO :math:`\le 1.50` bits per pixel value (one seeded draw of :math:`z` per image,
+* GAN: Fréchet distance :math:`\le 50` in the digit classifier's features (the validated metric, computed as
+  :func:`vaegan_edu.metrics.evaluate_samples` does; chapter 06's trained model scores 27.5). The probe's FD was
+  70.3, 50.7, 39.3 and 37.1 after 500, 600, 700 and 800 steps (``tricks``' baseline: 69.4 and 113.6 after 500
+  steps for seeds 0 and 1, 29.9 and 42.4 after 1,000), so the default reaches it after about 600-800 steps: about
+  35-55 s of training on an unloaded 2-core CPU (43.7 ms per step in ``benchmarks/RESULTS.md``, plus the ``fit``
+  calls' overhead). FD 40 would take a little longer but lies where seed 0's curve flattens (39.3, 37.1): a
+  target on a plateau measures noise, not speed.
+* VAE: held-out -ELBO :math:`\le 1.76` bits per pixel value (one seeded draw of :math:`z` per image,
   :func:`vaegan_edu.metrics.evaluate_elbo`, :func:`vaegan_edu.metrics.bits_per_dim`; a uniform model scores 8).
-  The probe's default reached it after about 900 steps, 30-40 s of unloaded training.
+  The probe's default fell through 3.19, 2.17, 1.93, 1.79, 1.775, 1.757, 1.755, 1.744, 1.735 after 100, 200,
+  ..., 1,000 steps, so it reaches 1.76 after about 700 steps: about 30-40 s unloaded. Lower targets lie on the
+  plateau (1.732, then 1.739 after 1,100 and 1,200 steps).
 
-**Factors**, each one change from its model's default (``VARIANTS``; the default is each model's baseline):
+**Factors**, each one change from its model's default (``VARIANTS``; ``"against"`` names what each is compared
+with):
 
-* optimiser, VAE only: Adam, RMSprop and SGD with momentum 0.9, each at three learning rates (a small sweep;
-  every point of it is a configuration with its own results, so the sweep is part of the evidence and
-  :func:`best_learning_rates` reads each optimiser's best off it). Restricted to the VAE for cost: a GAN sweep
-  would triple the protocol's time, and the DCGAN's Adam(2e-4, 0.5) is the setting chapter 06 and ``tricks``
-  study;
+* optimiser, VAE only: Adam, RMSprop and SGD with momentum 0.9, each at learning rates 1e-3, 3e-3 and 1e-2
+  (``LEARNING_RATES``; Adam at 1e-3 is the default). Every point of the sweep is a configuration with its own
+  results, so the sweep is part of the evidence, and :func:`best_learning_rates` reads each optimiser's best off
+  it. The grid comes from 300-step probes: -ELBO after 300 steps 1.93 (Adam 1e-3), 1.77 (Adam 3e-3), 1.74 (Adam
+  1e-2), 1.80 (RMSprop 1e-3), 1.74 (RMSprop 3e-3), 2.31 (SGD 1e-4), 1.86 (SGD 1e-3), 1.84 (SGD 3e-3, stalled
+  there); so smaller rates than 1e-3 were left out, and a best point at the grid's edge (1e-2) says a larger rate
+  might be faster still. Restricted to the VAE for cost: a GAN sweep would add about 9 DCGAN runs per repeat,
+  and the DCGAN's Adam(2e-4, 0.5) is the setting chapter 06 and ``tricks`` study;
 * batch size: 32 and 512 for the VAE, 64 and 256 for the GAN (128 is the default; the learning rate is not
-  rescaled, one change at a time);
+  rescaled: one change at a time);
 * XLA: ``jit_compile=True`` against the package's default (Keras's ``"auto"``: off on a CPU-only TensorFlow);
-* backend: TensorFlow against JAX, each in a fresh process (:func:`vaegan_edu.experiments.backends.run_in_backend`),
-  so the comparison is not a busy process against a fresh one; the TensorFlow-in-a-fresh-process run is also
+* backend: TensorFlow against JAX, each in a fresh process (:func:`vaegan_edu.experiments.backends.run_in_backend`;
+  chapter 08 once compared a busy kernel with a fresh process). The TensorFlow-in-a-fresh-process run is also
   compared with the default, which says what the fresh process alone changes.
 
 **Measurement** (:func:`time_to_target`). Training runs in segments of about ``score_every_seconds`` of training
-(:func:`vaegan_edu.training.train_for`, which times only ``fit``), and the target metric is scored after each with
-the clock stopped. The first segment (``first_steps`` steps) traces and compiles; its cost beyond the steady time
-per step (measured on the second segment) is ``compile_seconds`` and is left out of every time, as in
-``duel_curves``. ``seconds_to_target`` is the training time at the first score that meets the target: an upper
-bound by at most one segment (a few seconds; differences smaller than that are not resolved). A run stops at its
-model's cap (``cap_seconds``, three times the default's expected time) or when its score stops being finite
-(diverged); a run that has not reached the target then is **censored**: ``seconds_to_target`` NaN and
-``reached`` 0. :func:`summary` writes such a run as "not reached in T s" and never as fast.
+(2 s for the VAE, 4 s for the GAN; :func:`vaegan_edu.training.train_for`, which times only ``fit``), and the
+target metric is scored after each with the clock stopped. The first segment (``first_steps`` steps) traces and
+compiles; its cost beyond the steady time per step (measured on the second segment) is ``compile_seconds`` and
+is left out of every time, as in ``duel_curves``. ``seconds_to_target`` is the training time at the first score
+that meets the target: an upper bound by at most one segment (differences smaller than that are not resolved).
+Each segment is one ``fit`` call, whose fixed overhead is counted in the time (as for any chunked training). A
+run stops at its model's cap (``cap_seconds``: 100 s for the VAE, 150 s for the GAN, about three times the
+default's expected time) or when its score stops being finite (diverged); a run that has not reached the target
+then is **censored**: ``seconds_to_target`` NaN and ``reached`` 0. :func:`summary` writes such a run as "not
+reached in T s", never as fast. The segments follow the measured time per step, so how the data is cut into
+segments (and so its order) depends on the machine: the same seed gives the same initial weights, not
+bit-identical runs.
 
 **Repeated and interleaved.** Each protocol seed is one repeat in which every configuration runs once, from that
 seed's initial weights (paired), in an order shuffled by the seed (:func:`run_order`), so a change of machine load
 during the run spreads over all configurations instead of landing on the ones that happen to run late.
 :func:`summary` gives per configuration the minimum, median and maximum time to target over repeats and the
-paired verdict against its reference (``Result.verdict``, on the repeats where both reached the target; the
-table says how many that is).
+paired verdict against its reference (``Result.verdict``, over the repeats where both reached the target; the
+table gives that number).
 
-**Cost.** Configured for 3 repeats of 19 configurations (13 VAE, 6 GAN). A probe (niced, beside a full-strength
-protocol and test runs on the same 2 cores, so its times are upper bounds) measured 120 ms per VAE step and about
-150 ms per GAN step under that load; the protocol's budget assumes the unloaded rates of ``benchmarks/RESULTS.md``
-(about 40-45 ms per step for both). Per repeat, in training seconds: the VAE's reached runs about 10 x 40 s and
-its censored ones (the weakest learning rates) 3 x 120 s, the GAN's 5 x 60 s and JAX's DCGAN, twice as slow per
-step, up to its 180 s cap: about 20 minutes, plus scoring (about 15 %), model building and four fresh processes
-(about 2 minutes): about 25 minutes per repeat, **about 75 minutes for 3 repeats** on 2 unloaded cores, beside
-other work proportionally more. 5 repeats would take about 2 hours, over the issue's share for this protocol, so
-it ships 3 (``--seeds 5`` runs more; the runner resumes).
+**Cost of the full run** (5 repeats of 20 configurations: 14 VAE, 6 GAN), extrapolated from short niced probes
+that ran beside a full-strength protocol and test runs on the same 2 cores (load average 4-10), so their times
+are upper bounds: 134-139 ms per step for either model at load 5, 150-420 ms at load 8-11; unloaded, a DCGAN step
+takes 43.7 ms (``benchmarks/RESULTS.md``) and the twin VAE's about the same. Per repeat, in training seconds on
+an unloaded 2-core CPU: the VAE's default about 35 s, its faster sweep points 13-20 s, batch 32 and 512 about
+40-45 s, XLA and the fresh TensorFlow process like the default, JAX about 50 s, and two SGD points censored at the
+100 s cap (the third diverges or stalls: the probe's SGD curves flattened above the target): about 510 s; the
+GAN's five TensorFlow runs about 40-55 s each and JAX's about twice that (its DCGAN step is 87 ms): about 340 s.
+Scoring (about 15 % on top), building 20 models and four fresh processes add about 4 minutes: **about 18 minutes
+per repeat, about 90 minutes for the 5 repeats** (plausibly 70-120) on 2 unloaded cores; beside other work, in
+proportion to the load. ``python -m vaegan_edu.experiments run speed`` resumes an interrupted run at the next
+configuration.
 
 Taught in: 08_student_questions
 """
@@ -94,7 +111,7 @@ DEFAULTS = {  # each model's default configuration: the baseline every factor ch
     VAE: {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 128, "jit_compile": None, "backend": None},
     GAN: {"optimizer": "adam", "learning_rate": 2e-4, "batch_size": 128, "jit_compile": None, "backend": None},
 }
-LEARNING_RATES = {"adam": (3e-4, 1e-3, 3e-3), "rmsprop": (1e-4, 3e-4, 1e-3), "sgd": (1e-4, 3e-4, 1e-3)}
+LEARNING_RATES = {optimizer: (1e-3, 3e-3, 1e-2) for optimizer in OPTIMIZERS}  # the sweep (probes: module docstring)
 BATCH_SIZES = {VAE: (32, 512), GAN: (64, 256)}
 MAX_SEGMENTS = 100_000  # scores per run: more means a cap or a segment length typed wrong
 
@@ -193,7 +210,7 @@ class TargetRun:
         After every segment: training seconds so far (tracing and compilation left out), steps so far, the
         target metric's score.
     compile_seconds : float
-        The first segment's cost beyond the steady time per step (NaN if the run stopped after one segment).
+        The first segment's cost beyond the steady time per step (measured on the second).
     seconds_to_target, steps_to_target : float
         At the first score that met the target; NaN when none did.
     """
@@ -267,7 +284,8 @@ def time_to_target(train_segment: Callable, score: Callable, target: float, cap_
             compile_seconds = max(0.0, raw[0][0] - raw[0][1] * seconds / taken)
         trained = raw[-1][0] - (0.0 if math.isnan(compile_seconds) else compile_seconds)
         if say is not None:
-            say(f"step {steps}: {value:.4g} after {trained:.1f} s of training")
+            say(f"step {steps}: {value:.4g} after {trained:.1f} s of training"
+                + (" (tracing and compilation included)" if index == 0 else ""))
         if index >= 1 and (_meets(value, target, better) or not math.isfinite(value) or trained >= cap_seconds):
             break
         # the next segment lasts about score_every_seconds at the last segment's rate (after segment 0 that rate
@@ -318,6 +336,11 @@ def build_model(spec: dict, image_shape, seed: int, config: dict):
     raise ValueError(f"Unknown model {spec['model']!r}; a variant's model is {VAE!r} or {GAN!r}.")
 
 
+def _finite(arrays) -> bool:
+    """Whether every number in a list of arrays is finite."""
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
 def make_scorer(model, kind: str, x_scored, seed: int) -> Callable:
     """``score()`` -> the target metric of ``model`` on the held-out images ``x_scored``: the VAE's -ELBO in bits
     per pixel value, the GAN's Fréchet distance (as :func:`vaegan_edu.metrics.evaluate_samples` computes it) of
@@ -329,6 +352,9 @@ def make_scorer(model, kind: str, x_scored, seed: int) -> Callable:
 
     if kind == VAE:
         def score():
+            # a diverged run (non-finite weights or codes, which evaluate_elbo refuses) scores NaN: censored
+            if not _finite(model.get_weights()) or not _finite(model.encode(x_scored)):
+                return math.nan
             elbo = evaluate_elbo(model, x_scored, seed=seed)["elbo"]
             return float(bits_per_dim(elbo, x_scored.shape[1:])) if np.isfinite(elbo) else math.nan
 
@@ -336,6 +362,8 @@ def make_scorer(model, kind: str, x_scored, seed: int) -> Callable:
     real = digit_features_and_classes(x_scored)[0]
 
     def score():
+        if not _finite(model.get_weights()):
+            return math.nan
         samples = draw_samples(model, len(x_scored), seed=seed + 10_000)
         if not np.all(np.isfinite(samples)):
             return math.nan
@@ -551,13 +579,13 @@ PROTOCOL = register(Protocol(
     name="speed",
     title="What makes training faster: training time to a stated quality, one factor at a time, interleaved repeats",
     config={
-        "seeds": 3,
+        "seeds": 5,
         "data": {"name": "glyphs", "seed": 0, "num_train": 20_000, "num_test": 5_000},
         "num_scored": 1_000,
         "latent_dim": 64,
         "likelihood": "discretized_logistic",
-        "targets": {VAE: {"metric": "elbo_bpd", "value": 1.76, "cap_seconds": 90.0, "score_every_seconds": 2.0},
-                    GAN: {"metric": "frechet_distance", "value": 50.0, "cap_seconds": 240.0, "score_every_seconds": 4.0}},
+        "targets": {VAE: {"metric": "elbo_bpd", "value": 1.76, "cap_seconds": 100.0, "score_every_seconds": 2.0},
+                    GAN: {"metric": "frechet_distance", "value": 50.0, "cap_seconds": 150.0, "score_every_seconds": 4.0}},
         "first_steps": 20,
         "process_timeout_seconds": 1_800.0,
         "variants": VARIANTS,
