@@ -961,6 +961,35 @@ def _can_reach(host: str, port: int, timeout: float) -> bool:
     return bool(result and result[0])
 
 
+def _load_data_or_offline(module, name: str, cached: bool):
+    """``module.load_data()``, but never a hang: when the cached files are damaged Keras downloads them again, and
+    on a machine whose DNS hangs that download would block for minutes. The call runs in a worker thread; if it has
+    not returned within ``NETWORK_TIMEOUT_S`` and the download host cannot be reached within that time either,
+    this raises :class:`DatasetOfflineError` (the worker is left to time out on its own, as a daemon thread)."""
+    box = {}
+
+    def work():
+        try:
+            box["value"] = module.load_data()
+        except Exception as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(NETWORK_TIMEOUT_S)
+    if worker.is_alive() and not _can_reach(*_ONLINE_HOST, NETWORK_TIMEOUT_S):
+        state = "its cached files could not be read and" if cached else "the download stalled and"
+        raise DatasetOfflineError(
+            f"Cannot load {name!r}: {state} this machine is offline (no connection to {_ONLINE_HOST[0]} within "
+            f"{NETWORK_TIMEOUT_S:.0f} s). Use an offline dataset instead: {list(OFFLINE_DATASETS)}, e.g. "
+            f"ve.data.load('glyphs') for MNIST-sized digits; delete {_keras_datasets_dir()} to download afresh."
+        )
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _load_online(name: str) -> Dataset:
     import keras
 
@@ -974,7 +1003,9 @@ def _load_online(name: str) -> Dataset:
         )
     module = getattr(keras.datasets, name)
     try:
-        (x_train, y_train), (x_test, y_test) = module.load_data()
+        (x_train, y_train), (x_test, y_test) = _load_data_or_offline(module, name, cached)
+    except DatasetOfflineError:
+        raise
     except Exception as exc:  # a failed or damaged download: remove what it left so the next try is clean
         for f in _ONLINE_FILES[name]:
             (folder / f).unlink(missing_ok=True)
