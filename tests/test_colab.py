@@ -110,8 +110,10 @@ def colab_stack():
         os.replace(building, folder)  # scripts in bin/ name the old folder; everything here runs `python -m`
         (folder / "complete").write_text("\n".join(pins) + "\n")
     python = folder / "bin" / "python"
-    versions = json.loads(subprocess.run([str(python), "-c", VERSIONS], capture_output=True, text=True,
-                                         check=True, env=venv_tools.clean_env()).stdout)  # fmt: skip
+    # run from the environment's own folder: `python -c` puts the working directory on sys.path, and a checkout
+    # installed in editable mode holds a vaegan_edu.egg-info there that would count as an installed distribution
+    versions = json.loads(subprocess.run([str(python), "-c", VERSIONS], capture_output=True, text=True, check=True,
+                                         cwd=folder, env=venv_tools.clean_env()).stdout)  # fmt: skip
     wrong = {name: (versions.get(name.lower().replace("_", "-")), v) for name, v in COLAB.items()
              if versions.get(name.lower().replace("_", "-")) != [v]}  # fmt: skip
     assert not wrong, f"the cached Colab environment {folder} has other versions (found, wanted): {wrong}"
@@ -134,7 +136,7 @@ def colab(colab_stack, tmp_path_factory):
 
 def _versions(python, env) -> dict:
     return json.loads(subprocess.run([str(python), "-c", VERSIONS], capture_output=True, text=True, check=True,
-                                     env=env).stdout)  # fmt: skip
+                                     cwd=python.parent, env=env).stdout)  # fmt: skip
 
 
 def _run_chapter(colab, name: str, check_cell: str):
@@ -227,7 +229,8 @@ def test_the_widget_tests_pass_with_colabs_ipywidgets_7(colab, tmp_path):
     # The explorers were written against ipywidgets 8; the package promises 7.7 too (Colab's). The package's own
     # widget tests, run here against the installed wheel, drive every explorer's controls headlessly.
     python, env, dists, versions, root = colab
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", dists.wheel.as_uri()], check=True, env=env)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", dists.wheel.as_uri()], check=True,
+                   cwd=tmp_path, env=env)  # fmt: skip
     (tmp_path / "tests").mkdir()
     shutil.copy2(dists.source / "conftest.py", tmp_path)  # fast mode
     for test in ["conftest.py", *(p.name for p in (dists.source / "tests").glob("test_widgets_*.py"))]:
