@@ -540,3 +540,24 @@ def test_a_damaged_cache_on_a_hanging_network_answers_within_the_promise(monkeyp
     with pytest.raises(data.DatasetOfflineError, match="cached files could not be read and this machine is offline"):
         data.load("mnist")
     assert time.monotonic() - start < 15
+
+
+# --- binarisation (chapter 03's honest Bernoulli likelihood) -----------------------------------------------
+
+
+def test_binarize_draws_each_pixel_with_its_grey_level_as_probability():
+    grey = np.full((4000, 5, 5, 1), 0.3, dtype=np.float32)
+    grey[:, 0, 0, 0], grey[:, 1, 1, 0] = 0.0, 1.0
+    b = data.binarize(grey, seed=3)
+    assert b.dtype == np.float32 and b.shape == grey.shape and set(np.unique(b)) <= {0.0, 1.0}
+    assert np.all(b[:, 0, 0, 0] == 0) and np.all(b[:, 1, 1, 0] == 1)  # certain pixels stay certain
+    frac = b[:, 2:, 2:, 0].mean()
+    assert abs(frac - 0.3) < 4 * np.sqrt(0.3 * 0.7 / b[:, 2:, 2:, 0].size)
+    np.testing.assert_array_equal(b, data.binarize(grey, seed=3))
+    assert not np.array_equal(b, data.binarize(grey, seed=4))
+
+
+@pytest.mark.parametrize("bad", [np.full((2, 3, 3, 1), 255.0), np.full((2, 3, 3, 1), np.nan)])
+def test_binarize_refuses_values_that_are_not_probabilities(bad):
+    with pytest.raises(ValueError, match=r"`images` must hold probabilities in \[0, 1\]"):
+        data.binarize(bad)

@@ -134,3 +134,32 @@ def test_mig_is_one_for_copies_and_zero_for_noise():
 def test_mig_errors(latents, factors, match):
     with pytest.raises(ValueError, match=match):
         metrics.mutual_information_gap(latents, factors)
+
+
+# --- the aggregate posterior (prior holes, chapter 03) ------------------------------------------------------
+
+
+def test_aggregate_posterior_log_density_is_the_mixture_of_the_encoders_gaussians():
+    rng = np.random.default_rng(0)
+    mu, log_var = rng.normal(size=(7, 3)), rng.normal(scale=0.5, size=(7, 3))
+    z = rng.normal(size=(11, 3))
+    direct = np.log(np.mean([stats.multivariate_normal(m, np.diag(np.exp(v))).pdf(z) for m, v in zip(mu, log_var)],
+                            axis=0))  # fmt: skip
+    np.testing.assert_allclose(metrics.aggregate_posterior_log_density(z, mu, log_var, batch_size=4), direct,
+                               rtol=1e-10)  # fmt: skip
+    # codes that fill the prior exactly: one component N(0, I) has the prior's density everywhere
+    np.testing.assert_allclose(metrics.aggregate_posterior_log_density(z, np.zeros((1, 3)), np.zeros((1, 3))),
+                               stats.multivariate_normal(np.zeros(3)).logpdf(z), rtol=1e-10)  # fmt: skip
+    far = metrics.aggregate_posterior_log_density(np.full((1, 3), 40.0), mu, log_var)
+    assert np.isfinite(far).all() and far[0] < -500  # stable far from every code (no log 0)
+
+
+@pytest.mark.parametrize("z, mu, log_var", [
+    (np.zeros((4, 2)), np.zeros((5, 3)), np.zeros((5, 3))),
+    (np.zeros((4, 3)), np.zeros((5, 3)), np.zeros((4, 3))),
+    (np.zeros(3), np.zeros((5, 3)), np.zeros((5, 3))),
+    (np.zeros((4, 3)), np.full((5, 3), np.nan), np.zeros((5, 3))),
+])  # fmt: skip
+def test_aggregate_posterior_log_density_names_bad_shapes_and_values(z, mu, log_var):
+    with pytest.raises(ValueError, match="`z`|`mu`"):
+        metrics.aggregate_posterior_log_density(z, mu, log_var)

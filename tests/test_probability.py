@@ -163,6 +163,30 @@ def test_both_gradient_estimators_are_unbiased_and_reparameterisation_has_lower_
     assert np.all(_np(g_mu_rep).var(0) < _np(g_mu_sf).var(0))
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_constant_baseline_keeps_the_score_function_unbiased_and_lowers_its_variance(seed):
+    model, rng = _random_model(seed)
+    x, _ = model.sample(1, seed=seed)
+    mu, log_var = rng.normal(size=(1, 2)), rng.normal(scale=0.3, size=(1, 2))
+    f = lambda z: model.log_likelihood(x, z)  # noqa: E731
+    pilot = _np(f(P.sample_normal(mu, log_var, num_samples=2_000, seed=seed + 100))).mean()  # separate samples
+    n = 20_000
+    plain = [_np(g) for g in P.score_function_gradient(f, mu, log_var, n, seed)]
+    based = [_np(g) for g in P.score_function_gradient(f, mu, log_var, n, seed, baseline=pilot)]
+    w, s2 = _np(model.W), model.noise_var
+    exact = [(_np(x) - mu @ w.T - _np(model.b)) @ w / s2, -0.5 * np.exp(log_var) * (w**2).sum(0) / s2]
+    for samples, truth in zip(based, exact):
+        assert np.all(np.abs(samples.mean(0) - truth) < 5 * samples.std(0) / np.sqrt(n) + 1e-12)
+    for p_, b_ in zip(plain, based):
+        assert np.all(b_.var(0) < p_.var(0))  # f sits far from 0 (a log-density), so the baseline helps
+
+
+@pytest.mark.parametrize("baseline", [float("nan"), float("inf"), np.ones(3), "1.0", None, True])
+def test_score_function_rejects_a_baseline_that_is_not_one_finite_number(baseline):
+    with pytest.raises(ValueError, match="`baseline` must be one finite number"):
+        P.score_function_gradient(lambda z: z[..., 0], np.zeros(2), np.zeros(2), 5, seed=0, baseline=baseline)
+
+
 def test_gradient_estimators_reject_wrong_callables():
     with pytest.raises(ValueError, match="gradient of f"):
         P.reparameterization_gradient(lambda z: z[..., 0], np.zeros(2), np.zeros(2), 5, seed=0)

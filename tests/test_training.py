@@ -182,3 +182,26 @@ def test_healthy_training_is_unchanged_by_the_default_guard(digits):
     keras.utils.set_random_seed(0)
     b = _vae().fit(digits, epochs=1, batch_size=32, verbose=0, nan_guard=False).history["loss"]
     assert a == b
+
+
+def test_binarized_images_redraws_every_epoch_and_trains_a_vae(digits):
+    stream = training.BinarizedImages(digits, batch_size=100, seed=1)
+    assert len(stream) == 3  # 256 images: two full batches and one of 56
+    first = np.concatenate([stream[i] for i in range(len(stream))])
+    assert set(np.unique(first)) <= {0.0, 1.0} and first.shape == (256, 8, 8, 1)
+    again = training.BinarizedImages(digits, batch_size=100, seed=1)
+    np.testing.assert_array_equal(first, np.concatenate([again[i] for i in range(len(again))]))  # same seed
+    stream.on_epoch_end()
+    second = np.concatenate([stream[i] for i in range(len(stream))])
+    assert not np.array_equal(first, second)  # a fresh draw (and order) each epoch
+    # every image appears once per epoch: the mean ink per epoch tracks the grey levels' mean
+    assert abs(second.mean() - digits.mean()) < 0.01
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = vae.fit(training.BinarizedImages(digits, batch_size=64, seed=0), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+
+
+def test_binarized_images_refuses_grey_levels_outside_the_unit_range():
+    with pytest.raises(ValueError, match="images"):
+        training.BinarizedImages(np.full((4, 8, 8, 1), 255.0), batch_size=2)

@@ -284,6 +284,46 @@ BOOK_DATASETS: dict[str, BookDataset] = {
 }
 
 
+def binarize(images, seed: int = 0) -> np.ndarray:
+    r"""A random binarisation of grey-level images: each pixel becomes 1 with probability its value.
+
+    .. math:: b_i \sim \mathrm{Bernoulli}(x_i), \qquad \mathbb E[b_i] = x_i
+
+    A Bernoulli likelihood is a normalised distribution over *binary* images, so its ELBO and IWAE bound are
+    bounds on a true log-probability only on binary data. Burda et al. (arXiv:1509.00519) binarise MNIST this
+    way: a fresh draw of every training image each epoch ("dynamic binarisation",
+    :class:`vaegan_edu.training.BinarizedImages`) and one fixed draw of the test images (this function).
+
+    Parameters
+    ----------
+    images : array of values in [0, 1]
+    seed : int
+        Fixes the draw: the same seed gives the same binary images.
+
+    Returns
+    -------
+    np.ndarray of float32 zeros and ones, the shape of ``images``.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` holds values outside [0, 1] or NaN.
+
+    Taught in: 03_vae
+    """
+    from vaegan_edu.validation import as_float_array
+
+    x = as_float_array("images", images)
+    if x.size and not (np.all(np.isfinite(x)) and x.min() >= 0.0 and x.max() <= 1.0):
+        raise ValueError(
+            "`images` must hold probabilities in [0, 1] (grey levels) to be binarised; received values in "
+            f"[{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]{' with NaN' if np.isnan(x).any() else ''}. "
+            "Fix: rescale, e.g. `images / 255.0` for 8-bit images."
+        )
+    rng = np.random.default_rng(check_seed(seed))
+    return (rng.random(x.shape, dtype=np.float32) < x).astype(np.float32)
+
+
 def toy_2d(name: str, n: int, seed: int = 0):
     r"""Points from a 2-D toy distribution, for watching a GAN learn.
 

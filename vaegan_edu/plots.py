@@ -542,10 +542,11 @@ def plot_density_curves(ax, grid, curves: dict, title: str | None = None, fill: 
 
 
 def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="number of samples",
-                   ylabel="estimate", label=None, title: str | None = None):  # fmt: skip
+                   ylabel="estimate", label=None, title: str | None = None, truth_label="exact value"):  # fmt: skip
     """Monte Carlo estimates with error bars of two standard errors against the sample size (log x-axis).
 
-    ``truth`` (the exact value, when known) is drawn as a dashed line, so the estimate is seen to converge.
+    ``truth`` (the exact value, when known) is drawn as a dashed line labelled ``truth_label`` (say what it is,
+    e.g. "log p(x), exact"), so the estimate is seen to converge.
 
     Raises
     ------
@@ -564,7 +565,7 @@ def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="nu
         )
     ax.errorbar(sizes, estimates, yerr=2 * errors, fmt="o-", capsize=3, label=label or "estimate ± 2 s.e.")
     if truth is not None:
-        ax.axhline(float(truth), color="k", linestyle="--", linewidth=1, label="exact")
+        ax.axhline(float(truth), color="k", linestyle="--", linewidth=1, label=truth_label)
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -485,17 +485,20 @@ def reparameterization_gradient(grad_f, mu, log_var, num_samples, seed=None):
     return grad_z, grad_z * 0.5 * (z - mu)  # (z - mu) = sigma * eps
 
 
-def score_function_gradient(f, mu, log_var, num_samples, seed=None):
+def score_function_gradient(f, mu, log_var, num_samples, seed=None, baseline=0.0):
     r"""Per-sample score-function (REINFORCE) estimates of the gradient of :math:`\mathbb E_q[f(z)]`.
 
     .. math::
-        \nabla_\theta \mathbb E_q[f(z)] = \mathbb E_q\bigl[f(z)\,\nabla_\theta \log q(z)\bigr],\qquad
+        \nabla_\theta \mathbb E_q[f(z)] = \mathbb E_q\bigl[(f(z) - b)\,\nabla_\theta \log q(z)\bigr],\qquad
         \nabla_\mu \log q = \frac{z-\mu}{\sigma^2},\quad
         \nabla_{\log\sigma^2} \log q = \tfrac12\Bigl(\frac{(z-\mu)^2}{\sigma^2} - 1\Bigr)
 
     It needs only values of f (f may be a black box, even discrete), but its variance is large
     (Williams 1992; compared in Mohamed et al., *Monte Carlo Gradient Estimation in Machine Learning*,
-    arXiv:1906.10652).
+    arXiv:1906.10652). A constant **baseline** :math:`b` (a control variate) leaves it unbiased, because
+    :math:`\mathbb E_q[\nabla_\theta \log q] = 0`, and lowers the variance when :math:`b` is near
+    :math:`\mathbb E_q[f]`; estimate :math:`b` from samples *other* than the ones it is used with, or the
+    estimator is no longer unbiased.
 
     Parameters
     ----------
@@ -504,16 +507,32 @@ def score_function_gradient(f, mu, log_var, num_samples, seed=None):
     mu, log_var : array or tensor of shape (..., dim)
     num_samples : int >= 1
     seed : int, keras.random.SeedGenerator or None
+    baseline : float, default 0.0
+        The constant :math:`b` subtracted from f (0: the plain estimator).
 
     Returns
     -------
     (grad_mu, grad_log_var) : two tensors of shape (num_samples, ..., dim)
 
+    Raises
+    ------
+    ValueError
+        If ``baseline`` is not a finite number.
+
     Taught in: 02_elbo
     """
     mu, log_var = _as_tensors(mu=mu, log_var=log_var)
+    try:
+        b = float(baseline) if not isinstance(baseline, (str, bytes, bool)) else float("nan")
+    except (TypeError, ValueError):  # an array of several values, None, an object
+        b = float("nan")
+    if not np.isfinite(b):
+        raise ValueError(
+            f"`baseline` must be one finite number (a constant near E_q[f], e.g. the mean of f over separate "
+            f"samples); received {baseline!r}."
+        )
     z = sample_normal(mu, log_var, num_samples=num_samples, seed=seed)
-    values = ops.convert_to_tensor(f(z), dtype=z.dtype)
+    values = ops.convert_to_tensor(f(z), dtype=z.dtype) - b
     if tuple(values.shape) != tuple(z.shape[:-1]):
         raise ValueError(
             f"`f` must return one value per sample, shape {tuple(z.shape[:-1])} (the samples' shape "

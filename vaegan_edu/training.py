@@ -516,6 +516,46 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             self.saved_epochs.append(epoch + 1)
 
 
+class BinarizedImages(keras.utils.PyDataset):
+    r"""Training images in batches, freshly binarised and shuffled every epoch (dynamic binarisation).
+
+    Each epoch draws :math:`b \sim \mathrm{Bernoulli}(x)` for every image anew (Burda et al.,
+    arXiv:1509.00519), so over many epochs a Bernoulli VAE sees the grey levels as probabilities, and its
+    likelihood is a normalised distribution over the binary images it models. Pass it to ``fit`` in place of
+    the array: ``vae.fit(BinarizedImages(x_train, batch_size=128, seed=0), epochs=20)``. The draw of epoch
+    ``e``, batch ``i`` depends only on ``(seed, e, i)``: same seed, same training.
+
+    Parameters
+    ----------
+    images : array of values in [0, 1], shape (n, height, width, channels)
+    batch_size : int >= 1
+    seed : int
+
+    Taught in: 03_vae
+    """
+
+    def __init__(self, images, batch_size: int = 128, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.images = check_image_batch("images", images)  # finite, in [0, 1]: refused now, not at a batch
+        self.batch_size = check_positive_int("batch_size", batch_size, 128)
+        self.seed = check_seed(seed)
+        self.epoch = 0
+        self._order = np.random.default_rng([self.seed, 0]).permutation(len(self.images))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        rng = np.random.default_rng([self.seed, self.epoch, int(index)])
+        batch = self.images[rows]
+        return (rng.random(batch.shape, dtype=np.float32) < batch).astype(np.float32)
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+
+
 class KLWarmup(keras.callbacks.Callback):
     r"""KL warm-up ("KL annealing"): raise the VAE's β linearly from 0 to its target over the first epochs.
 

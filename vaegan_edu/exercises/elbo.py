@@ -71,9 +71,10 @@ def check_linear_gaussian_elbo(answer_fn) -> Feedback:
                 mistake(lambda rec, kl, se, norm, c: rec),
             "you added the KL term: the ELBO subtracts KL(q(z|x) || p(z)).":
                 mistake(lambda rec, kl, se, norm, c: rec + kl),
-            "you took the log of the squared reconstruction error (as the origin article does): "
-            "log sum (x - x_hat)^2 is not a log-density and not a lower bound on log p(x). Use the Gaussian "
-            "log-likelihood -d/2 log(2 pi sigma^2) - E||x - W z - b||^2 / (2 sigma^2).":
+            "you took the log of the squared reconstruction error (as the origin article does): up to a "
+            "constant, log sum (x - x_hat)^2 is -2/d times the Gaussian log-likelihood with its variance fitted "
+            "to the error: no lower bound on log p(x), and without the weight d/2 that balances it against the "
+            "KL. Here sigma = noise_std is given: use -d/2 log(2 pi sigma^2) - E||x - W z - b||^2 / (2 sigma^2).":
                 mistake(lambda rec, kl, se, norm, c: np.log(se) - kl),
             "you left out q's variance in the reconstruction term: E_q||x - W z - b||^2 also contains "
             "sum_j exp(q_log_var_j) ||W[:, j]||^2, not only the error at z = q_mean.":

@@ -77,9 +77,10 @@ def check_vae_negative_elbo(answer_fn) -> Feedback:
         return compare(
             "vae_negative_elbo", answer_fn, _solution_vae_negative_elbo, _vae_elbo_cases(),
             mistakes={
-                "this is the origin article's formula, log(sum((x - x_hat)^2)) - KL: the log of a squared "
-                "error is not a log-likelihood, and subtracting the KL rewards moving q away from the prior. "
-                "Use -sum(x log x_hat + (1 - x) log(1 - x_hat)) + KL.":
+                "this is the origin article's formula, log(sum((x - x_hat)^2)) - KL: up to a constant the log "
+                "of the squared error is -2/d times a Gaussian log-likelihood with a fitted variance, so it lacks "
+                "the weight d/2 against the KL (and this decoder is Bernoulli), and subtracting the KL rewards "
+                "moving q away from the prior. Use -sum(x log x_hat + (1 - x) log(1 - x_hat)) + KL.":
                     lambda x, logits, mu, log_var: np.log(np.sum((x - sigmoid(logits)) ** 2, axis=(1, 2, 3)))
                     - kl(mu, log_var),
                 "you subtracted the KL term: the negative ELBO *adds* KL(q(z|x) || p(z)).":

@@ -35,7 +35,8 @@ from vaegan_edu.metrics.sampling import (  # noqa: F401
     SAMPLE_TIMING_COUNT, draw_samples, model_latent_dim, sampling_network, sample_seconds,
 )
 from vaegan_edu.metrics.likelihood import (  # noqa: F401
-    bits_per_dim, evaluate_elbo, iwae_log_likelihood, latent_activity, active_units, kl_per_dimension,
+    aggregate_posterior_log_density, bits_per_dim, evaluate_elbo, iwae_log_likelihood, latent_activity, active_units,
+    kl_per_dimension,
 )
 from vaegan_edu.metrics.disentanglement import (  # noqa: F401
     MIGResult, mutual_information_gap, LinearProbe, linear_probe,
@@ -45,7 +46,7 @@ from vaegan_edu.metrics.saliency import (  # noqa: F401
 )
 
 __all__ = [
-    'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'GREY_BAND', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
+    'aggregate_posterior_log_density', 'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'GREY_BAND', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
     'PR_NEIGHBOURS', 'SAMPLE_TIMING_COUNT', 'SUITE_SAMPLES', 'active_units', 'add_noise', 'bits_per_dim', 'blur',
     'build_digit_classifier', 'Check', 'class_histogram', 'classify_digits', 'degradation_cases',
     'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',

@@ -1,6 +1,6 @@
 r"""How well a VAE explains held-out images, and how much of its latent space it uses: the ELBO and its terms,
-the importance-weighted bound :math:`\mathcal L_K` on :math:`\log p(x)`, latent activity, active units and the
-KL per latent dimension.
+the importance-weighted bound :math:`\mathcal L_K` on :math:`\log p(x)`, latent activity, active units, the
+KL per latent dimension, and the aggregate posterior against the prior (prior holes).
 
 Taught in: 03_vae, 04_vae_interpretability, 07_vae_vs_gan
 """
@@ -197,6 +197,56 @@ def latent_activity(model, x) -> np.ndarray:
     """
     mu, _ = model.encode(_check_vae_inputs(model, x))
     return mu.astype("float64").var(axis=0)
+
+
+def aggregate_posterior_log_density(z, mu, log_var, batch_size: int = 512) -> np.ndarray:
+    r"""Log-density of the aggregate posterior, the mixture of the encoder's Gaussians, at points ``z``.
+
+    .. math::
+        q(z) = \frac1N \sum_{n=1}^N \mathcal N\bigl(z;\, \mu_n, \operatorname{diag}\sigma_n^2\bigr)
+
+    with :math:`(\mu_n, \log\sigma_n^2)` the encoder's outputs for N images (``model.encode(x)``). It is the
+    distribution of the codes a VAE actually uses; where the prior :math:`p(z) = \mathcal N(0, I)` puts mass and
+    :math:`q(z)` does not ("prior holes"), decoded samples come from codes the decoder never learned from. With
+    N images the mixture is a good estimate of q in a few dimensions only: in 2-D thousands of components cover
+    the plane, in 16-D they do not (every point away from the codes looks like a hole).
+
+    Parameters
+    ----------
+    z : array (num_points, latent_dim)
+    mu, log_var : arrays (N, latent_dim), the encoder's outputs
+    batch_size : int >= 1, points evaluated at once (memory: batch_size x N x latent_dim floats)
+
+    Returns
+    -------
+    np.ndarray (num_points,) of log q(z), in nats
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or values are not finite.
+
+    Taught in: 03_vae
+    """
+    z, mu, log_var = (as_float_array(name, a, "float64") for name, a in (("z", z), ("mu", mu), ("log_var", log_var)))
+    if z.ndim != 2 or mu.ndim != 2 or mu.shape != log_var.shape or z.shape[1] != mu.shape[1] or not len(mu):
+        raise ValueError(
+            f"`z` must be (num_points, latent_dim) and `mu`, `log_var` (N, latent_dim) with the same latent_dim and "
+            f"N >= 1; received z {z.shape}, mu {mu.shape}, log_var {log_var.shape}. Fix: mu, log_var = "
+            "model.encode(x)."
+        )
+    for name, a in (("z", z), ("mu", mu), ("log_var", log_var)):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"`{name}` holds NaN or infinite values; pass finite codes.")
+    batch_size = check_positive_int("batch_size", batch_size, 512)
+    inv_var, const = np.exp(-log_var), -0.5 * (mu.shape[1] * np.log(2 * np.pi) + log_var.sum(1))  # (N, d), (N,)
+    out = np.empty(len(z))
+    for start in range(0, len(z), batch_size):
+        diff = z[start : start + batch_size, None, :] - mu[None]  # (b, N, d)
+        log_terms = const[None] - 0.5 * np.einsum("bnd,nd->bn", diff**2, inv_var)  # log N(z_b; mu_n, s_n^2)
+        peak = log_terms.max(1, keepdims=True)
+        out[start : start + batch_size] = (peak[:, 0] + np.log(np.exp(log_terms - peak).mean(1)))
+    return out
 
 
 def active_units(model, x, threshold=0.01) -> int:
