@@ -7,6 +7,8 @@ committed with each chapter::
     python -m vaegan_edu.book run --fast 03_vae    # one chapter in fast mode
     python -m vaegan_edu.book run --in-place       # authors: store outputs back into notebooks/
     python -m vaegan_edu.book colab --repo alice/vae-course   # a fork: point Colab badges and setup cells at it
+    python -m vaegan_edu.book slides 03            # reveal.js slides of chapter 03 in build/ (vaegan_edu.slides)
+    python -m vaegan_edu.book guide                # docs/instructor_guide.md (vaegan_edu.instructor_guide)
 
 Each chapter runs top to bottom in a fresh kernel, in the notebooks folder, exactly as a reader runs it.
 Progress is printed per chapter (and per cell on a terminal); a failing chapter is reported with the cell
@@ -352,10 +354,13 @@ def main(argv=None) -> int:
     c.add_argument("--branch", help=f"branch (default: the configured {repository.BRANCH})")
     c.add_argument("--check", action="store_true", help="write nothing; exit 1 if a chapter disagrees")
     c.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
+    _add_slides_and_guide_parsers(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "colab":
             return _colab_main(args)
+        if args.command in ("slides", "guide"):
+            return _slides_main(args) if args.command == "slides" else _guide_main(args)
         failed = run(args.chapters, args.fast, args.out, args.in_place, args.notebooks, not args.no_html)
     except ValueError as exc:
         parser.error(str(exc))
@@ -372,6 +377,59 @@ def _colab_main(args) -> int:
         _say(f"{len(touched)} place(s) disagree with {where}{fix}")
         return 1 if touched else 0
     _say(f"Colab badges and setup cells point to {where}; {len(touched)} file(s) rewritten")
+    return 0
+
+
+# === Lecturers: slides (vaegan_edu.slides) and the instructor's guide (vaegan_edu.instructor_guide) ===
+
+
+def _add_slides_and_guide_parsers(sub) -> None:
+    s = sub.add_parser("slides", help="reveal.js slides of chapters into build/; --annotate writes slide metadata")
+    s.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all), e.g. 03")
+    s.add_argument("--annotate", action="store_true", help="authors: write the slide metadata into the chapters")
+    s.add_argument("--check", action="store_true", help="write nothing; exit 1 if a chapter's metadata differs")
+    s.add_argument("--out", type=Path, default=Path("build"), help="build folder (default: build)")
+    s.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
+    s.add_argument("--offline", type=Path, metavar="FOLDER",
+                   help="load reveal.js, require.js, jQuery, MathJax from FOLDER/node_modules, not CDNs")
+    s.add_argument("--reveal-prefix", help="URL or relative path of reveal.js 4 (default: a CDN)")
+    g = sub.add_parser("guide", help="write docs/instructor_guide.md from docs/instructor_guide.in.md")
+    g.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed guide differs")
+
+
+def _slides_main(args) -> int:
+    from vaegan_edu import slides
+
+    chapters = find_notebooks(Path(args.notebooks or ROOT / "notebooks"), args.chapters)
+    if args.annotate or args.check:
+        differing = 0
+        for path in chapters:
+            changed = slides.annotate_file(path, check=args.check)
+            differing += bool(changed)
+            if changed:
+                _say(f"  {path.name}: {len(changed)} cell(s) {'differ' if args.check else 'annotated'}")
+        if args.check:
+            fix = ": run `python -m vaegan_edu.book slides --annotate`" if differing else ""
+            _say(f"{differing} of {len(chapters)} chapter(s) disagree with the slide rules{fix}")
+            return 1 if differing else 0
+        _say(f"Slide metadata written: {differing} of {len(chapters)} chapter(s) changed")
+        return 0
+    for path in chapters:
+        target = slides.export_html(path, args.out, offline=args.offline, reveal_prefix=args.reveal_prefix)
+        _say(f"  {path.stem}: {target}")
+    if args.offline is None and not args.reveal_prefix:
+        _say("The slides load reveal.js, MathJax and require.js from CDNs when opened; offline: see --offline")
+    return 0
+
+
+def _guide_main(args) -> int:
+    from vaegan_edu import instructor_guide
+
+    if args.check:
+        problem = instructor_guide.check()
+        _say(problem or f"{instructor_guide.GUIDE} is up to date")
+        return 1 if problem else 0
+    _say(f"Wrote {instructor_guide.write()}")
     return 0
 
 
