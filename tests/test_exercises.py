@@ -1,6 +1,8 @@
 """Tests of the exercise framework and of the chapter 01-02 checkers, on right and on typical wrong answers."""
 
+import html
 import re
+import signal
 
 import numpy as np
 import pytest
@@ -17,9 +19,80 @@ def test_registry_lists_chapters_and_shows_solutions():
     assert {"linear_gaussian_elbo", "iwae_bound"} <= set(ex.list_exercises("02_elbo"))
     solution = ex.show_solution("iwae_bound")
     assert solution.source.startswith("def _solution_iwae_bound(log_p_xz, log_q_zx):")
-    assert solution._repr_markdown_().startswith("Solution of `iwae_bound`:\n\n```python\ndef ")
+    assert str(solution) == solution.source  # print(solution) shows the code
     with pytest.raises(ValueError, match="No exercise named 'nope'. Known exercises:"):
         ex.show_solution("nope")
+
+
+@pytest.mark.parametrize("name", ex.list_exercises())
+def test_solutions_are_hidden_until_clicked_in_every_form(name):
+    """HTML (JupyterLab, Notebook 7, the nbconvert HTML book): a closed <details> holding the escaped code.
+    Markdown and plain text (front ends without HTML): how to see it, never the code."""
+    from IPython.core.formatters import DisplayFormatter
+
+    solution = ex.show_solution(name)
+    data, _ = DisplayFormatter().format(solution)  # what a kernel sends to the front end
+    assert set(data) == {"text/html", "text/markdown", "text/plain"}
+    page = data["text/html"]
+    assert page.startswith('<details class="vaegan-edu-solution"><summary>') and page.endswith("</details>")
+    assert "<details open" not in page and "click to show" in page
+    assert html.unescape(re.search(r"<code class=\"language-python\">(.*)</code>", page, re.S)[1]) == solution.source
+    body = [line.strip() for line in solution.source.splitlines()[1:] if line.strip()]
+    for text in (data["text/markdown"], data["text/plain"]):
+        assert f'print(ve.exercises.show_solution("{name}"))' in text and "hidden" in text
+        assert not any(line in text for line in body), text
+
+
+def test_solution_html_escapes_the_code():
+    solution = ex.Solution("demo", "def f(a, b):\n    return a < b & (b > 0)  # <script>\n", function=len)
+    page = solution._repr_html_()
+    assert "<script>" not in page and "a &lt; b &amp; (b &gt; 0)" in page
+
+
+def test_grade_returns_feedback_or_raises_the_checkers_message():
+    feedback = ex.grade("gaussian_kl", ex.show_solution("gaussian_kl").function)
+    assert feedback.passed
+    wrong, expected = KL_WRONG["mean"]
+    with pytest.raises(AssertionError, match="^Not yet: gaussian_kl: you averaged over the latent dimensions"):
+        ex.grade("gaussian_kl", wrong)
+    with pytest.raises(AssertionError, match="your function raised KeyError"):
+        ex.grade("gaussian_kl", lambda **kwargs: {}["oops"])
+    def stub(mu_q, log_var_q, mu_p, log_var_p):
+        raise NotImplementedError()  # what nbgrader leaves in the students' copy
+
+    with pytest.raises(AssertionError, match=r"not written yet: replace `raise NotImplementedError\(\)`"):
+        ex.grade("gaussian_kl", stub)
+    with pytest.raises(ValueError, match="No exercise named"):
+        ex.grade("gausian_kl", wrong)
+
+
+def test_grade_warns_nothing_for_an_answer_that_warns():
+    """nbgrader takes any stderr output of a test cell as a failure: a right answer that warns must still pass."""
+    import warnings
+
+    right = ex.show_solution("gaussian_kl").function
+
+    def noisy(**kwargs):
+        warnings.warn("a harmless warning", RuntimeWarning)
+        np.log(np.zeros(1))  # NumPy's own divide-by-zero warning
+        return right(**kwargs)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning that escaped grade() would raise here
+        assert ex.grade("gaussian_kl", noisy).passed
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="the time limit uses SIGALRM (not on Windows)")
+def test_grade_stops_an_answer_that_never_returns():
+    def loops(mu_q, log_var_q, mu_p, log_var_p):
+        while True:
+            pass
+
+    handler = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(AssertionError, match=r"did not return within 0.5 s on the checker's small inputs: an endless"):
+        ex.grade("gaussian_kl", loops, time_limit_s=0.5)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # the timer is off and the handler restored
+    assert signal.getsignal(signal.SIGALRM) is handler
 
 
 def test_register_rejects_bad_and_duplicate_names():

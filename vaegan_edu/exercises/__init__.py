@@ -12,8 +12,10 @@ The framework is small on purpose:
   log sigma^2 was given ...). :func:`compare` also recognises a wrong output shape, NaN/inf where the
   reference is finite, a constant factor (-1: a sign; 2: a missing 1/2) and a constant offset.
 * ``@register(chapter=..., solution=...)`` adds a checker to the registry under its name without the
-  ``check_`` prefix; :func:`show_solution` shows the reference solution's source, so a lecturer can run a
-  chapter top to bottom; :func:`list_exercises` lists what a chapter offers.
+  ``check_`` prefix; :func:`show_solution` shows the reference solution's source collapsed, opened on a
+  click, so a student tries first and a lecturer can still run a chapter top to bottom; :func:`grade` raises
+  the checker's message for graded assignments (:mod:`vaegan_edu.grading`); :func:`list_exercises` lists what
+  a chapter offers.
 
 Solutions are plain NumPy, written as a student would; the tests check every solution with its own
 checker, and every listed mistake against the checker's message.
@@ -32,6 +34,7 @@ from vaegan_edu.exercises.checking import (
     Solution,
     check,
     compare,
+    grade,
     list_exercises,
     register,
     show_solution,
@@ -53,7 +56,8 @@ from vaegan_edu.exercises.vae import (
     check_vae_negative_elbo,
 )
 
-__all__ = ["Exercise", "Feedback", "Solution", "check", "compare", "list_exercises", "register", "show_solution"]
+__all__ = ["Exercise", "Feedback", "Solution", "check", "compare", "grade", "list_exercises", "register"]
+__all__ += ["show_solution"]
 __all__ += ["check_gaussian_kl", "check_kl_monte_carlo", "check_iwae_bound", "check_linear_gaussian_elbo"]
 __all__ += ["check_active_units", "check_mig_from_mutual_info", "check_reparameterize", "check_vae_negative_elbo"]
 __all__ += [

@@ -1,8 +1,8 @@
 """The checking machinery shared by every exercise: :class:`Feedback`, :func:`compare` and the registry.
 
-The registry (:func:`register`, :func:`check`, :func:`show_solution`, :func:`list_exercises`) starts empty;
-each topic module of :mod:`vaegan_edu.exercises` fills it with ``@register`` when the package is imported.
-This module imports none of them, so the topic modules can import it without a cycle.
+The registry (:func:`register`, :func:`check`, :func:`grade`, :func:`show_solution`, :func:`list_exercises`)
+starts empty; each topic module of :mod:`vaegan_edu.exercises` fills it with ``@register`` when the package is
+imported. This module imports none of them, so the topic modules can import it without a cycle.
 
 Taught in: 01_kl_divergence
 """
@@ -10,8 +10,12 @@ Taught in: 01_kl_divergence
 from __future__ import annotations
 
 import dataclasses
+import html
 import inspect
+import signal
 import textwrap
+import threading
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -55,9 +59,13 @@ class Exercise:
 
 @dataclasses.dataclass(frozen=True)
 class Solution:
-    """A solution: its source code (displayed as a Python code block) and the function itself.
+    """A reference solution, hidden until asked for, and the function itself.
 
-    ``solution.function`` is the reference solution, so a lecturer can run it through the checker.
+    A notebook shows it as a collapsed block ("Solution of ...: click to show") that opens on a click: its HTML
+    form (``<details>``), which JupyterLab, Notebook 7 and nbconvert's HTML (the HTML book) rank above Markdown.
+    A front end that takes the Markdown or plain-text form instead (a PDF, a terminal) reads how to see the code,
+    not the code. ``print(solution)`` prints it; ``solution.function`` is the reference solution, so a
+    lecturer's run (and CI) puts it through the checker.
     """
 
     name: str
@@ -67,8 +75,21 @@ class Solution:
     def __str__(self) -> str:
         return self.source
 
+    def __repr__(self) -> str:
+        return f"Solution of {self.name!r}, hidden: {self._reveal_call()} shows it (try the exercise first)."
+
+    def _reveal_call(self) -> str:
+        return f'print(ve.exercises.show_solution("{self.name}"))'
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<details class="vaegan-edu-solution"><summary>Solution of <code>{html.escape(self.name)}</code>: '
+            f"click to show (try the exercise first)</summary>\n"
+            f'<pre><code class="language-python">{html.escape(self.source)}</code></pre></details>'
+        )
+
     def _repr_markdown_(self) -> str:
-        return f"Solution of `{self.name}`:\n\n```python\n{self.source}```"
+        return f"Solution of `{self.name}`, hidden: `{self._reveal_call()}` shows it (try the exercise first)."
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -127,7 +148,9 @@ def check(name: str, answer_fn: Callable) -> Feedback:
 
 
 def show_solution(name: str) -> Solution:
-    """The reference solution of exercise ``name``; a notebook displays it as a code block.
+    """The reference solution of exercise ``name``; a notebook shows it collapsed, and opens it on a click.
+
+    ``print(show_solution(name))`` prints the code; ``show_solution(name).function`` is the function.
 
     Raises
     ------
@@ -140,6 +163,84 @@ def show_solution(name: str) -> Solution:
     return Solution(name=name, source=textwrap.dedent(inspect.getsource(function)), function=function)
 
 
+GRADE_TIME_LIMIT_S = 10.0  # the checkers' inputs are tiny: a right answer takes milliseconds
+
+
+class _TimeUp(BaseException):
+    """Raised by the alarm in :func:`grade`; a BaseException, so the checkers' ``except Exception`` lets it pass."""
+
+
+def grade(name: str, answer_fn: Callable, time_limit_s: float | None = GRADE_TIME_LIMIT_S) -> Feedback:
+    """Check ``answer_fn`` like :func:`check`, and raise ``AssertionError`` with the feedback when it is not right.
+
+    The form for graded assignments (``python -m vaegan_edu.book assignment`` writes
+    ``print(ve.exercises.grade(...))`` into each autograded test cell): nbgrader gives a test cell its points when
+    it runs without an error, and shows the error, here the checker's message naming the mistake, as the
+    student's feedback. Warnings are silenced while checking (nbgrader fails a test cell that writes to stderr).
+
+    Parameters
+    ----------
+    name : str
+        The exercise (see :func:`list_exercises`).
+    answer_fn : callable
+        The student's function.
+    time_limit_s : float or None
+        The answer fails, with a message, when checking it takes longer (an endless loop). Enforced with
+        ``SIGALRM`` where there is one (not on Windows) in the main thread, when no other timer is running;
+        elsewhere nbgrader's own cell timeout still stops the run. ``None``: no limit.
+
+    Returns
+    -------
+    Feedback
+        When the answer passes (a notebook shows it as one line).
+
+    Raises
+    ------
+    AssertionError
+        With ``str(feedback)``: "Not yet: <name>: <what is wrong>".
+
+    Taught in: 01_kl_divergence
+    """
+    try:
+        # No warnings: nbgrader takes anything on stderr in a test cell as a failure, and a right answer may warn
+        # (a log of 0 on the way). The feedback is the verdict.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            feedback = _with_time_limit(lambda: check(name, answer_fn), time_limit_s)
+    except _TimeUp:
+        message = (
+            f"your function did not return within {time_limit_s:g} s on the checker's small inputs: an endless "
+            f"loop (a `while` whose condition never turns false?), or far more work than the exercise needs."
+        )
+        feedback = Feedback(name, False, message)
+    if not feedback.passed:
+        raise AssertionError(str(feedback))
+    return feedback
+
+
+def _with_time_limit(fn: Callable, seconds: float | None):
+    """``fn()``, interrupted by :class:`_TimeUp` after ``seconds`` where an alarm signal can be used."""
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0  # someone else's timer (pytest-timeout ...): leave it
+    )
+    if not usable:
+        return fn()
+
+    def on_alarm(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _call(answer_fn, inputs: dict):
     """Run the answer on copies of the inputs (so it cannot change them); return (output, error)."""
     try:
@@ -148,14 +249,17 @@ def _call(answer_fn, inputs: dict):
         return None, error
     if out is None:
         return None, None
-    import keras  # only needed to convert a backend tensor the student may return
-
     if isinstance(out, (str, bytes, dict, set)) or inspect.isgenerator(out) or callable(out):
         return None, _AnswerTypeError(
             f"it returned a {type(out).__name__}; it must return numbers (a float, a NumPy array or a tensor)"
         )
     try:
-        values = np.asarray(keras.ops.convert_to_numpy(out))
+        if _is_plain(out):  # NumPy needs no backend: checking a NumPy answer does not import Keras
+            values = np.asarray(out)
+        else:
+            import keras  # only needed to convert a backend tensor the student may return
+
+            values = np.asarray(keras.ops.convert_to_numpy(out))
     except Exception as error:  # noqa: BLE001  (a ragged list, an object the backend cannot convert)
         return None, _AnswerTypeError(f"its result cannot be read as numbers ({type(error).__name__}: {error})")
     if values.dtype.kind == "c":
@@ -163,6 +267,13 @@ def _call(answer_fn, inputs: dict):
     if values.dtype.kind not in "biuf":
         return None, _AnswerTypeError(f"it returned values of dtype {values.dtype}; it must return real numbers")
     return values.astype(np.float64), None
+
+
+def _is_plain(out) -> bool:
+    """Python or NumPy numbers and arrays, possibly in (nested) tuples or lists."""
+    if isinstance(out, (tuple, list)):
+        return all(_is_plain(o) for o in out)
+    return isinstance(out, (np.ndarray, np.generic, int, float))
 
 
 class _AnswerTypeError(TypeError):
@@ -211,6 +322,8 @@ def compare(
         out, error = _call(answer_fn, case)
         if isinstance(error, _AnswerTypeError):
             return Feedback(name, False, f"your function's result is not numbers: {error}.")
+        if isinstance(error, NotImplementedError) and not str(error):  # nbgrader's stub: `raise NotImplementedError()`
+            return Feedback(name, False, "not written yet: replace `raise NotImplementedError()` by your code.")
         if error is not None:
             return Feedback(name, False, f"your function raised {type(error).__name__}: {error}")
         if out is None:
