@@ -9,6 +9,8 @@ committed with each chapter::
     python -m vaegan_edu.book colab --repo alice/vae-course   # a fork: point Colab badges and setup cells at it
     python -m vaegan_edu.book slides 03            # reveal.js slides of chapter 03 in build/ (vaegan_edu.slides)
     python -m vaegan_edu.book guide                # docs/instructor_guide.md (vaegan_edu.instructor_guide)
+    python -m vaegan_edu.book assignment 01 --course ~/course   # an nbgrader assignment (vaegan_edu.grading)
+    python -m vaegan_edu.book exercises [--check]  # authors: mark exercise cells, hide stored solutions
 
 Each chapter runs top to bottom in a fresh kernel, in the notebooks folder, exactly as a reader runs it.
 Progress is printed per chapter (and per cell on a terminal); a failing chapter is reported with the cell
@@ -355,10 +357,13 @@ def main(argv=None) -> int:
     c.add_argument("--check", action="store_true", help="write nothing; exit 1 if a chapter disagrees")
     c.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
     _add_slides_and_guide_parsers(sub)
+    _add_grading_parsers(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "colab":
             return _colab_main(args)
+        if args.command in ("exercises", "assignment"):
+            return _grading_main(args)
         if args.command in ("slides", "guide"):
             return _slides_main(args) if args.command == "slides" else _guide_main(args)
         failed = run(args.chapters, args.fast, args.out, args.in_place, args.notebooks, not args.no_html)
@@ -430,6 +435,41 @@ def _guide_main(args) -> int:
         _say(problem or f"{instructor_guide.GUIDE} is up to date")
         return 1 if problem else 0
     _say(f"Wrote {instructor_guide.write()}")
+    return 0
+
+
+# === Exercises and graded assignments (vaegan_edu.grading) ===
+
+
+def _add_grading_parsers(sub) -> None:
+    e = sub.add_parser("exercises", help="authors: mark each exercise's cells (metadata), hide stored solutions")
+    e.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all)")
+    e.add_argument("--check", action="store_true", help="write nothing; exit 1 if a chapter is out of date")
+    e.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
+    a = sub.add_parser("assignment", help="lecturers: an nbgrader source notebook from a chapter")
+    a.add_argument("chapter", help="chapter name or prefix, e.g. 01")
+    a.add_argument("--course", type=Path, required=True, help="the nbgrader course folder")
+    a.add_argument("--name", help="the assignment's name (default: the chapter's, e.g. 01_kl_divergence)")
+    a.add_argument("--points", type=float, default=1, help="points per exercise (default: 1)")
+    a.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
+
+
+def _grading_main(args) -> int:
+    from vaegan_edu import grading
+
+    folder = Path(args.notebooks or ROOT / "notebooks")
+    if args.command == "exercises":
+        lines, problems = grading.mark_files(find_notebooks(folder, args.chapters), check=args.check)
+        _say("\n".join(lines + [f"{len(problems)} problem(s)"] + [f"  {p}" for p in problems]))
+        return 1 if problems else 0
+    path, *others = find_notebooks(folder, [args.chapter])
+    if others:
+        raise ValueError(f"{args.chapter!r} matches several chapters: {[path.stem] + [p.stem for p in others]}")
+    written = grading.write_assignment(path, args.course, args.name, args.points)
+    name = written[0].parent.name
+    _say("\n".join(f"Wrote {p}" for p in written))
+    _say(f"Next, in {Path(args.course).resolve()}: nbgrader generate_assignment {name} (the students' copy, in "
+         f"release/); after collecting submissions: nbgrader autograde {name}; nbgrader generate_feedback {name}")
     return 0
 
 
