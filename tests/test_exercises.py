@@ -43,6 +43,21 @@ def test_solutions_are_hidden_until_clicked_in_every_form(name):
         assert not any(line in text for line in body), text
 
 
+def test_the_html_book_shows_solutions_collapsed():
+    """nbconvert's HTML (the HTML book, book.py) takes the <details> form; its PDF/LaTeX route the Markdown hint."""
+    import nbformat
+    from IPython.core.formatters import DisplayFormatter
+    from nbconvert import HTMLExporter
+
+    data, _ = DisplayFormatter().format(ex.show_solution("gaussian_kl"))
+    cell = nbformat.v4.new_code_cell('ve.exercises.show_solution("gaussian_kl")', execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)]
+    body, _ = HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[cell]))
+    assert '<details class="vaegan-edu-solution"><summary>' in body
+    assert "shows it (try the exercise first)" not in body  # the Markdown and text forms are not used
+    assert body.count("# the inputs are log-variances") == 1  # the code once, inside the closed block
+
+
 def test_solution_html_escapes_the_code():
     solution = ex.Solution("demo", "def f(a, b):\n    return a < b & (b > 0)  # <script>\n", function=len)
     page = solution._repr_html_()

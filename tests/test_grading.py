@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -257,9 +258,12 @@ SUBMISSIONS = {  # student: ({exercise: answer cell}, points expected, what the 
 
 
 def _nbgrader(course: Path, *args: str) -> str:
+    # With the environment's bin/ not on PATH (as in CI): the course's nbgrader_config.py finds `alembic` itself.
+    here = Path(sys.executable).parent
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and Path(p) != here)
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, timeout=600,
-        env={**__import__("os").environ, "VAEGAN_EDU_FAST": "1"},
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "PATH": path, "VAEGAN_EDU_FAST": "1"},
     )  # fmt: skip
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr

@@ -8,7 +8,7 @@ cells from their code (:func:`find_exercise_cells`), so nothing has to be mainta
 
 * ``python -m vaegan_edu.book exercises`` writes what it found into each cell's metadata
   (``metadata["vaegan_edu"] = {"exercise": "gaussian_kl", "role": "starter" | "feedback" | "solution"}``), for
-  tools and readers of the files (slides leave the solutions out, a lecturer sees which cell is which), and
+  tools and readers of the files (to leave solutions out of slides or handouts, to see which cell is which), and
   re-renders the stored outputs of ``show_solution`` cells in their current, hidden form. It is idempotent;
   ``--check`` writes nothing and says what is out of date. A registered exercise whose cells are not found is an
   error that says which cell to add.
@@ -17,14 +17,14 @@ cells from their code (:func:`find_exercise_cells`), so nothing has to be mainta
   cell (``### BEGIN SOLUTION`` ... ``### END SOLUTION`` around the reference solution's body, which nbgrader
   replaces by ``raise NotImplementedError()`` in the students' copy), followed by a locked autograded test cell
   worth ``points`` that prints ``ve.exercises.grade(name, my_...)``: it fails with the checker's own message, so
-  the feedback nbgrader gives a student names the mistake. The wrong first attempt, its feedback and the solution cells
-  are left out. With no ``nbgrader_config.py`` in ``DIR`` it writes one (fast mode, a cell timeout). Then
-  nbgrader's own ``generate_assignment``, ``autograde`` and ``generate_feedback`` do the rest.
+  the feedback nbgrader gives a student names the mistake. The wrong first attempt, its feedback and the
+  solution cells are left out. With no ``nbgrader_config.py`` in ``DIR`` it writes one (fast mode, a cell
+  timeout). Then nbgrader's own ``generate_assignment``, ``autograde`` and ``generate_feedback`` do the rest.
 
 The package ships the reference solutions (``show_solution``), so a student who looks for them finds them: use
 the assignments for practice and feedback, not for an exam.
 
-Taught in: 01_kl_divergence
+Used by lecturers and authors (README: "For lecturers: graded assignments"); not taught in a chapter.
 """
 
 from __future__ import annotations
@@ -47,8 +47,13 @@ CELL_TIMEOUT_S = 120  # per cell when nbgrader grades a chapter in fast mode (se
 NBGRADER_CONFIG = '''\
 # Written by `python -m vaegan_edu.book assignment` (edit freely; it is not written again while it exists).
 import os
+import sys
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
+
+# nbgrader runs `alembic` (its gradebook's migrations) from PATH: find it beside this Python even when the
+# environment is not activated (.venv/bin/nbgrader ...).
+os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
 
 # Grade in the book's fast mode: the graded cells check functions on small fixed inputs, and the chapter's
 # training cells then take seconds, not minutes. Set it to "0" to run chapters as in class.
