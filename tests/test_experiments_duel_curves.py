@@ -125,3 +125,43 @@ def test_agreement_says_plainly_when_the_shipped_seeds_cannot_judge():
     live = Result.from_rows("duel_curves", [{"model": "VAE", "seed": 7, "frechet_distance": 31.0}])
     line = one_seed.agreement(live, "frechet_distance")
     assert "cannot be judged: fewer than 2 shipped seeds" in line and "nan" not in line
+
+
+def test_the_step_cost_quick_run_times_both_models():
+    costs = ve.experiments.run("duel_step_cost", quick=True, seeds=[0, 1], store=False)
+    for kind in ("VAE", "GAN"):
+        per_step = costs.values(kind, "seconds_per_step")
+        assert set(per_step) == {0, 1} and all(0 < v < 60 for v in per_step.values())
+        fastest = costs.values(kind, "seconds_per_step_min")
+        assert all(fastest[s] <= per_step[s] for s in per_step)
+    assert set(duel_curves.step_costs(costs)) == {"VAE", "GAN"}
+
+
+def _costs(vae, gan):
+    return Result.from_rows("duel_step_cost", [
+        {"model": m, "seed": s, "seconds_per_step": c * (1 + 0.1 * s), "seconds_per_step_min": c}
+        for s in range(3) for m, c in (("VAE", vae), ("GAN", gan))])  # fmt: skip
+
+
+def test_calibrated_puts_each_checkpoint_at_steps_times_the_models_median_step_cost():
+    result = _constructed((5.0, 50.0), (20.0, 200.0), (40.0, 30.0), (60.0, 10.0))  # checkpoints at steps 10, 20
+    costs = _costs(vae=2.0, gan=1.0)  # medians over seeds 0-2: VAE 2.2, GAN 1.1 s per step
+    assert duel_curves.step_costs(costs) == pytest.approx({"VAE": 2.2, "GAN": 1.1})
+    clocked = duel_curves.calibrated(result, costs)
+    assert clocked.values("VAE", "train_seconds@20")[0] == pytest.approx(44.0)
+    assert clocked.values("GAN", "train_seconds@10")[1] == pytest.approx(11.0)
+    assert clocked.values("GAN", "measured_seconds@20")[2] == 200.0  # the run's own seconds are kept
+    assert clocked.values("VAE", "frechet_distance@20") == result.values("VAE", "frechet_distance@20")
+    # on the measured clock the GAN had not reached step 20 within 60 s; on the calibrated one it has (22 s)
+    assert duel_curves.values_at_budget(result, "GAN", "frechet_distance", 60)[0] == 60.0
+    assert duel_curves.values_at_budget(clocked, "GAN", "frechet_distance", 60)[0] == 10.0
+
+
+def test_calibrated_refuses_costs_of_another_protocol_or_model():
+    result = _constructed((5.0, 50.0), (20.0, 200.0), (40.0, 30.0), (60.0, 10.0))
+    with pytest.raises(ValueError, match="duel_step_cost"):
+        duel_curves.calibrated(result, result)
+    only_vae = Result.from_rows("duel_step_cost", [{"model": "VAE", "seed": 0, "seconds_per_step": 1.0,
+                                                    "seconds_per_step_min": 1.0}])  # fmt: skip
+    with pytest.raises(ValueError):
+        duel_curves.calibrated(result, only_vae)

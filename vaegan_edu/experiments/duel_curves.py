@@ -24,6 +24,15 @@ The protocol, in the order :func:`run_seed` follows it:
 4. **Read off the curves.** :func:`values_at_budget` takes, for every seed, the last checkpoint reached within a
    wall-clock budget; :func:`budget_verdicts` pairs the two models seed by seed at each budget and renders
    ``verdict(...)``: "inconclusive" where the interval of the difference contains 0.
+5. **A clock that other work on the machine cannot bend** (:func:`calibrated`). The long run shares its machine:
+   whatever else runs slows its steps, by different amounts for the VAE and the GAN at different times, so the
+   seconds it measures (``train_seconds@STEP``) mix the models' cost with the machine's load. A second, short
+   protocol, ``duel_step_cost``, times both models' training steps alone, interleaved and repeated
+   (:func:`run_step_cost`); :func:`calibrated` then puts every checkpoint at ``STEP`` x that model's median time
+   per step, keeping the measured seconds as ``measured_seconds@STEP``. Steps and scores do not depend on the
+   load (each checkpoint's scores depend on the seed only), so only the clock changes. The load still decides
+   how many checkpoints a seed reached before its measured budget ran out: a reading at the longest budget
+   takes each seed's last checkpoint within it, which is at most that budget.
 
 Taught in: 07_vae_vs_gan
 """
@@ -282,6 +291,71 @@ def result_at_budget(result: Result, seconds: float) -> Result:
     return Result.from_rows(result.name, rows, result.config)
 
 
+def run_step_cost(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
+    """One repeat of ``duel_step_cost``: each model's seconds per training step on this machine, alone.
+
+    The twins of ``seed`` are built; each model (the order alternates with the seed, so neither always runs
+    first) trains ``warmup_steps`` steps (tracing and compilation), then ``blocks`` timed blocks of ``steps``
+    steps through the same :func:`vaegan_edu.training.train_for` calls the curves use. The row holds the median
+    block's ``seconds_per_step`` and the fastest block's ``seconds_per_step_min``.
+    """
+    data = load_dataset(config)
+    table = dict(finished or {})
+    for kind in ((VAE, GAN) if seed % 2 == 0 else (GAN, VAE)):
+        if kind in table:
+            continue
+        vae, gan = models.make_twins(data.image_shape, seed=seed, latent_dim=config["latent_dim"],
+                                     likelihood=config["likelihood"])  # fmt: skip
+        model = vae if kind == VAE else gan
+        train_for(model, data.x_train, steps=config["warmup_steps"], batch_size=config["batch_size"], seed=seed,
+                  nan_guard=False)  # fmt: skip
+        per_step = []
+        for block in range(config["blocks"]):
+            run = train_for(model, data.x_train, steps=config["steps"], batch_size=config["batch_size"],
+                            seed=seed * 1000 + block + 1, nan_guard=False)  # fmt: skip
+            per_step.append(run.seconds / config["steps"])
+        table[kind] = {"seconds_per_step": float(np.median(per_step)), "seconds_per_step_min": float(min(per_step))}
+        say(f"{kind}: {1000 * table[kind]['seconds_per_step']:.1f} ms per step (median of {config['blocks']} blocks)")
+        if on_variant is not None:
+            on_variant(kind, table[kind])
+    return {kind: table[kind] for kind in (VAE, GAN)}
+
+
+def step_costs(costs: Result) -> dict:
+    """``{model: seconds per step}``: the median over the repeats of ``duel_step_cost``.
+
+    Taught in: 07_vae_vs_gan
+    """
+    _check_reading(costs)
+    if costs.name != "duel_step_cost":
+        raise ValueError(f"`costs` must be the results of 'duel_step_cost' (ve.experiments.load('duel_step_cost')); "
+                         f"received results of {costs.name!r}.")  # fmt: skip
+    return {kind: float(np.median(list(costs.values(kind, "seconds_per_step").values()))) for kind in (VAE, GAN)}
+
+
+def calibrated(result: Result, costs: Result) -> Result:
+    """The curves of ``result`` on the clock of ``costs``: every ``train_seconds@STEP`` becomes ``STEP`` x the
+    model's median seconds per step from ``duel_step_cost`` (:func:`step_costs`); the seconds the run measured
+    are kept as ``measured_seconds@STEP``. Every reader above works on the returned Result unchanged.
+
+    Taught in: 07_vae_vs_gan
+    """
+    _check_reading(result)
+    per_step = step_costs(costs)
+    rows = []
+    for row in result.rows():
+        model = row["model"]
+        if model not in per_step:
+            raise ValueError(f"`result` has a model {model!r} that `costs` did not time; it timed {sorted(per_step)}.")
+        new = dict(row)
+        for key, value in row.items():
+            if key.startswith("train_seconds@"):
+                new["measured_seconds@" + key.split("@", 1)[1]] = value
+                new[key] = int(key.split("@", 1)[1]) * per_step[model]
+        rows.append(new)
+    return Result.from_rows(result.name, rows, result.config)
+
+
 def winner(v) -> str:
     """The model a verdict of :func:`budget_verdicts` favours: "VAE", "GAN" or "inconclusive"."""
     return {"supported": VAE, "contradicted": GAN}.get(v.status, "inconclusive")
@@ -327,6 +401,29 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
            "budget": {"seconds": 1}, "max_steps": 8, "checkpoints": {"first": 2, "doubling_until": 4, "every": 2},
            "num_samples": 150, "num_likelihood": 20, "iwae_k": 5},
+    taught_in="07_vae_vs_gan",
+    saves_variants=True,
+))  # fmt: skip
+
+
+STEP_COST = register(Protocol(
+    name="duel_step_cost",
+    title="The time per training step of duel_curves' two models on this machine, alone, interleaved and repeated",
+    config={
+        "seeds": 5,
+        "data": {"name": "glyphs", "seed": 0, "num_train": 20_000, "num_test": 5_000},
+        "batch_size": 128,
+        "latent_dim": 64,
+        "likelihood": "discretized_logistic",
+        "warmup_steps": 20,
+        "steps": 100,
+        "blocks": 3,
+        "metrics": {"seconds_per_step": "lower", "seconds_per_step_min": "lower"},
+    },
+    run_seed=run_step_cost,
+    baseline=GAN,
+    quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
+           "warmup_steps": 2, "steps": 3, "blocks": 2},
     taught_in="07_vae_vs_gan",
     saves_variants=True,
 ))  # fmt: skip

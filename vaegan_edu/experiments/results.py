@@ -126,7 +126,7 @@ class Result:
             raise UnknownNameError(f"No variant {variant!r} in the {self.name!r} results (argument `{variant_name}`); "
                                    f"variants: {self.variants}.")  # fmt: skip
         base, _, step = metric.partition("@") if isinstance(metric, str) else (None, "", "")
-        known = base in self.metrics or base in ("train_seconds", "train_steps")
+        known = base in self.metrics or base in ("train_seconds", "train_steps", "measured_seconds")
         if not known or (step and not step.isdigit()):
             raise UnknownNameError(
                 f"No metric {metric!r} in the {self.name!r} results (argument `metric`); metrics: "
