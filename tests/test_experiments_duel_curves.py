@@ -145,12 +145,16 @@ def _costs(vae, gan):
 
 def test_calibrated_puts_each_checkpoint_at_steps_times_the_models_median_step_cost():
     result = _constructed((5.0, 50.0), (20.0, 200.0), (40.0, 30.0), (60.0, 10.0))  # checkpoints at steps 10, 20
+    rows = [{**r, "train_steps": 20, "train_seconds": r["train_seconds@20"]} for r in result.rows()]
+    result = Result.from_rows("duel_curves", rows)
     costs = _costs(vae=2.0, gan=1.0)  # medians over seeds 0-2: VAE 2.2, GAN 1.1 s per step
     assert duel_curves.step_costs(costs) == pytest.approx({"VAE": 2.2, "GAN": 1.1})
     clocked = duel_curves.calibrated(result, costs)
     assert clocked.values("VAE", "train_seconds@20")[0] == pytest.approx(44.0)
     assert clocked.values("GAN", "train_seconds@10")[1] == pytest.approx(11.0)
     assert clocked.values("GAN", "measured_seconds@20")[2] == 200.0  # the run's own seconds are kept
+    assert clocked.values("VAE", "train_seconds")[0] == pytest.approx(44.0)
+    assert clocked.values("VAE", "measured_seconds")[0] == 50.0
     assert clocked.values("VAE", "frechet_distance@20") == result.values("VAE", "frechet_distance@20")
     # on the measured clock the GAN had not reached step 20 within 60 s; on the calibrated one it has (22 s)
     assert duel_curves.values_at_budget(result, "GAN", "frechet_distance", 60)[0] == 60.0

@@ -335,8 +335,9 @@ def step_costs(costs: Result) -> dict:
 
 def calibrated(result: Result, costs: Result) -> Result:
     """The curves of ``result`` on the clock of ``costs``: every ``train_seconds@STEP`` becomes ``STEP`` x the
-    model's median seconds per step from ``duel_step_cost`` (:func:`step_costs`); the seconds the run measured
-    are kept as ``measured_seconds@STEP``. Every reader above works on the returned Result unchanged.
+    model's median seconds per step from ``duel_step_cost`` (:func:`step_costs`), and ``train_seconds`` becomes
+    ``train_steps`` x the same; the seconds the run measured are kept as ``measured_seconds@STEP`` and
+    ``measured_seconds``. Every reader above works on the returned Result unchanged.
 
     Taught in: 07_vae_vs_gan
     """
@@ -352,6 +353,8 @@ def calibrated(result: Result, costs: Result) -> Result:
             if key.startswith("train_seconds@"):
                 new["measured_seconds@" + key.split("@", 1)[1]] = value
                 new[key] = int(key.split("@", 1)[1]) * per_step[model]
+        if "train_seconds" in row and "train_steps" in row:
+            new["measured_seconds"], new["train_seconds"] = row["train_seconds"], row["train_steps"] * per_step[model]
         rows.append(new)
     return Result.from_rows(result.name, rows, result.config)
 
