@@ -118,7 +118,7 @@ _FULL = dict(
     gan_epochs=10,
     num_eval_samples=2_000,
     gan_trick_steps=200,  # 4 runs x 200 DCGAN steps: about 40 s on 2 cores (chapter 06 within 3 minutes)
-    duel_seconds=20.0,  # chapter 07: 3 seeds x 2 models x 20 s keep it within 3 minutes; chapter 08: 2 VAEs
+    duel_seconds=45.0,  # chapter 07: one live pair of twins, 45 s each (VAE to step 800, GAN 400); 08: 2 VAEs
     stability_steps=120,  # chapter 08: 4 GAN variants x 3 seeds
     timing_steps=40,  # chapter 08
 )
