@@ -315,9 +315,11 @@ def binarize(images, seed: int = 0) -> np.ndarray:
 
     x = as_float_array("images", images)
     if x.size and not (np.all(np.isfinite(x)) and x.min() >= 0.0 and x.max() <= 1.0):
+        finite = x[np.isfinite(x)]
+        found = f"values in [{finite.min():.3g}, {finite.max():.3g}]" if finite.size else "no finite values"
         raise ValueError(
-            "`images` must hold probabilities in [0, 1] (grey levels) to be binarised; received values in "
-            f"[{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]{' with NaN' if np.isnan(x).any() else ''}. "
+            "`images` must hold probabilities in [0, 1] (grey levels) to be binarised; received "
+            f"{found}{' and NaN or infinity' if finite.size < x.size else ''}. "
             "Fix: rescale, e.g. `images / 255.0` for 8-bit images."
         )
     rng = np.random.default_rng(check_seed(seed))
