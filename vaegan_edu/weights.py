@@ -96,6 +96,13 @@ RECIPES: dict[str, Recipe] = {
         seed=0,
         description="chapter 06's class-conditional DCGAN on glyph digits (digit in, image out)",
     ),
+    "twin_vae_glyphs": Recipe(
+        builder="vaegan_edu.experiments.duel_curves:train_twin_vae",
+        kwargs=dict(steps=11_200),
+        seed=0,
+        description="chapter 07's VAE twin of the DCGAN: seed 0 of the duel_curves protocol at its last checkpoint "
+                    "(11,200 steps; its scores equal the shipped seed 0's there)",
+    ),
     # === VAE (chapters 03-04) ===
     "vae_glyphs_2d": Recipe(
         builder="vaegan_edu.weights:train_vae",
