@@ -112,6 +112,26 @@ def test_every_exercise_of_a_chapter_has_a_starter_and_a_hidden_solution(stem):
         grading.assignment_notebook(nb, stem)
 
 
+# Chapters whose stored show_solution outputs still show the code (written before solutions were hidden), until
+# `python -m vaegan_edu.book exercises` (or a rerun) refreshes them; strict, so a fixed chapter must leave the list.
+STALE_SOLUTION_OUTPUTS = {"04_vae_interpretability", "05_gan_game", "06_gan", "07_vae_vs_gan", "08_student_questions"}
+
+
+@pytest.mark.parametrize(
+    "stem",
+    [pytest.param(s, marks=pytest.mark.xfail(reason="run: python -m vaegan_edu.book exercises", strict=True))
+     if s in STALE_SOLUTION_OUTPUTS else s for s in CHAPTERS],
+)  # fmt: skip
+def test_no_chapter_stores_a_solution_in_plain_view(stem):
+    nb = _chapter(stem)
+    before = nbformat.writes(nb)
+    assert grading._refresh_solution_outputs(nb) == 0 and nbformat.writes(nb) == before
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime in ("text/markdown", "text/plain"):
+                assert "def _solution_" not in output.get("data", {}).get(mime, ""), (stem, cell.source)
+
+
 # --- marking the chapters ------------------------------------------------------------------------------------
 
 
@@ -273,8 +293,8 @@ def _page_text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
-@pytest.mark.slow
 def test_nbgrader_generates_and_autogrades_chapter_01(tmp_path):
+    """About a minute: nbgrader runs chapter 01 (fast mode) once per submission."""
     from nbgrader.api import Gradebook
 
     course, name = tmp_path / "course", "01_kl_divergence"
@@ -288,8 +308,11 @@ def test_nbgrader_generates_and_autogrades_chapter_01(tmp_path):
     assert set(answers) == {"gaussian_kl_answer", "kl_monte_carlo_answer"}
     for cell in answers.values():  # the students' copy: a stub, no reference solution, no solution cells
         assert "raise NotImplementedError()" in cell.source and "BEGIN SOLUTION" not in cell.source
-    student_code = json.dumps([c.source for c in release.cells])
-    assert "per_dim" not in student_code and "show_solution" not in student_code
+    student_text = "\n".join(c.source for c in release.cells) + json.dumps([c.get("outputs") for c in release.cells])
+    assert "show_solution" not in student_text
+    for exercise, answer in reference.items():
+        body = [line.strip() for line in answer.splitlines()[1:] if line.strip() and "SOLUTION" not in line]
+        assert body and not [line for line in body if line in student_text], exercise
 
     for student, (answer_cells, _, _) in SUBMISSIONS.items():
         submission = copy.deepcopy(release)

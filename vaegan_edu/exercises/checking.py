@@ -201,7 +201,6 @@ def grade(name: str, answer_fn: Callable, time_limit_s: float | None = GRADE_TIM
 
     Taught in: 01_kl_divergence
     """
-    __tracebackhide__ = True  # IPython (and pytest) leave this frame out: the student reads the message, not us
     try:
         # No warnings: nbgrader takes anything on stderr in a test cell as a failure, and a right answer may warn
         # (a log of 0 on the way). The feedback is the verdict.
