@@ -156,13 +156,32 @@ def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=Pat
     return failed
 
 
+# What an axe-core audit of the HTML book reports as serious (tests/test_browser.py), fixed after nbconvert's page:
+# JupyterLab's light-theme colours for comments, numbers and operators, and its half-transparent In/Out prompts
+# (#b0b0b0 on white), fall below WCAG AA's 4.5:1 contrast: darker shades of the same hues, opaque prompts (#616161).
+# Links in prose are underlined as well, so that colour is not the only thing that marks them (WCAG 1.4.1).
+_HTML_ACCESSIBILITY_CSS = """<style>
+:root {
+  --jp-mirror-editor-comment-color: #316b6b;
+  --jp-mirror-editor-number-color: #007400;
+  --jp-mirror-editor-operator-color: #9b22e0;
+  --jp-cell-prompt-not-active-opacity: 1;
+}
+.jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
+</style>
+"""
+
+
 def _to_html(nb) -> str:
     from nbconvert import HTMLExporter
 
     # With the widgets' state in the notebook, nbconvert embeds it and the page loads the widget manager that
     # draws the controls and their last output (from a CDN: offline, the page shows the text repr instead).
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    return body
+    # The page's title is the chapter's (a screen reader announces it; nbconvert's default is "Notebook").
+    title = next((line[2:].strip() for cell in nb.cells if cell.cell_type == "markdown"
+                  for line in cell.source.splitlines() if line.startswith("# ")), "vaegan_edu")  # fmt: skip
+    body, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body.replace("</head>", _HTML_ACCESSIBILITY_CSS + "</head>", 1)
 
 
 # === Colab: every chapter's badge and setup cell, written from vaegan_edu.repository ===
