@@ -446,7 +446,8 @@ def test_widgets_run_and_respond_in_jupyterlab(path, lab, browser):
         assert opened == path.name
         page.wait_for_timeout(2000)  # what a reader sees on opening: the committed outputs, drawn
         committed = page.evaluate(_NOTEBOOK_TEXT)
-        chapter.log.append(f"{path.stem} on opening, before running: " + ", ".join(
+        unsaved = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+        chapter.log.append(f"{path.stem} on opening, before running: unsaved changes {unsaved}, " + ", ".join(
             f"{committed.count(s)} x {s!r}" for s in ("Error displaying widget", "Loading widget...")))
         ran = chapter.run_all(code_cells)
         with contextlib.suppress(Exception):  # views still loading are reported by the assertion below
