@@ -57,6 +57,23 @@ def test_verdicts_read_in_the_chapters_words(quick):
     assert beta_sweep.verdict(quick, "β = 16", "neg_elbo", against="β = 4").claim == \
         "β = 16 has lower −ELBO (β = 1) than β = 4"
     assert beta_sweep.label("neg_elbo_beta@12") == "β-weighted −ELBO after epoch 12"
+    price = beta_sweep.verdict(quick, "β = 16", "neg_elbo", direction="higher")  # the textbook's trade-off
+    plain = beta_sweep.verdict(quick, "β = 16", "neg_elbo")
+    assert price.claim == "β = 16 has higher −ELBO (β = 1) than β = 1"
+    assert price.effect.estimate == plain.effect.estimate  # the same differences, read the other way
+    flipped = {"supported": "contradicted", "contradicted": "supported", "inconclusive": "inconclusive"}
+    assert price.status == flipped[plain.status]
+    with pytest.raises(ValueError, match="`direction`"):
+        quick.verdict("β = 4", "mig", direction="up")
+
+
+def test_the_table_names_columns_in_the_protocols_words(quick):
+    table = quick.table_markdown(metrics=["mig", "neg_elbo", "epochs"], labels=beta_sweep.LABELS,
+                                 undirected=beta_sweep.UNDIRECTED)
+    assert table.splitlines()[0] == "| variant | seeds | MIG ↑ | −ELBO (β = 1) ↓ | epochs to convergence |"
+    assert "| mig ↑ |" in quick.table_markdown(metrics=["mig"])  # without labels: the generic name
+    with pytest.raises(TypeError, match="`labels`"):
+        quick.table_markdown(metrics=["mig"], labels=["MIG"])
 
 
 def _geometric(epochs, floor=70.0, start=70.0, ratio=0.5):

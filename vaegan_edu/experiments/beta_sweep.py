@@ -95,6 +95,7 @@ METRICS = {
     "epochs": "lower",
     "converged": "higher",
 }
+UNDIRECTED = ("kl", "active_latents", "active_units", "epochs")  # reported, no better direction: tables show no arrow
 
 
 LABELS = {"mig": "MIG", "neg_elbo_beta": "β-weighted −ELBO", "neg_elbo": "−ELBO (β = 1)",
@@ -111,16 +112,19 @@ def label(metric: str) -> str:
     return LABELS.get(base, base.replace("_", " ")) + (f" after epoch {epoch}" if epoch else "")
 
 
-def verdict(result, variant: str, metric: str, against: str | None = None, **kwargs):
+def verdict(result, variant: str, metric: str, against: str | None = None, direction: str | None = None,
+            **kwargs):  # fmt: skip
     """``result.verdict(variant, metric, ...)`` with the claim in this protocol's words, e.g. "β = 4 has higher
     MIG than β = 1" (paired by seed; ``kwargs`` go to :meth:`vaegan_edu.experiments.Result.verdict`).
+    ``direction="higher"`` on ``"neg_elbo"`` tests the price of β instead: "β = 4 has higher −ELBO (β = 1) than
+    β = 1".
 
     Taught in: 04_vae_interpretability
     """
     against = against or PROTOCOL.baseline
-    better = result.metrics[metric.partition("@")[0]]
+    better = direction or result.metrics[metric.partition("@")[0]]
     claim = f"{variant} has {better} {label(metric)} than {against}"
-    return result.verdict(variant, metric, against=against, claim=claim, **kwargs)
+    return result.verdict(variant, metric, against=against, claim=claim, direction=better, **kwargs)
 
 
 def variant_name(beta: float) -> str:

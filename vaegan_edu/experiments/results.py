@@ -177,27 +177,33 @@ class Result:
         return sum(not math.isfinite(v) for v in self.values(variant, metric).values())
 
     def verdict(self, variant: str, metric: str, against: str | None = None, claim: str | None = None,
-                margin: float = 0.0, confidence: float = 0.95):  # fmt: skip
+                margin: float = 0.0, confidence: float = 0.95, direction: str | None = None):  # fmt: skip
         """Is ``variant`` better than ``against`` (default: the protocol's baseline) on ``metric``?
 
         Paired by seed (both variants train from the same seeds), in the direction the configuration gives
         for the metric; rendered by :func:`~vaegan_edu.experiments.stats.verdict`. A seed where either run
-        diverged (non-finite metric) is left out of the pairs.
+        diverged (non-finite metric) is left out of the pairs. ``direction`` ("higher" or "lower") tests a claim
+        in the other direction instead, e.g. "β = 4 has *higher* −ELBO than β = 1": the price a textbook predicts.
         """
         against = against or get(self.name).baseline
         self._check(variant, metric)
         self._check(against, metric, "against")
-        better = self._direction(metric)
+        if direction is not None and direction not in ("higher", "lower"):
+            raise ValueError(f"`direction` must be 'higher' or 'lower' (the claim's direction); received "
+                             f"{direction!r}. Fix: direction='higher'.")  # fmt: skip
+        better = direction or self._direction(metric)
         a, b = self.values(variant, metric), self.values(against, metric)
         common = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
         claim = claim or f"{variant} has {better} {metric_label(metric)} than {against}"
         return stats.verdict(claim, {s: a[s] for s in common}, {s: b[s] for s in common}, better=better,
                              paired=True, confidence=confidence, margin=margin)  # fmt: skip
 
-    def table_markdown(self, metrics=None, formats=None, variants=None) -> str:
+    def table_markdown(self, metrics=None, formats=None, variants=None, labels=None, undirected=()) -> str:
         """Markdown table: one row per variant, each metric's mean [95 % interval] over seeds.
 
-        ``formats`` maps a metric to a format spec (default ``".3g"``).
+        ``formats`` maps a metric to a format spec (default ``".3g"``); ``labels`` maps a metric to its column's
+        name (default :func:`metric_label`), e.g. a protocol's own ``LABELS``. An arrow after the name says which
+        direction is better, except for the metrics in ``undirected`` (a count or a time that is only reported).
         """
         for name, value in (("metrics", metrics), ("variants", variants)):
             if isinstance(value, str):
@@ -207,7 +213,12 @@ class Result:
         formats = formats or {}
         variants = list(variants or self.variants)
         arrow = {"lower": " ↓", "higher": " ↑"}
-        head = ["variant", "seeds"] + [metric_label(m) + arrow.get(self.metrics.get(m), "") for m in metrics]
+        if labels is not None and not isinstance(labels, dict):
+            raise TypeError(f"`labels` must be a dict {{metric: column name}}; received {type(labels).__name__}. "
+                            "Fix: labels={'mig': 'MIG'}.")  # fmt: skip
+        name = {**{m: metric_label(m) for m in metrics}, **(labels or {})}
+        head = ["variant", "seeds"] + [name[m] + ("" if m in undirected else arrow.get(self.metrics.get(m), ""))
+                                       for m in metrics]  # fmt: skip
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for v in variants:
             cells = [v, str(len(self.values(v, metrics[0])))]
