@@ -6,7 +6,8 @@ runs all cells through the menu (Run > Run All Cells), and checks what a reader 
 shows an error or anything on stderr, no widget shows "Error displaying widget". Then it moves every control of
 every explorer (sliders to both ends by keyboard, each dropdown to another option and back, buttons, play/pause,
 checkboxes) and checks that the explorer answered: the hash of its output image, its readout text or another
-control's value changed, and no error appeared inside it. A second test writes each chapter's HTML with the
+control's value changed, and no error appeared inside it. Last, at 1024x700 with the file browser open, every
+slider keeps a track a mouse can drag and no button is stretched. A second test writes each chapter's HTML with the
 package's own exporter (``vaegan_edu.book._to_html``, what ``python -m vaegan_edu.book run`` writes) and audits it
 with axe-core; "serious" and "critical" violations fail.
 
@@ -265,6 +266,23 @@ _VIEW_STATE = """([view, skip, stderr]) => {
 }"""
 
 
+# The controls' geometry: every slider's track and every button (the widths a reader drags, the heights that
+# stretch when a row is squeezed).
+_GEOMETRY = """() => {
+    const box = e => e.getBoundingClientRect();
+    const node = window.jupyterapp.shell.currentWidget.node;
+    return {
+        tracks: [...node.querySelectorAll('.widget-slider .slider-container')].map(e => Math.round(box(e).width)),
+        buttons: [...node.querySelectorAll('.widget-button, .widget-play button')]
+            .map(e => Math.round(box(e).height)),
+        sidebar: Math.round(box(document.querySelector('#jp-left-stack')).width),
+    };
+}"""
+NARROW = {"width": 1024, "height": 700}  # a small laptop or a projector's resolution, JupyterLab's sidebar open
+MIN_TRACK_PX = 100  # a slider track a mouse can drag (the review measured 17 px with squeezed rows)
+MAX_BUTTON_PX = 48  # a button one line of text high (squeezed rows stretched them to the status line's height)
+
+
 def _digest(values) -> str:
     return hashlib.sha256("\0".join(values).encode()).hexdigest()[:12]
 
@@ -461,6 +479,16 @@ def test_widgets_run_and_respond_in_jupyterlab(path, lab, browser):
             moved += len(controls)
             explorers_seen += bool(controls)
         assert explorers_seen >= explorers, f"{path.stem}: {explorers} explorer(s) built, {explorers_seen} shown"
+        page.set_viewport_size(NARROW)
+        page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")  # the sidebar open
+        page.wait_for_timeout(1500)
+        geometry = page.evaluate(_GEOMETRY)
+        chapter.log.append(f"{path.stem} at {NARROW['width']}x{NARROW['height']} with a {geometry['sidebar']} px "
+                           f"sidebar: slider tracks {geometry['tracks']} px, buttons {geometry['buttons']} px high")
+        assert geometry["sidebar"] > 100, f"{path.stem}: the file browser did not open ({geometry})"
+        tracks, buttons = geometry["tracks"] or [MIN_TRACK_PX], geometry["buttons"] or [0]
+        assert min(tracks) >= MIN_TRACK_PX, f"{path.stem}: squeezed sliders {geometry}"
+        assert max(buttons) <= MAX_BUTTON_PX, f"{path.stem}: stretched buttons {geometry}"
         assert not page.locator(".jp-Dialog").count(), f"{path.stem}: a JupyterLab dialog is open"
         assert not dialogs, f"{path.stem}: the page opened dialogs: {dialogs}"
         assert not page_errors, f"{path.stem}: errors in the page: {page_errors}"

@@ -32,6 +32,19 @@ class _Explorer:
 
 _KEEP_WIDTH = {"flex": "0 0 auto"}  # a controls column beside an Output: never shrunk to nothing
 
+
+def _row(*controls):
+    """Controls side by side that wrap onto the next line when the page is narrow, instead of shrinking.
+
+    An ``HBox`` squeezes its children to fit: at 1024 px with JupyterLab's sidebar open, three sliders in a row
+    had 17 px tracks that cannot be dragged, and buttons beside a wrapping status line stretched tall. Here every
+    control keeps its natural width and height and the row wraps; a text readout takes the rest of its line and
+    wraps its words inside it.
+    """
+    for control in controls:
+        control.layout.flex = "1 1 240px" if isinstance(control, ipywidgets.HTML) else "0 0 auto"
+    return ipywidgets.HBox(list(controls), layout={"flex_flow": "row wrap", "align_items": "center"})
+
 def _check_in_range(name: str, value, low: float, high: float, example):
     """A number inside a slider's range [low, high]: outside it the slider would silently clamp it."""
     value = check_positive_number(name, value, example) if low > 0 else float(value)
@@ -264,9 +277,9 @@ class GANLab(_Explorer, ipywidgets.VBox):
         for control in (self.dataset, self.loss, self.d_lr, self.g_lr):
             control.observe(lambda _: self._run(self.reset), names="value")
         controls = ipywidgets.VBox([
-            ipywidgets.HBox([self.play, self.step_button, self.reset_button, self.status]),
-            ipywidgets.HBox([self.dataset, self.loss]),
-            ipywidgets.HBox([self.d_lr, self.g_lr, self.steps_per_frame]),
+            _row(self.play, self.step_button, self.reset_button, self.status),
+            _row(self.dataset, self.loss),
+            _row(self.d_lr, self.g_lr, self.steps_per_frame),
         ])  # fmt: skip
         super().__init__([controls, self.output])
         self.reset()
@@ -423,7 +436,7 @@ class KLExplorer(_Explorer, ipywidgets.VBox):
             self.figure, self.ax = plt.subplots(figsize=(6.0, 3.0))
         for slider in (self.mu, self.sigma):
             slider.observe(self._on_change, names="value")
-        super().__init__([ipywidgets.HBox([self.mu, self.sigma]), self.readout, self.output])
+        super().__init__([_row(self.mu, self.sigma), self.readout, self.output])
         self._update()
 
     def _on_change(self, change):
@@ -522,7 +535,7 @@ class ELBOExplorer(_Explorer, ipywidgets.VBox):
             self.figure, (self.ax_density, self.ax_bars) = plt.subplots(1, 2, figsize=(7.5, 3.0))
         for slider in (self.q_mean, self.q_log_std):
             slider.observe(self._on_change, names="value")
-        super().__init__([ipywidgets.HBox([self.q_mean, self.q_log_std]), self.readout, self.output])
+        super().__init__([_row(self.q_mean, self.q_log_std), self.readout, self.output])
         self._update()
 
     def _on_change(self, change):
