@@ -193,6 +193,7 @@ def _to_html(nb) -> str:
 # Colab's custom widget manager, which ipywidgets need there. Elsewhere the block does nothing.
 
 COLAB_MARK = "written by `python -m vaegan_edu.book colab`"
+SETUP_LINE_LENGTH = 100  # as every code cell a student reads (issue 17: no lines over ~100 characters)
 _SETUP_TEMPLATE = """\
 import sys
 if "google.colab" in sys.modules:  # on Colab only; {mark}
@@ -202,12 +203,13 @@ if "google.colab" in sys.modules:  # on Colab only; {mark}
 {needs}
     missing = [req for module, req in needs.items() if importlib.util.find_spec(module) is None]
     pip = [sys.executable, "-m", "pip", "install", "-q"]
-    subprocess.run(pip + ["--no-deps", book], check=True)  # keeps Colab's TensorFlow, Keras, NumPy, widgets
+    # --no-deps keeps Colab's TensorFlow, Keras, NumPy and widgets
+    subprocess.run(pip + ["--no-deps", book], check=True)
     if missing:
         subprocess.run(pip + missing, check=True)
     output.enable_custom_widget_manager()  # Colab draws ipywidgets through it
-    print(f"Colab: installed vaegan_edu ({where}) without dependencies, added {{missing or 'nothing'}}, "
-          "turned on the custom widget manager")
+    print(f"Colab: installed vaegan_edu ({where}) without dependencies,",
+          f"added {{missing or 'nothing'}}, turned on the custom widget manager")
 """
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "tensorflow-cpu": "tensorflow"}  # requirement -> module, where not alike
 _COLAB_PLATFORM = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
@@ -245,7 +247,7 @@ def colab_setup_block(repo: str | None = None, branch: str | None = None, needs:
     lines, line = [], "    needs = {"
     for i, item in enumerate(items):
         piece = item + (", " if i < len(items) - 1 else "}")
-        if len(line) + len(piece.rstrip()) > 116:
+        if len(line) + len(piece.rstrip()) > SETUP_LINE_LENGTH:
             lines.append(line.rstrip())
             line = " " * 13
         line += piece
