@@ -22,6 +22,24 @@ def test_bernoulli_log_likelihood_matches_scipy_on_binary_images():
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
+def test_bernoulli_likelihood_on_binary_images_is_normalised_and_on_grey_levels_is_not():
+    # every binary 2x3 image (64 of them): the probabilities of one decoder output add up to 1, so on binarised
+    # images log p(x | z) is a log-probability
+    images = ((np.arange(64)[:, None] >> np.arange(6)) & 1).reshape(64, 2, 3, 1).astype("float32")
+    logits = np.random.default_rng(2).normal(size=(1, 2, 3, 1)).astype("float32")
+    total = np.exp(_np(losses.reconstruction_log_likelihood(images, np.repeat(logits, 64, axis=0), "bernoulli")))
+    assert total.sum() == pytest.approx(1.0, abs=1e-5)
+    # one pixel with grey levels x in [0, 1]: p^x (1 - p)^(1 - x) integrates to (2p - 1) / log(p / (1 - p)) < 1,
+    # so the grey-level "Bernoulli" is not a density (the continuous Bernoulli's constant fixes exactly this)
+    x = np.linspace(0, 1, 20001, dtype="float32").reshape(-1, 1, 1, 1)
+    for logit in (-2.0, 0.7, 3.0):
+        density = np.exp(_np(losses.reconstruction_log_likelihood(x, np.full_like(x, logit), "bernoulli")))
+        p = 1 / (1 + np.exp(-logit))
+        integral = np.trapezoid(density, x.ravel())
+        assert integral == pytest.approx((2 * p - 1) / np.log(p / (1 - p)), rel=1e-4)
+        assert integral < 0.95
+
+
 def test_bernoulli_log_likelihood_on_grey_levels_is_the_cross_entropy():
     rng = np.random.default_rng(1)
     x = rng.random((3, 8, 8, 1)).astype("float32")

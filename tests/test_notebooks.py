@@ -10,6 +10,8 @@ from vaegan_edu import book, repository
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 MAX_BYTES = 2_000_000  # committed outputs stay lean: modest-dpi figures, no megabytes of base64
+MAX_CODE_LINE = 100  # characters: a code line a student reads on a projector or beside JupyterLab's sidebar
+SMALL_FONT = re.compile(r"fontsize\s*=\s*([0-9.]+)")  # a chapter's own font size, in points
 
 
 def _load(path):
@@ -65,6 +67,33 @@ def test_committed_outputs_are_clean_and_lean(path):
             if out["output_type"] == "stream" and out["name"] == "stderr":
                 pytest.fail(f"cell {i} stored stderr (warnings or logs): {out['text'][:200]!r}")
     assert any(c["outputs"] for c in nb["cells"] if c["cell_type"] == "code"), "commit executed outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_shown_to_students_fits_the_screen(path):
+    # issue 17 item 8: no line over ~100 characters, no `# fmt: skip` (the chapters are formatted by black at 100)
+    long, skips = [], []
+    for i, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for line in _source(cell).splitlines():
+            if len(line) > MAX_CODE_LINE:
+                long.append(f"cell {i}: {len(line)} characters: {line.strip()[:60]!r}")
+            if "fmt: skip" in line:
+                skips.append(f"cell {i}")
+    assert not long, f"{len(long)} line(s) over {MAX_CODE_LINE} characters: {long[:5]}"
+    assert not skips, f"`# fmt: skip` in code shown to students: {skips}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_chapter_sets_a_font_below_the_book_style(path):
+    # issue 17 item 1: the book style gives every text at least style.MIN_FONT_SIZE points; a cell that asks for
+    # less (a legend at 8 pt) undoes it for that figure
+    from vaegan_edu import style
+
+    small = [(i, float(m.group(1))) for i, cell in enumerate(_load(path)["cells"]) if cell["cell_type"] == "code"
+             for m in SMALL_FONT.finditer(_source(cell)) if float(m.group(1)) < style.MIN_FONT_SIZE]  # fmt: skip
+    assert not small, f"cells set fonts below {style.MIN_FONT_SIZE} pt: {small}"
 
 
 WIDGET_VIEW, WIDGET_STATE = "application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json"
