@@ -167,7 +167,8 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
         self.model = model
         self.mu, _ = model.encode(x)  # (n, latent_dim)
         self.kl = metrics.kl_per_dimension(model, x)
-        options = [(f"z{j + 1} (KL {k:.2f} nats)", j) for j, k in enumerate(self.kl)]
+        # latents numbered from 0, as in chapter 04's KL bars, heatmap and traversal grid
+        options = [(f"z{j} (KL {k:.2f} nats)", j) for j, k in enumerate(self.kl)]
         self.latent = ipywidgets.Dropdown(options=options, value=int(np.argmax(self.kl)), description="latent")
         self.index = ipywidgets.IntSlider(value=0, min=0, max=len(x) - 1, description="image",
                                           continuous_update=False)  # fmt: skip
