@@ -38,3 +38,26 @@ def test_make_gan_2d_optimizers():
         models.make_gan_2d(optimizer="rmsprop")
     with pytest.raises(ValueError, match="`lr` must be a positive number"):
         models.make_gan_2d(lr=0)
+
+
+def test_make_gan_variant_trains_with_sgd_when_asked():
+    sgd = models.make_gan_variant((28, 28, 1), seed=0, optimizer="sgd", learning_rate=0.05, loss="minimax")
+    assert isinstance(sgd.d_optimizer, keras.optimizers.SGD) and isinstance(sgd.g_optimizer, keras.optimizers.SGD)
+    assert float(sgd.g_optimizer.learning_rate) == pytest.approx(0.05)
+    adam = models.make_gan_variant((28, 28, 1), seed=0)
+    assert isinstance(adam.g_optimizer, keras.optimizers.Adam)
+    with pytest.raises(ValueError, match="`optimizer` must be 'adam' or 'sgd'"):
+        models.make_gan_variant((28, 28, 1), optimizer="rmsprop")
+
+
+def test_digits_protocol_quick_run_scores_every_variant_with_its_optimizer(tmp_path):
+    result = experiments.run("saturation_digits", quick=True, seeds=[0], directory=tmp_path, say=lambda t: None)
+    assert result.variants == list(saturation.DIGITS_VARIANTS) and result.checkpoints("frechet_distance") == [5, 10]
+    for variant in result.variants:
+        row = result.payload["seeds"]["0"]["variants"][variant]
+        assert row["diverged"] in (0.0, 1.0) and row["train_steps"] == 10
+        assert row["diverged"] == 1.0 or row["frechet_distance"] > 0
+    # the two losses differ only in the loss, the two optimisers only in the optimiser: the same first weights
+    spec = saturation.DIGITS_VARIANTS
+    assert spec["minimax, SGD"] == {**spec["non-saturating, SGD"], "loss": "minimax"}
+    assert spec["minimax, Adam"] == {**spec[saturation.DIGITS_BASELINE], "loss": "minimax"}

@@ -11,7 +11,8 @@
   :mod:`~vaegan_edu.experiments.duel_curves`: one generator network for both, quality against training time) and
   :mod:`~vaegan_edu.experiments.stability` (GAN stability tricks after 120 steps, chapter 08, to be replaced by
   :mod:`~vaegan_edu.experiments.tricks`: nine tricks, trained), :mod:`~vaegan_edu.experiments.saturation`
-  (minimax against non-saturating loss, chapter 05); and
+  (minimax against non-saturating loss with Adam or SGD, chapter 05: ``saturation`` on the ring,
+  ``saturation_digits`` on digits); and
   :mod:`~vaegan_edu.experiments.backends` (training speed on each Keras backend, chapter 08).
 
 Command line::

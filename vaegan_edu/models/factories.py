@@ -88,9 +88,12 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
 def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_saturating",
                      learning_rate: float | None = None, spectral_norm: bool = False,
                      d_learning_rate: float | None = None, g_learning_rate: float | None = None,
-                     beta_1: float = DCGAN_BETA_1, beta_2: float = 0.999, **gan_kwargs):  # fmt: skip
+                     beta_1: float = DCGAN_BETA_1, beta_2: float = 0.999, optimizer: str = "adam",
+                     **gan_kwargs):  # fmt: skip
     """Chapter 06's DCGAN with stability knobs changed: the loss, learning rates, Adam's betas, spectral norm,
     and any other keyword of :class:`vaegan_edu.models.GAN` (``label_smoothing``, ``pack``, ``d_steps`` ...).
+    ``optimizer="sgd"`` gives both networks plain gradient descent with the same step sizes instead of Adam
+    (chapter 05's question: SGD's step follows the gradient's size, Adam's does not; the betas are then unused).
 
     ``learning_rate`` None keeps the DCGAN default (2e-4); ``d_learning_rate`` / ``g_learning_rate`` set one
     network's step size (two time-scales, TTUR: Heusel et al. 2017). ``beta_1``, ``beta_2`` are Adam's decays
@@ -105,11 +108,18 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
     for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
             raise ValueError(f"`{name}` must be a number in [0, 1) such as 0.5; received {name}={beta!r}.")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
+
+    def step_rule(rate):
+        if optimizer == "sgd":
+            return keras.optimizers.SGD(rate)
+        return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
+
     config.set_seed(seed)
     gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=tuple(image_shape), width=DCGAN_WIDTH, seed=seed,
               spectral_norm=bool(spectral_norm), **gan_kwargs)  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2),
-                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2), loss=loss)  # fmt: skip
+    gan.compile(d_optimizer=step_rule(d_lr), g_optimizer=step_rule(g_lr), loss=loss)
     return gan
 
 
