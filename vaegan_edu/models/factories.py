@@ -50,6 +50,16 @@ GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
 GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
 
 
+def _step_rule(optimizer: str, beta_1: float, beta_2: float):
+    """``rate -> optimizer``: plain SGD, or Adam with the given decays (chapter 05 compares them: SGD's step follows
+    the gradient's size, Adam's does not)."""
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
+    if optimizer == "sgd":
+        return keras.optimizers.SGD
+    return lambda rate: keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
+
+
 def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, seed=None, jit_compile=None,
                 optimizer="adam", beta_2=0.999, **gan_kwargs):  # fmt: skip
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5, beta_2) for both.
@@ -67,15 +77,12 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     Taught in: 05_gan_game
     """
     lr = check_positive_number("lr", lr, GAN_2D_LEARNING_RATE)
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
     if isinstance(beta_2, bool) or not isinstance(beta_2, (int, float)) or not 0.0 <= beta_2 < 1.0:
         raise ValueError(f"`beta_2` must be a number in [0, 1) such as 0.9; received beta_2={beta_2!r}.")
+    step_rule = _step_rule(optimizer, GAN_2D_BETA_1, beta_2)
 
     def make():
-        if optimizer == "sgd":
-            return keras.optimizers.SGD(lr)
-        return keras.optimizers.Adam(lr, beta_1=GAN_2D_BETA_1, beta_2=beta_2)
+        return step_rule(lr)
 
     if seed is not None:
         config.set_seed(seed)
@@ -108,14 +115,7 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
     for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
             raise ValueError(f"`{name}` must be a number in [0, 1) such as 0.5; received {name}={beta!r}.")
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
-
-    def step_rule(rate):
-        if optimizer == "sgd":
-            return keras.optimizers.SGD(rate)
-        return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
-
+    step_rule = _step_rule(optimizer, beta_1, beta_2)
     config.set_seed(seed)
     gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=tuple(image_shape), width=DCGAN_WIDTH, seed=seed,
               spectral_norm=bool(spectral_norm), **gan_kwargs)  # fmt: skip
