@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from vaegan_edu import data, metrics, models, training
-from vaegan_edu.experiments import backends, duel, stability
+from vaegan_edu.experiments import backends, duel
 
 
 # --- parameter budgets ------------------------------------------------------------------------------------
@@ -323,17 +323,6 @@ def test_gan_variants_change_one_knob():
     assert any("spectral" in type(layer).__name__.lower() for layer in gan.discriminator.layers)
     base = models.make_gan_variant((28, 28, 1), seed=0)
     assert float(base.g_optimizer.learning_rate) == pytest.approx(models.DCGAN_LEARNING_RATE)
-
-
-def test_stability_sweep_rows_and_table(glyphs):
-    variants = {"baseline": {}, "spectral norm": {"spectral_norm": True}}
-    rows = stability.stability_sweep(glyphs, variants, seeds=[0, 1], steps=2, num_samples=40, batch_size=32)
-    assert [(r["model"], r["seed"]) for r in rows] == [(v, s) for v in variants for s in (0, 1)]
-    assert all(r["train_steps"] == 2 and not r["diverged"] and np.isfinite(r["frechet_distance"]) for r in rows)
-    table = stability.stability_markdown(rows)
-    assert "| baseline | 2 |" in table and "| spectral norm | 2 |" in table
-    with pytest.raises(ValueError, match="`variants` is empty"):
-        stability.stability_sweep(glyphs, {}, seeds=[0], steps=1, num_samples=10)
 
 
 def test_unknown_backend_is_refused():

@@ -41,13 +41,13 @@ def toy(monkeypatch, tmp_path):
 
 
 def test_the_book_registers_its_protocols():
-    assert {"duel", "stability"} <= set(experiments.names())
-    for name in ("duel", "stability"):
+    assert {"duel", "tricks"} <= set(experiments.names())
+    for name in ("duel", "tricks"):
         proto = experiments.get(name)
         assert proto.config["seeds"] >= 5
         assert set(proto.metrics.values()) <= {"lower", "higher"}
     assert experiments.get("duel").baseline in experiments.duel.MODELS
-    assert experiments.get("stability").baseline in experiments.get("stability").config["variants"]
+    assert experiments.get("tricks").baseline in experiments.get("tricks").config["variants"]
     with pytest.raises(KeyError, match="Known protocols"):
         experiments.get("nope")
 

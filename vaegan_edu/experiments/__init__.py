@@ -8,9 +8,9 @@
   paired verdicts, tables, whether a live replicate agrees);
 * :mod:`~vaegan_edu.experiments.stats`: intervals over seeds, paired differences, :func:`verdict`;
 * the protocols: :mod:`~vaegan_edu.experiments.duel` (VAE against GAN, chapter 07, to be replaced by
-  :mod:`~vaegan_edu.experiments.duel_curves`: one generator network for both, quality against training time) and
-  :mod:`~vaegan_edu.experiments.stability` (GAN stability tricks after 120 steps, chapter 08, to be replaced by
-  :mod:`~vaegan_edu.experiments.tricks`: nine tricks, trained), :mod:`~vaegan_edu.experiments.saturation`
+  :mod:`~vaegan_edu.experiments.duel_curves`: one generator network for both, quality against training time),
+  :mod:`~vaegan_edu.experiments.tricks` (nine stability tricks for chapter 06's DCGAN, trained over 5 seeds; chapters
+  06 and 08), :mod:`~vaegan_edu.experiments.saturation`
   (minimax against non-saturating loss with Adam or SGD, chapter 05: ``saturation`` on the ring,
   ``saturation_digits`` on digits); and
   :mod:`~vaegan_edu.experiments.backends` (training speed on each Keras backend, chapter 08).
@@ -26,7 +26,7 @@ A chapter loads a shipped result (``ve.experiments.load("duel")``), renders its 
 store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
 """
 
-from vaegan_edu.experiments import backends, beta_sweep, duel, duel_curves, mode_collapse, saturation, speed, stability, tricks  # noqa: F401  (they register protocols)
+from vaegan_edu.experiments import backends, beta_sweep, duel, duel_curves, mode_collapse, saturation, speed, tricks  # noqa: F401  (they register protocols)
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify

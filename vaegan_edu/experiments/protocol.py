@@ -7,7 +7,7 @@ same models and the same data; a budget in seconds makes the number of steps dep
 configuration says which kind of budget a protocol uses.
 
 Protocols register themselves by name when their module is imported (:mod:`vaegan_edu.experiments.duel`,
-:mod:`vaegan_edu.experiments.stability`); :func:`get` and :func:`names` read the registry.
+:mod:`vaegan_edu.experiments.tricks` ...); :func:`get` and :func:`names` read the registry.
 """
 
 from __future__ import annotations

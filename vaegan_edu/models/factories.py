@@ -31,7 +31,7 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
     ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
     :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away. A ``seed`` also seeds Keras's
     global random state (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same
-    weights in any process, whatever ran before (chapter 06's live model is then the ``tricks`` baseline's).
+    weights in any process, whatever ran before (chapter 06's live model is then a ``tricks`` baseline from a seed of its own).
 
     Taught in: 06_gan
     """
