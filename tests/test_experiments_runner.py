@@ -196,7 +196,7 @@ def test_a_protocol_returning_a_bad_table_is_reported(toy):
 
 # Full-strength runs still computing, seed by seed across sessions (their files may be absent or partial; no
 # chapter reads them yet). A finished one must leave this set, which the test enforces.
-IN_PROGRESS = {"tricks", "speed"}  # issue 14 (beta_sweep: issue 15): `python -m vaegan_edu.experiments run NAME` resumes where it stopped
+IN_PROGRESS = {"speed"}  # issue 14 (beta_sweep: issue 15): `python -m vaegan_edu.experiments run NAME` resumes where it stopped
 
 
 def test_the_shipped_results_match_their_protocols_and_data():
