@@ -116,7 +116,7 @@ _FULL = dict(
     gan_2d_steps=3_000,
     gan_epochs=10,
     num_eval_samples=2_000,
-    duel_seconds=45.0,  # chapter 07: one live pair of twins, 45 s each (VAE to step 800, GAN 400); 08: 2 VAEs
+    duel_seconds=45.0,  # chapter 07: one live pair of twins, 45 s each (VAE to step 800, GAN 400); 08: exercise 4
     stability_steps=500,  # chapter 08: 2 tricks variants x 1 seed, a checkpoint of the shipped study
     timing_steps=40,  # chapter 08
 )
