@@ -35,7 +35,7 @@ from vaegan_edu import (  # noqa: E402
     config, data, diagrams, exercises, experiments, losses, metrics, models, plots, probability, style, training,
     weights, widgets,
 )  # fmt: skip
-from vaegan_edu.experiments import duel, duel_curves, stats  # noqa: E402
+from vaegan_edu.experiments import duel_curves, stats  # noqa: E402
 from vaegan_edu.experiments import protocol as protocol_module  # noqa: E402
 
 
@@ -156,7 +156,7 @@ def _run_toy(**kwargs):
         return experiments.run(TOY, directory=tmp, **kwargs)
 
 
-def _load_text(text, name="duel"):
+def _load_text(text, name="tricks"):
     """``experiments.load(name)`` from a folder whose results file holds ``text``."""
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / f"{name}.json").write_text(text)
@@ -707,33 +707,14 @@ BAD = [
     Bad("experiments", "run(effect='2')", lambda: _run_toy(effect="2"), r"`effect`.*number", TypeError),
     Bad("experiments", "run(say='print')", lambda: _run_toy(say="print"), r"`say`", TypeError),
     Bad("experiments", "load('dule')", lambda: experiments.load("dule"), r"`name`.*'dule'"),
-    Bad("experiments", "load(missing file)", lambda: experiments.load("duel", tempfile.gettempdir() + "/no-such-folder"),
-        r"No shipped results.*python -m vaegan_edu.experiments run duel", FileNotFoundError),  # fmt: skip
+    Bad("experiments", "load(missing file)", lambda: experiments.load("tricks", tempfile.gettempdir() + "/no-such-folder"),
+        r"No shipped results.*python -m vaegan_edu.experiments run tricks", FileNotFoundError),  # fmt: skip
     Bad("experiments", "load(the file, not its folder)", lambda: experiments.load(
-        "duel", experiments.experiments_dir() / "duel.json"), r"`directory`.*folder"),  # fmt: skip
+        "tricks", experiments.experiments_dir() / "tricks.json"), r"`directory`.*folder"),  # fmt: skip
     Bad("experiments", "load(not JSON)", lambda: _load_text("{seeds: "), r"cannot be read", experiments.ResultsError),
-    Bad("experiments", "load(seeds a list)", lambda: _load_text(json.dumps({"protocol": "duel", "config": {},
+    Bad("experiments", "load(seeds a list)", lambda: _load_text(json.dumps({"protocol": "tricks", "config": {},
         "config_hash": "", "seeds": [], "provenance": {}})), r"`seeds`", experiments.ResultsError),  # fmt: skip
     Bad("experiments", "load(a number)", lambda: _load_text("3"), r"not a results file", experiments.ResultsError),
-    Bad("experiments", "run_duel(seeds=3) (pattern)", lambda: duel.run_duel(data.load("digits8"), seeds=3, seconds=1,
-        num_samples=10), r"`seeds`.*range\(3\)", TypeError),  # fmt: skip
-    Bad("experiments", "run_duel(seeds=[0.5])", lambda: duel.run_duel(data.load("digits8"), seeds=[0.5], seconds=1,
-        num_samples=10), r"`seeds`"),  # fmt: skip
-    Bad("experiments", "run_duel(x_train for data)", lambda: duel.run_duel(data.load("digits8").x_train, seeds=[0],
-        seconds=1, num_samples=10), r"`data`.*Dataset", TypeError),  # fmt: skip
-    Bad("experiments", "run_duel(seconds=0)", lambda: duel.run_duel(data.load("digits8"), seeds=[0], seconds=0,
-        num_samples=10), r"`seconds`"),  # fmt: skip
-    Bad("experiments", "run_duel(batch_size=0)", lambda: duel.run_duel(data.load("digits8"), seeds=[0], seconds=1,
-        num_samples=10, batch_size=0), r"`batch_size`"),  # fmt: skip
-    Bad("experiments", "run_duel(iwae_k=0)", lambda: duel.run_duel(data.load("digits8"), seeds=[0], seconds=1,
-        num_samples=10, iwae_k=0), r"`iwae_k`"),  # fmt: skip
-    Bad("experiments", "build_contenders(image_shape=28)", lambda: duel.build_contenders(image_shape=28),
-        r"`image_shape`.*\(28, 28, 1\)", TypeError),  # fmt: skip
-    Bad("experiments", "check_parameter_budget(tolerance=0)", lambda: duel.check_parameter_budget(
-        gan2d().generator, gan2d().generator, tolerance=0), r"`tolerance`"),  # fmt: skip
-    Bad("experiments", "compare_metric(unknown)", lambda: duel.compare_metric([{"model": "VAE", "seed": 0}], "fid"),
-        r"'fid'"),  # fmt: skip
-    Bad("experiments", "summarize([])", lambda: duel.summarize([]), r"`rows`"),
     Bad("experiments", "checkpoint_steps(0)", lambda: duel_curves.checkpoint_steps(0), r"`limit`"),
     Bad("experiments", "checkpoint_steps(every=0)", lambda: duel_curves.checkpoint_steps(100, every=0), r"`every`"),
     Bad("experiments", "checkpoint_steps(first=2.5)", lambda: duel_curves.checkpoint_steps(100, first=2.5), r"`first`"),

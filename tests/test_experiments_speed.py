@@ -157,11 +157,40 @@ def test_summary_gives_min_median_max_and_says_not_reached():
     assert rows["VAE XLA"]["median"] == math.inf and rows["VAE XLA"]["reached"] == 0
     assert rows["VAE batch 32"]["verdict"].status == "supported"  # 10-12 s against 30-50 s in every repeat
     assert rows["VAE SGD+momentum lr 1e-3"]["verdict"].status == "contradicted"
-    assert rows["VAE batch 512"]["verdict"].effect.n == 2  # the censored repeat is left out of the pairs
+    batch_512 = rows["VAE batch 512"]["verdict"]  # its censored repeat counts at the cap: 20-30, 25-40, 120-50
+    assert batch_512.effect.n == 3 and batch_512.effect.estimate == pytest.approx(15.0)
+    assert batch_512.status == "inconclusive" and "1 not reached, counted at the 120 s cap" in batch_512.effect.method
+    assert rows["VAE XLA"]["verdict"].status == "contradicted"  # never reached: at least 70-90 s slower
     table = speed.summary_markdown(_constructed())
     assert "| VAE batch 512 | 2/3 | 20 s | 25 s | not reached in 120 s |" in table
     assert "| VAE XLA | 0/3 | not reached in 120 s | not reached in 120 s | not reached in 120 s |" in table
     assert "| VAE default | 3/3 | 30 s | 40 s | 50 s | - | - |" in table
+
+
+def test_a_time_verdict_draws_only_the_conclusion_the_cap_cannot_flatter():
+    nan = NAN
+    times = {"VAE default": [30.0, 31.0, 29.0, 30.0, nan], "VAE batch 32": [nan] * 5,
+             "VAE batch 512": [10.0, 11.0, 12.0, 11.0, nan], "VAE Adam lr 3e-3": [30.0, 31.0, 29.0, 125.0, nan],
+             "VAE Adam lr 1e-2": [10.0, 11.0, 12.0, nan, nan], "GAN default": [40.0, 41.0, 42.0, 43.0, 44.0]}  # fmt: skip
+    result = Result.from_rows("speed", [{"model": v, "seed": s, "seconds_to_target": t[s]}
+                                        for v, t in times.items() for s in range(5)])  # fmt: skip
+    fast = speed.time_verdict(result, "VAE batch 512", "VAE default")
+    assert fast.status == "supported" and fast.effect.n == 4  # repeat 4: neither reached, left out
+    assert fast.effect.method == "paired Student-t CI"  # no repeat counted at the cap
+    # never reached against 29-31 s: slower (the cap understates by how much), and the mirror claim holds
+    assert speed.time_verdict(result, "VAE batch 32", "VAE default").status == "contradicted"
+    assert speed.time_verdict(result, "VAE default", "VAE batch 32").status == "supported"
+    # d = -20, -20, -17 and at least 120 - 125: the interval is below 0, but the censored repeat's true time is
+    # unknown, so "faster" cannot be concluded; nor "slower" the other way round
+    assert speed.time_verdict(result, "VAE Adam lr 1e-2", "VAE Adam lr 3e-3").status == "inconclusive"
+    assert speed.time_verdict(result, "VAE Adam lr 3e-3", "VAE Adam lr 1e-2").status == "inconclusive"
+    none = speed.time_verdict(result, "VAE batch 32", "VAE batch 32")
+    assert none.status == "inconclusive" and none.effect.n == 0
+    assert none.effect.method == "no repeat in which either reached the target"
+    with pytest.raises(ValueError, match="targets differ"):
+        speed.time_verdict(result, "GAN default", "VAE default")
+    with pytest.raises(ValueError, match=r"argument `against`"):
+        speed.time_verdict(result, "VAE default", "VAE batch 64")
 
 
 def test_best_learning_rate_prefers_reaching_the_target_then_the_median():

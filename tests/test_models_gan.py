@@ -242,3 +242,13 @@ def test_the_shipped_conditional_dcgan_draws_the_digit_it_is_asked_for():
     read = ve.metrics.classify_digits(cgan.generate(z=z, labels=asked)).argmax(axis=1)
     accuracy = {c: float(np.mean(read[asked == c] == c)) for c in range(10)}
     assert min(accuracy.values()) >= 0.9, accuracy
+
+
+def test_gan_variants_change_one_knob():
+    gan = ve.models.make_gan_variant((28, 28, 1), seed=0, loss="minimax", learning_rate=2e-3, spectral_norm=True)
+    assert gan.loss_name == "minimax" and gan.spectral_norm
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-3)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-3)
+    assert any("spectral" in type(layer).__name__.lower() for layer in gan.discriminator.layers)
+    base = ve.models.make_gan_variant((28, 28, 1), seed=0)
+    assert float(base.g_optimizer.learning_rate) == pytest.approx(ve.models.DCGAN_LEARNING_RATE)

@@ -104,3 +104,33 @@ def test_interval_curves_need_one_interval_per_x(ax):
 def test_plots_does_not_import_the_experiments_layer_at_module_level():
     source = Path(plots.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^(from|import) +(vaegan_edu\.|\.)experiments", source, flags=re.MULTILINE)
+
+
+def test_time_to_target_draws_each_repeat_the_median_and_censored_runs_at_the_cap(ax):
+    times = {"default": [30.0, 34.0, 32.0], "sgd": [np.nan, 110.0, np.inf], "fast": [12.0, 14.0, 13.0]}
+    returned = plots.plot_time_to_target(times, cap=120.0, ax=ax)
+    assert returned is ax
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(times)
+    points = np.concatenate([c.get_offsets() for c in ax.collections])
+    reached = {(x, y) for x, y in points if x != 120.0}
+    assert reached == {(30.0, 0), (34.0, 0), (32.0, 0), (110.0, 1), (12.0, 2), (14.0, 2), (13.0, 2)}
+    assert (120.0, 1) in {(x, y) for x, y in points}  # the censored repeats of row 1, at the cap
+    assert [t.get_text() for t in ax.texts] == ["2 not reached"]
+    medians = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "-"]
+    assert medians == [32.0, 13.0]  # row 1's median falls on a censored repeat: not drawn
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # the first row on top
+
+
+@pytest.mark.parametrize(
+    "times, cap, error, message",
+    [
+        ([30.0], 120.0, TypeError, r"`times` must be a dict"),
+        ({}, 120.0, ValueError, r"`times` is empty"),
+        ({"a": []}, 120.0, ValueError, r"Row 'a' of `times` is empty"),
+        ({"a": [-1.0]}, 120.0, ValueError, r"negative seconds"),
+        ({"a": [1.0]}, 0.0, ValueError, r"`cap`"),
+    ],
+)
+def test_time_to_target_rejects_bad_input(ax, times, cap, error, message):
+    with pytest.raises(error, match=message):
+        plots.plot_time_to_target(times, cap=cap, ax=ax)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import vaegan_edu as ve
-from vaegan_edu import training
+from vaegan_edu import data, models, training
 from vaegan_edu.models import VAE
 
 
@@ -205,3 +205,113 @@ def test_binarized_images_redraws_every_epoch_and_trains_a_vae(digits):
 def test_binarized_images_refuses_grey_levels_outside_the_unit_range():
     with pytest.raises(ValueError, match="images"):
         training.BinarizedImages(np.full((4, 8, 8, 1), 255.0), batch_size=2)
+
+
+# --- training for a wall-clock budget ----------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class FakeModel:
+    """Duck-typed model whose fit takes `step_time` fake seconds per batch; records the batches it saw."""
+
+    steps_per_execution = 1
+    optimizer = "compiled"  # train_for refuses a model that was never compiled
+
+    def __init__(self, clock, step_time, slow_after=None):
+        self.clock, self.step_time, self.slow_after = clock, step_time, slow_after
+        self.seen, self.calls = [], []
+
+    def fit(self, x, batch_size, epochs, shuffle, verbose, callbacks=()):  # train_for adds a NaNGuard
+        steps = len(x) // batch_size
+        assert len(x) % batch_size == 0 and not shuffle
+        for _ in range(steps):
+            slow = self.slow_after is not None and len(self.seen) >= self.slow_after
+            self.clock.now += self.step_time * (3.0 if slow else 1.0)
+            self.seen.append(1)
+        self.calls.append(steps)
+
+
+def _images(n=64):
+    return np.random.default_rng(0).uniform(size=(n, 4, 4, 1)).astype("float32")
+
+
+@pytest.mark.parametrize("budget, step_time", [(5.0, 0.1), (2.0, 0.013), (30.0, 0.7)])
+def test_time_budget_is_used_in_full_and_stops_at_the_first_chunk_that_reaches_it(budget, step_time):
+    clock = FakeClock()
+    model = FakeModel(clock, step_time)
+    run = training.train_for(model, _images(), seconds=budget, batch_size=8, clock=clock)
+    assert run.seconds >= budget
+    assert all(t < budget for t in run.chunk_ends[:-1])
+    assert run.steps == sum(model.calls) == len(model.seen)
+    assert run.seconds - budget <= step_time + 1e-9  # constant step time: the last chunk ends within a step
+    durations = np.diff(run.chunk_ends)
+    assert np.all(durations <= training.MAX_CHUNK_FRACTION * budget + step_time + 1e-9)
+
+
+def test_a_machine_that_slows_down_overshoots_by_at_most_one_chunk():
+    clock = FakeClock()
+    model = FakeModel(clock, 0.1, slow_after=30)
+    run = training.train_for(model, _images(), seconds=10.0, batch_size=8, clock=clock)
+    assert run.seconds >= 10.0
+    assert run.seconds - 10.0 <= 3 * training.MAX_CHUNK_FRACTION * 10.0 + 0.3  # one chunk at 3x its planned cost
+
+
+def test_steps_mode_takes_exactly_that_many_steps_in_chunks():
+    clock = FakeClock()
+    model = FakeModel(clock, 0.1)
+    run = training.train_for(model, _images(), steps=23, batch_size=8, max_chunk_steps=10, clock=clock)
+    assert run.steps == 23 and model.calls == [10, 10, 3]
+    assert run.budget_seconds is None
+    assert run.steps_per_second == pytest.approx(10.0)
+
+
+def test_time_budget_chunks_are_whole_executions_but_step_counts_are_exact():
+    clock = FakeClock()
+    model = FakeModel(clock, 0.1)
+    model.steps_per_execution = 4
+    training.train_for(model, _images(), seconds=3.0, batch_size=8, clock=clock)
+    assert all(c % 4 == 0 for c in model.calls)
+    model.calls = []
+    assert training.train_for(model, _images(), steps=6, batch_size=8, clock=clock).steps == 6
+    assert model.calls == [6]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(), "exactly one of `seconds`"),
+        (dict(seconds=1.0, steps=3), "exactly one of `seconds`"),
+        (dict(seconds=-1.0), "`seconds`"),
+        (dict(steps=0), "`steps`"),
+        (dict(steps=2, batch_size=0), "`batch_size`"),
+        (dict(steps=2, batch_size=128), "fewer than batch_size=128"),
+    ],
+)
+def test_train_for_bad_input(kwargs, match):
+    clock = FakeClock()
+    with pytest.raises(ValueError, match=match):
+        training.train_for(FakeModel(clock, 0.1), _images(), clock=clock, **kwargs)
+
+
+def test_train_for_rejects_images_without_channel_axis():
+    clock = FakeClock()
+    with pytest.raises(ValueError, match=r"x\[\.\.\., None\]"):
+        training.train_for(FakeModel(clock, 0.1), _images()[..., 0], steps=2, batch_size=8, clock=clock)
+
+
+def test_real_training_is_deterministic_in_steps_mode():
+    x = data.load("glyphs", seed=0, num_train=256, num_test=10).x_train
+    weights = []
+    for _ in range(2):
+        vae, _ = models.make_twins((28, 28, 1), seed=1)
+        run = training.train_for(vae, x, steps=3, batch_size=64, seed=5)
+        assert run.steps == 3
+        weights.append(vae.decoder.get_weights()[0])
+    np.testing.assert_array_equal(*weights)

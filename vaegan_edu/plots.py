@@ -844,3 +844,70 @@ def interval_curves(x, curves: dict, ax=None, xlabel: str = "training time [s]",
     ax.legend()
     ax.set_title(title or "mean over seeds; band: its interval")
     return ax
+
+
+def plot_time_to_target(times: dict, cap: float, ax=None, xlabel: str = "training seconds to the target",
+                        title: str | None = None):  # fmt: skip
+    """Time to a quality target, one row per configuration: each repeat as a dot, the median as a bar.
+
+    A repeat that did not reach the target within the cap (NaN or infinite seconds: censored) is drawn as a
+    triangle pointing right at the cap, since its time is only known to exceed it; the row's median is then the
+    median of the times with censored ones counted as slower than all reached ones, and is not drawn when it
+    falls on a censored repeat.
+
+    Parameters
+    ----------
+    times : dict {configuration: sequence of seconds}, drawn top to bottom in this order; NaN or inf for a
+        repeat that did not reach the target (e.g. from ``Result.values(variant, "seconds_to_target")``)
+    cap : float, the training seconds after which a run stopped (a dashed vertical line)
+    ax : matplotlib Axes or None (a new figure)
+    xlabel : str
+    title : str or None
+
+    Returns
+    -------
+    ax
+
+    Raises
+    ------
+    ValueError
+        If ``times`` is empty, a row is empty, or ``cap`` is not a positive number.
+    TypeError
+        If ``times`` is not a dict.
+
+    Taught in: 08_student_questions
+    """
+    cap = check_positive_number("cap", cap, 120.0)
+    if not isinstance(times, Mapping):
+        raise TypeError(f"`times` must be a dict {{configuration: [seconds of each repeat]}}; received "
+                        f"{type(times).__name__}. Fix: name each row, e.g. {{'VAE default': [35.1, 36.0]}}.")  # fmt: skip
+    if not times:
+        raise ValueError("`times` is empty; pass {configuration: [seconds of each repeat]}.")
+    ax = _new_axes(ax)
+    for row, (name, seconds) in enumerate(times.items()):
+        seconds = np.asarray(as_float_array(f"times[{name!r}]", seconds, "float64"), dtype=float).ravel()
+        if seconds.size == 0:
+            raise ValueError(f"Row {name!r} of `times` is empty; give the seconds of at least one repeat.")
+        if np.any(np.isfinite(seconds) & (seconds < 0)):
+            raise ValueError(f"Row {name!r} of `times` has negative seconds; a time to target is at least 0.")
+        reached = seconds[np.isfinite(seconds)]
+        ax.scatter(reached, np.full(reached.size, row), color=style.PALETTE[0], s=40, zorder=3,
+                   label="one repeat" if row == 0 else None)  # fmt: skip
+        censored = seconds.size - reached.size
+        if censored:
+            ax.scatter([cap], [row], marker=">", color=style.PALETTE[3], s=90, zorder=3)
+            ax.annotate(f"{censored} not reached", (cap, row), textcoords="offset points", xytext=(10, 0),
+                        va="center", fontsize=style.FONT_SIZE)  # fmt: skip
+        ordered = np.sort(np.where(np.isfinite(seconds), seconds, np.inf))
+        median = float(np.median(ordered))
+        if np.isfinite(median):
+            ax.plot([median, median], [row - 0.3, row + 0.3], color="k", linewidth=2,
+                    label="median" if row == 0 else None)  # fmt: skip
+    ax.axvline(cap, color="k", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(times)))
+    ax.set_yticklabels(list(times))
+    ax.set_ylim(len(times) - 0.5, -0.5)  # the first configuration on top
+    ax.set_xlim(0, cap * 1.3)  # room for the "not reached" labels right of the cap
+    ax.set_xlabel(xlabel)
+    ax.set_title(title or f"time to target per repeat (dashed: the cap, {style.number(cap)} s)")
+    return ax
