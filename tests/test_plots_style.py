@@ -125,6 +125,8 @@ GALLERY = {
     "interval_bars": ((5, 3), lambda ax: plots.interval_bars(INTERVALS, ax=ax, ylabel="FD", better="lower")),
     "interval_curves": ((5, 3), lambda ax: plots.interval_curves([1, 2], {k: [v, v] for k, v in INTERVALS.items()},
                                                                  ax=ax)),
+    "plot_time_to_target": ((8, 3), lambda ax: plots.plot_time_to_target(
+        {"default": [35.0, 38.0, 36.0], "SGD+momentum": [float("nan"), 110.0, float("nan")]}, cap=120.0, ax=ax)),
 }  # fmt: skip
 # Figures with a fixed meaning say what to see when the caller gives no title; generic ones leave it to the caller.
 UNTITLED = {"show_images", "plot_history", "plot_density_curves"}

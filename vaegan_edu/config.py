@@ -65,7 +65,6 @@ class Settings:
     # --- VAE against GAN, and the students' questions (chapters 07-08) ------------------------------
     duel_seconds: float  # wall-clock training budget of each model (and seed) in the head-to-head
     stability_steps: int  # generator steps of chapter 08's live replicate of the tricks study (2 variants)
-    timing_steps: int  # training steps timed per configuration in the speed questions
 
     def replace(self, **changes) -> "Settings":
         """Return a copy with some fields changed (``cfg.replace(seed=1)``)."""
@@ -116,9 +115,8 @@ _FULL = dict(
     gan_2d_steps=3_000,
     gan_epochs=10,
     num_eval_samples=2_000,
-    duel_seconds=45.0,  # chapter 07: one live pair of twins, 45 s each (VAE to step 800, GAN 400); 08: exercise 4
+    duel_seconds=45.0,  # chapter 07: one live pair of twins, 45 s each (VAE to step 800, GAN 400)
     stability_steps=500,  # chapter 08: 2 tricks variants x 1 seed, a checkpoint of the shipped study
-    timing_steps=40,  # chapter 08
 )
 _FAST = dict(
     num_train=1_000,
@@ -140,9 +138,8 @@ _FAST = dict(
     gan_2d_steps=100,
     gan_epochs=1,
     num_eval_samples=300,
-    duel_seconds=2.0,  # chapters 07-08
+    duel_seconds=2.0,  # chapter 07
     stability_steps=10,  # chapter 08
-    timing_steps=5,  # chapter 08
 )
 
 

@@ -626,7 +626,7 @@ def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
     Parameters
     ----------
     ax : matplotlib Axes
-    rows : list of dicts with ``model`` and ``metric`` keys (``DuelResult.rows`` of :mod:`vaegan_edu.comparison`)
+    rows : list of dicts with ``model`` and ``metric`` keys, one per seed (e.g. ``Result.rows()`` of a shipped study)
     metric : str
     title : str or None (default: the metric's name)
 
@@ -643,8 +643,8 @@ def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
     """
     check_axes(ax)
     if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Mapping) and "model" in r for r in rows):
-        fix = ("call `.rows()` on an experiments Result" if callable(getattr(rows, "rows", None)) else
-               "pass `.rows` of a DuelResult" if hasattr(rows, "rows") else "pass a list of per-seed dicts")
+        fix = "call `.rows()` on an experiments Result" if callable(getattr(rows, "rows", None)) else (
+            "pass a list of per-seed dicts")
         raise TypeError(f"`rows` must be a list of dicts with a 'model' key; received {type(rows).__name__}. "
                         f"Fix: {fix}.")  # fmt: skip
     names = list(dict.fromkeys(r["model"] for r in rows if np.isfinite(r.get(metric, np.nan))))
@@ -884,6 +884,7 @@ def plot_time_to_target(times: dict, cap: float, ax=None, xlabel: str = "trainin
     if not times:
         raise ValueError("`times` is empty; pass {configuration: [seconds of each repeat]}.")
     ax = _new_axes(ax)
+    censored_label = "not reached by the cap"  # in the legend once
     for row, (name, seconds) in enumerate(times.items()):
         seconds = np.asarray(as_float_array(f"times[{name!r}]", seconds, "float64"), dtype=float).ravel()
         if seconds.size == 0:
@@ -895,7 +896,8 @@ def plot_time_to_target(times: dict, cap: float, ax=None, xlabel: str = "trainin
                    label="one repeat" if row == 0 else None)  # fmt: skip
         censored = seconds.size - reached.size
         if censored:
-            ax.scatter([cap], [row], marker=">", color=style.PALETTE[3], s=90, zorder=3)
+            ax.scatter([cap], [row], marker=">", color=style.PALETTE[3], s=90, zorder=3, label=censored_label)
+            censored_label = None
             ax.annotate(f"{censored} not reached", (cap, row), textcoords="offset points", xytext=(10, 0),
                         va="center", fontsize=style.FONT_SIZE)  # fmt: skip
         ordered = np.sort(np.where(np.isfinite(seconds), seconds, np.inf))

@@ -7,13 +7,15 @@
 * :mod:`~vaegan_edu.experiments.results`: the results file, :func:`load`, and :class:`Result` (intervals,
   paired verdicts, tables, whether a live replicate agrees);
 * :mod:`~vaegan_edu.experiments.stats`: intervals over seeds, paired differences, :func:`verdict`;
-* the protocols: :mod:`~vaegan_edu.experiments.duel` (VAE against GAN, chapter 07, to be replaced by
-  :mod:`~vaegan_edu.experiments.duel_curves`: one generator network for both, quality against training time),
-  :mod:`~vaegan_edu.experiments.tricks` (nine stability tricks for chapter 06's DCGAN, trained over 5 seeds; chapters
-  06 and 08), :mod:`~vaegan_edu.experiments.saturation`
-  (minimax against non-saturating loss with Adam or SGD, chapter 05: ``saturation`` on the ring,
-  ``saturation_digits`` on digits); and
-  :mod:`~vaegan_edu.experiments.backends` (training speed on each Keras backend, chapter 08).
+* the protocols: :mod:`~vaegan_edu.experiments.beta_sweep` (chapter 04's beta-VAE trained to convergence over beta),
+  :mod:`~vaegan_edu.experiments.saturation` (minimax against non-saturating loss with Adam or SGD, chapter 05:
+  ``saturation`` on the ring, ``saturation_digits`` on digits), :mod:`~vaegan_edu.experiments.mode_collapse` (ring and
+  grid against the PacGAN and VEEGAN tables, chapter 05), :mod:`~vaegan_edu.experiments.tricks` (nine stability tricks
+  for chapter 06's DCGAN, trained over 5 seeds; chapters 06 and 08), :mod:`~vaegan_edu.experiments.duel_curves` (VAE
+  against GAN with one generator network, quality against training time, chapter 07) and
+  :mod:`~vaegan_edu.experiments.speed` (training time to a stated quality per optimiser, batch size, XLA and backend,
+  chapter 08); and :mod:`~vaegan_edu.experiments.backends` (calling a function in a fresh process of another Keras
+  backend).
 
 Command line::
 
@@ -21,12 +23,12 @@ Command line::
     python -m vaegan_edu.experiments run NAME [--seeds N] [--quick] [--restart]
     python -m vaegan_edu.experiments verify
 
-A chapter loads a shipped result (``ve.experiments.load("duel")``), renders its verdicts
-(``result.verdict(...)``), runs a short live replicate (``ve.experiments.run("duel", seeds=[0],
+A chapter loads a shipped result (``ve.experiments.load("tricks")``), renders its verdicts
+(``result.verdict(...)``), runs a short live replicate (``ve.experiments.run("tricks", seeds=[5],
 store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
 """
 
-from vaegan_edu.experiments import backends, beta_sweep, duel, duel_curves, mode_collapse, saturation, speed, tricks  # noqa: F401  (they register protocols)
+from vaegan_edu.experiments import backends, beta_sweep, duel_curves, mode_collapse, saturation, speed, tricks  # noqa: F401  (they register protocols)
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify

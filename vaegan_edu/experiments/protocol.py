@@ -6,8 +6,8 @@ runs one seed and returns, for every variant it trains, a dict of metric values.
 same models and the same data; a budget in seconds makes the number of steps depend on the machine, and the
 configuration says which kind of budget a protocol uses.
 
-Protocols register themselves by name when their module is imported (:mod:`vaegan_edu.experiments.duel`,
-:mod:`vaegan_edu.experiments.tricks` ...); :func:`get` and :func:`names` read the registry.
+Protocols register themselves by name when their module is imported (:mod:`vaegan_edu.experiments.tricks`,
+:mod:`vaegan_edu.experiments.speed` ...); :func:`get` and :func:`names` read the registry.
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ def digit_features_and_classes(images, batch_size: int = 1000):
     """The book's digit classifier's features (for FD, precision/recall) and predicted digits, in one pass.
 
     Same numbers as :func:`vaegan_edu.metrics.digit_features` and ``classify_digits(...).argmax(1)``, but
-    the two heads share one forward pass of a network built once (the duel evaluates many sample sets).
+    the two heads share one forward pass of a network built once (a protocol evaluates many sample sets).
 
     Returns
     -------

@@ -33,7 +33,7 @@ def draw_samples(model, num_samples: int, seed: int = 0) -> np.ndarray:
     z = np.random.default_rng(check_seed(seed)).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
     if hasattr(model, "decode"):
         return model.decode(z)
-    # Direct calls of the generator (not ``predict``): the duel builds many models in a loop, and a
+    # Direct calls of the generator (not ``predict``): a protocol builds many models in a loop, and a
     # ``predict`` function traced per model makes TensorFlow warn about retracing.
     return np.concatenate([keras.ops.convert_to_numpy(model.generator(z[i:i + 1000], training=False))
                            for i in range(0, num_samples, 1000)]).astype("float32")  # fmt: skip
