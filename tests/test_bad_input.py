@@ -587,10 +587,6 @@ BAD = [
     Bad("plots", "plot_elbo_gap(NaN)", lambda: plots.plot_elbo_gap(_ax(), np.nan, -5.0), r"`log_evidence`"),
     Bad("plots", "plot_elbo_gap(per image)", lambda: plots.plot_elbo_gap(_ax(), np.zeros(3) - 1, np.zeros(3) - 2),
         r"`log_evidence`.*mean\(\)", TypeError),  # fmt: skip
-    Bad("plots", "plot_metric_by_seed(unknown)", lambda: plots.plot_metric_by_seed(
-        _ax(), [{"model": "VAE", "fd": 1.0}], "fid"), r"'fid'"),  # fmt: skip
-    Bad("plots", "plot_metric_by_seed(a Result)", lambda: plots.plot_metric_by_seed(_ax(), curves(), "frechet_distance"),
-        r"`rows`.*\.rows\(\)", TypeError),  # fmt: skip
     Bad("plots", "show_saliency(0-255)", lambda: plots.show_saliency(_ax(), X255()[:2], digits()[:2]),
         r"`images`.*\[0, 1\]"),  # fmt: skip
     Bad("plots", "show_saliency(shapes)", lambda: plots.show_saliency(_ax(), digits()[:2], digits()[:3]),

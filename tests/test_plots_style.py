@@ -119,8 +119,6 @@ GALLERY = {
         ax, np.linspace(-3, 3, 50), {"p": np.exp(-np.linspace(-3, 3, 50) ** 2), "q": np.ones(50) / 6}, fill="p")),
     "plot_estimates": ((5, 3), lambda ax: plots.plot_estimates(ax, [10, 100], [1.2, 1.0], [0.1, 0.03], truth=1.0)),
     "plot_elbo_gap": ((4, 3), lambda ax: plots.plot_elbo_gap(ax, -3.553, -93.354)),
-    "plot_metric_by_seed": ((4, 3), lambda ax: plots.plot_metric_by_seed(
-        ax, [{"model": "VAE", "fd": 30.0}, {"model": "GAN", "fd": 20.0}], "fd")),
     "show_saliency": ((8, 2.6), lambda ax: plots.show_saliency(ax, RNG.random((6, 28, 28)), RNG.random((6, 28, 28)))),
     "interval_bars": ((5, 3), lambda ax: plots.interval_bars(INTERVALS, ax=ax, ylabel="FD", better="lower")),
     "interval_curves": ((5, 3), lambda ax: plots.interval_curves([1, 2], {k: [v, v] for k, v in INTERVALS.items()},

@@ -620,47 +620,6 @@ def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None
 # === VAE against GAN (chapter 07) ===
 
 
-def plot_metric_by_seed(ax, rows, metric: str, title: str | None = None):
-    """One metric of a head-to-head table: each seed as a dot, the mean over seeds as a bar, per model.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-    rows : list of dicts with ``model`` and ``metric`` keys, one per seed (e.g. ``Result.rows()`` of a shipped study)
-    metric : str
-    title : str or None (default: the metric's name)
-
-    Returns
-    -------
-    ax
-
-    Raises
-    ------
-    ValueError
-        If no row has a finite value of ``metric``.
-
-    Taught in: 07_vae_vs_gan
-    """
-    check_axes(ax)
-    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Mapping) and "model" in r for r in rows):
-        fix = "call `.rows()` on an experiments Result" if callable(getattr(rows, "rows", None)) else (
-            "pass a list of per-seed dicts")
-        raise TypeError(f"`rows` must be a list of dicts with a 'model' key; received {type(rows).__name__}. "
-                        f"Fix: {fix}.")  # fmt: skip
-    names = list(dict.fromkeys(r["model"] for r in rows if np.isfinite(r.get(metric, np.nan))))
-    if not names:
-        raise ValueError(f"No row has a finite {metric!r}; available keys: {sorted(rows[0]) if rows else []}.")
-    for i, name in enumerate(names):
-        values = np.array([r[metric] for r in rows if r["model"] == name], dtype=float)
-        colour = style.PALETTE[i % len(style.PALETTE)]
-        ax.bar(i, values.mean(), color=colour, alpha=0.35, width=0.6)
-        ax.scatter(np.full(len(values), i), values, color=colour, s=24, zorder=3)
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names)
-    ax.set_title(title or metric.replace("_", " "))
-    return ax
-
-
 def show_saliency(ax, images, saliency, title: str | None = None, min_image_px: float | None = style.MIN_IMAGE_PX):
     """Images (top row) above their saliency maps (bottom row, each scaled to its own maximum: white = most).
 
