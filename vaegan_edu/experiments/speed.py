@@ -85,8 +85,10 @@ Scoring (about 20 % on top: the VAE default's check took 96 s of wall time for 7
 models and four fresh processes add about 4-5 minutes: **about 19 minutes per repeat, about 95 minutes for the 5
 repeats** (plausibly 75-130) on 2 unloaded cores, a little over the 90 minutes aimed at; 3 repeats would take
 about 60, but their paired intervals would be twice as wide (t with 2 degrees of freedom), so the protocol keeps
-5. Beside other work it takes longer in proportion to the load. ``python -m vaegan_edu.experiments run speed``
-resumes an interrupted run at the next configuration.
+5. Beside other work it takes longer in proportion to the load. The shipped run (``data/experiments/speed.json``)
+took 1,424-1,704 s per repeat, **2 h 8 min** in all, above the estimate: the DCGAN needed more training time than its
+probe (its default 47-106 s to the target, JAX's 141-192 s). ``python -m vaegan_edu.experiments run speed`` resumes an
+interrupted run at the next configuration.
 
 Taught in: 08_student_questions
 """
