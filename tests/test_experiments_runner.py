@@ -208,3 +208,27 @@ def test_the_shipped_results_match_their_protocols_and_data():
     for name in set(experiments.names()) - IN_PROGRESS:
         result = experiments.load(name)
         assert len(result.seeds) >= 5 and result.payload["provenance"]["machine"]
+
+
+def test_intervals_of_bounded_metrics_stay_in_their_range():
+    from vaegan_edu.experiments.results import metric_range
+
+    assert metric_range("precision@500") == (0.0, 1.0) and metric_range("mig_x") == (0.0, 1.0)
+    assert metric_range("frechet_distance") == (0.0, None) and metric_range("probe_r2_x") == (None, 1.0)
+    assert metric_range("neg_elbo") is None  # a density's -ELBO can be negative: no bound is assumed
+    # minimax with SGD barely trains: its precision is near 0 and the plain t interval goes below it
+    digits = experiments.load("saturation_digits")
+    values = list(digits.values("minimax, SGD", "precision").values())
+    plain, shown = experiments.mean_interval(values), digits.interval("minimax, SGD", "precision")
+    assert plain.low < 0 <= shown.low == 0.0 and shown.high == plain.high and "clipped" in shown.method
+    for name in set(experiments.names()) - IN_PROGRESS:  # every shipped interval lies inside its metric's range
+        result = experiments.load(name)
+        for metric in result.metrics:
+            low, high = metric_range(metric) or (None, None)
+            low, high = -np.inf if low is None else low, np.inf if high is None else high
+            for variant in result.variants:
+                values = list(result.values(variant, metric).values())
+                if any(np.isfinite(values)):
+                    interval = result.interval(variant, metric)
+                    inside = low <= interval.low <= interval.high <= high
+                    assert not interval.has_spread or inside, (name, variant, metric)

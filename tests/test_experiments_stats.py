@@ -65,9 +65,42 @@ def test_nan_policy_omit_drops_diverged_runs_and_says_how_many():
         mean_interval([np.nan, np.nan], nan_policy="omit")
 
 
+def test_bounds_clip_the_interval_to_the_metrics_range_without_losing_coverage():
+    # a precision near 0 over 3 seeds: the t interval reaches -0.35, a value no precision can take
+    raw, clipped = mean_interval([0.0, 0.0, 0.3]), mean_interval([0.0, 0.0, 0.3], bounds=(0, 1))
+    assert raw.low < 0 and (clipped.estimate, clipped.high) == (raw.estimate, raw.high) and clipped.low == 0.0
+    assert clipped.method == "Student-t CI clipped to [0, 1]" and "clipped to [0, 1]" in str(clipped)
+    assert mean_interval([0.9, 1.0, 1.0], bounds=(None, 1)).method == "Student-t CI clipped to ≤ 1"
+    assert mean_interval([0.0, 1.0, 9.0], bounds=(0, None)).method == "Student-t CI clipped to ≥ 0"
+    assert mean_interval(FD_A, bounds=(0, None)) == mean_interval(FD_A)  # far from the bound: unchanged
+    assert mean_interval([0.2], bounds=(0, 1)) == mean_interval([0.2])  # no interval to clip
+    assert mean_interval([0.0, 0.3], bounds=(None, None)) == mean_interval([0.0, 0.3])  # unbounded both sides
+    assert mean_interval([0.0, -1e-17], bounds=(0, 1)).estimate <= 0  # rounding below a bound is not an error
+    # clipping keeps coverage: shares in [0, 1] with a true mean of 0.05, 5 seeds
+    rng = np.random.default_rng(1)
+    draws = rng.beta(0.2, 3.8, size=(2000, 5))
+    covered = [(lambda iv: iv.low <= 0.05 <= iv.high)(mean_interval(row, bounds=(0, 1))) for row in draws]
+    unclipped = [(lambda iv: iv.low <= 0.05 <= iv.high)(mean_interval(row)) for row in draws]
+    assert covered == unclipped
+
+
+def test_prediction_interval_is_clipped_to_the_bounds_too():
+    raw, clipped = prediction_interval([0.0, 0.1, 0.3]), prediction_interval([0.0, 0.1, 0.3], bounds=(0, 1))
+    assert raw.low < 0 < raw.high < 1 and (clipped.low, clipped.high) == (0.0, raw.high)
+    assert clipped.method == "Student-t prediction interval for one new run clipped to [0, 1]"
+    unclipped_mean = mean_interval([0.0, 0.1, 0.3])  # the width comes from the unclipped interval of the mean
+    assert raw.high - raw.estimate == pytest.approx((unclipped_mean.high - unclipped_mean.estimate) * 2.0)
+    with pytest.raises(ValueError, match="outside `bounds`"):
+        prediction_interval([0.5, 1.5], bounds=(0, 1))
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        (dict(values=[0.5, 1.2], bounds=(0, 1)), r"`values` holds \[1.2\], outside `bounds`=\(0, 1\)"),
+        (dict(values=[0.5], bounds=(1, 0)), r"argument `bounds`.*low < high.*Received: bounds=\(1, 0\)"),
+        (dict(values=[0.5], bounds=(0,)), "argument `bounds`"),
+        (dict(values=[0.5], bounds="01"), "argument `bounds`"),
         (dict(values=[]), "`values` is empty"),
         (dict(values=[[1.0, 2.0], [3.0, 4.0]]), r"`values` must be one-dimensional.*\(2, 2\)"),
         (dict(values=["a", "b"]), "`values` must hold one number per seed"),

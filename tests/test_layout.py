@@ -64,6 +64,15 @@ def find_cycles(graph):
     return sorted((a, b) for a in graph for b in graph[a] if a in reach(b))
 
 
+PLUMBING = {"files", "repository", "resources", "validation"}  # imported by name by the modules that need them
+
+
+def test_every_public_module_is_reachable_as_an_attribute_of_the_package():
+    top = {m.split(".")[1] for m in _modules() if m.count(".") >= 1 and not m.split(".")[1].startswith("_")}
+    assert set(vaegan_edu._SUBMODULES) == top - PLUMBING
+    assert vaegan_edu.slides.__name__ == "vaegan_edu.slides" and "slides" in dir(vaegan_edu)
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [("a", "b"), ("b", "c"), ("c", "a")]
     assert find_cycles({"a": {"b"}, "b": set()}) == []

@@ -19,18 +19,22 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "book",
+_SUBMODULES = (  # what a chapter or a lecturer reaches as ve.NAME; files, repository, resources and validation
+    "book",  # are the package's own plumbing, imported by name where needed
+    "callbacks",
     "config",
     "data",
     "diagrams",
     "exercises",
     "experiments",
+    "grading",
+    "instructor_guide",
     "losses",
     "metrics",
     "models",
     "plots",
     "probability",
+    "slides",
     "style",
     "training",
     "weights",

@@ -47,7 +47,7 @@ import numpy as np
 from vaegan_edu import models
 from vaegan_edu.experiments import stats
 from vaegan_edu.experiments.protocol import Protocol, load_dataset, register
-from vaegan_edu.experiments.results import Result, metric_label
+from vaegan_edu.experiments.results import Result, metric_label, metric_range
 from vaegan_edu.metrics import (
     bits_per_dim, draw_samples, evaluate_elbo, evaluate_samples, grey_fraction, iwae_log_likelihood,
     make_reference, sample_seconds,
@@ -249,7 +249,7 @@ def budget_intervals(result: Result, metric: str, budgets=BUDGETS, confidence: f
         values = [v for v in values_at_budget(result, variant, metric, t).values() if math.isfinite(v)]
         if not values:  # no seed had reached its first checkpoint: nothing to draw there
             return stats.Interval(math.nan, math.nan, math.nan, 0, confidence, "no value yet")
-        return stats.mean_interval(values, confidence)
+        return stats.mean_interval(values, confidence, bounds=metric_range(metric))
 
     return {variant: [at(variant, t) for t in budgets] for variant in result.variants}
 

@@ -36,6 +36,29 @@ _LABELS = {"frechet_distance": "Fréchet distance", "class_kl": "class KL", "log
            "perceptual_precision": "precision (perceptual)", "perceptual_recall": "recall (perceptual)"}  # fmt: skip
 
 
+_UNIT, _NON_NEGATIVE, _AT_MOST_ONE = (0.0, 1.0), (0.0, None), (None, 1.0)
+_RANGES = {
+    **dict.fromkeys(("precision", "recall", "perceptual_precision", "perceptual_recall", "high_quality", "start_d_fake",
+                     "diverged", "converged", "reached", "mig"), _UNIT),
+    **dict.fromkeys(("frechet_distance", "perceptual_frechet_distance", "class_kl", "reverse_kl", "kl", "grey_gap",
+                     "modes_captured", "start_gradient", "elbo_bpd", "iwae_bpd", "active_latents", "active_units",
+                     "epochs", "sample_seconds", "compile_seconds", "train_seconds", "train_steps", "seconds_to_target",
+                     "steps_to_target", "steps_per_second", "seconds_per_step", "seconds_per_step_min"), _NON_NEGATIVE),
+}  # fmt: skip
+_RANGE_PREFIXES = {"mig_": _UNIT, "kl_z": _NON_NEGATIVE, "mi_": _NON_NEGATIVE, "probe_r2_": _AT_MOST_ONE}
+
+
+def metric_range(metric: str):
+    """The values a metric (or ``"METRIC@STEP"``) can take, as ``(low, high)`` with None for no bound, or None
+    when it is unbounded or unknown: shares and MIG lie in [0, 1]; distances, divergences, counts, bits and
+    seconds are >= 0; a held-out R^2 is at most 1. :meth:`Result.interval` clips its intervals to it
+    (:func:`~vaegan_edu.experiments.stats.mean_interval`)."""
+    base = metric.partition("@")[0]
+    if base in _RANGES:
+        return _RANGES[base]
+    return next((bounds for prefix, bounds in _RANGE_PREFIXES.items() if base.startswith(prefix)), None)
+
+
 def metric_label(metric: str) -> str:
     """How a metric is named in tables and verdicts ("frechet_distance" -> "Fréchet distance")."""
     return _LABELS.get(metric, metric.replace("_", " "))
@@ -166,11 +189,13 @@ class Result:
         return out
 
     def interval(self, variant: str, metric: str, confidence: float = 0.95, nan_policy: str = "omit"):
-        """Mean over seeds with its Student-t interval (:func:`~vaegan_edu.experiments.stats.mean_interval`).
+        """Mean over seeds with its Student-t interval (:func:`~vaegan_edu.experiments.stats.mean_interval`),
+        clipped to the values the metric can take (:func:`metric_range`: no precision below 0).
 
         ``nan_policy="omit"`` drops runs whose metric is not finite (a diverged GAN); :meth:`diverged` counts them.
         """
-        return stats.mean_interval(list(self.values(variant, metric).values()), confidence, nan_policy=nan_policy)
+        values = list(self.values(variant, metric).values())
+        return stats.mean_interval(values, confidence, nan_policy=nan_policy, bounds=metric_range(metric))
 
     def diverged(self, variant: str, metric: str) -> int:
         """How many seeds of ``variant`` have a non-finite ``metric``."""
@@ -255,7 +280,7 @@ class Result:
         lines = []
         for v in variants or [v for v in live.variants if v in self.variants]:
             shipped = list(self.values(v, metric).values())
-            band = stats.prediction_interval(shipped, confidence, nan_policy="omit")
+            band = stats.prediction_interval(shipped, confidence, nan_policy="omit", bounds=metric_range(metric))
             for seed, x in live.values(v, metric).items():
                 if not band.has_spread:
                     lines.append(f"* {v}, live seed {seed}: {metric_label(metric)} {x:.3g} cannot be judged: fewer "

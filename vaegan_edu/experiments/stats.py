@@ -5,8 +5,9 @@ what happens on average over training runs, and one run (one seed) says little a
 the same GAN may differ by as much as two variants do. So every verdict-bearing study trains each variant
 on several seeds and reports
 
-* the mean over seeds with a Student-t confidence interval (:func:`mean_interval`), and the range one
-  new run is expected in (:func:`prediction_interval`),
+* the mean over seeds with a Student-t confidence interval (:func:`mean_interval`; clipped to the values the
+  metric can take, so no precision below 0), and the range one new run is expected in
+  (:func:`prediction_interval`),
 * the difference between two variants, seed by seed when they share seeds (:func:`paired_difference`)
   or as a difference of means when they do not (:func:`welch_difference`),
 * a three-way :func:`verdict`: *supported* when the whole interval of the difference lies on the
@@ -176,7 +177,7 @@ def _t_interval(x: np.ndarray, confidence: float, method: str, one_value: str) -
     return Interval(mean, mean - half_width, mean + half_width, n, confidence, method)
 
 
-def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise") -> Interval:
+def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise", bounds=None) -> Interval:
     r"""Mean over seeds with a Student-t confidence interval.
 
     .. math::
@@ -188,6 +189,11 @@ def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise") -
     draws from one normal distribution; with 5 seeds the t quantile (2.78 for 95 %) is much wider than the
     normal one (1.96), which is the price of estimating :math:`s` from 5 values.
 
+    A metric that can only take values in :math:`[a, b]` (a precision in [0, 1], a distance :math:`\ge 0`) has
+    its true mean there too, so ``bounds=(a, b)`` intersects the interval with :math:`[a, b]`: the clipped
+    interval contains the true mean whenever the unclipped one does (same coverage), and it no longer shows
+    impossible values such as a precision of −0.06, which the symmetric t interval gives for a mean near a bound.
+
     Parameters
     ----------
     values : sequence, 1-D array or {seed: value} dict of floats, one per seed
@@ -195,6 +201,9 @@ def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise") -
     nan_policy : "raise" (default) or "omit"
         What to do with NaN or infinite values (diverged runs): raise, or drop them; the interval's
         ``method`` then says how many were dropped.
+    bounds : None or (low, high)
+        The range the metric can take (``None`` or an infinite end: unbounded on that side); the ``method``
+        says when an end was clipped.
 
     Returns
     -------
@@ -206,26 +215,65 @@ def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise") -
     ------
     ValueError
         If ``values`` is empty (or empty after dropping), not 1-D, holds non-finite values under
-        ``nan_policy="raise"``, or ``confidence`` / ``nan_policy`` is invalid.
+        ``nan_policy="raise"``, holds a value outside ``bounds``, or ``confidence`` / ``nan_policy`` /
+        ``bounds`` is invalid.
 
     Examples
     --------
     >>> print(mean_interval([10.0, 12.0, 14.0]))
     12.0 [7.0, 17.0] (95 % Student-t CI, n = 3)
+    >>> print(mean_interval([0.0, 0.0, 0.3], bounds=(0, 1)))
+    0.10 [0.00, 0.53] (95 % Student-t CI clipped to [0, 1], n = 3)
 
     Taught in: 07_vae_vs_gan
     """
     confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
+    low, high = _check_bounds(bounds)
     x = _as_values("values", values)
     finite = _non_finite("values", x, nan_policy)
     if not finite.any():
         raise ValueError(f"`values` has no finite value left after dropping non-finite ones (received {x.tolist()}); "
                          f"every run diverged, so there is no mean to report.")  # fmt: skip
+    tolerance = 1e-9 * max(1.0, float(np.max(np.abs(x[finite]))))  # rounding, e.g. a KL of -1e-17
+    outside = x[finite][(x[finite] < low - tolerance) | (x[finite] > high + tolerance)]
+    if outside.size:
+        raise ValueError(f"`values` holds {outside.tolist()}, outside `bounds`=({low:g}, {high:g}), the range the "
+                         f"metric can take. Fix: pass the metric's true range as `bounds` (or None), or find why a "
+                         f"run reported an impossible value.")  # fmt: skip
     note = _dropped_note(int((~finite).sum()), "non-finite value", "non-finite values")
-    return _t_interval(x[finite], confidence, "Student-t CI" + note, "no interval: one value, no spread known" + note)
+    one_value = "no interval: one value, no spread known" + note
+    return _clip(_t_interval(x[finite], confidence, "Student-t CI" + note, one_value), "Student-t CI", low, high)
 
 
-def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "raise") -> Interval:
+def _clip(interval: Interval, name: str, low: float, high: float) -> Interval:
+    """``interval`` intersected with ``[low, high]``; its method (which starts with ``name``) says so when an end
+    moved."""
+    if not interval.has_spread or (interval.low >= low and interval.high <= high):
+        return interval
+    ends = f"[{low:g}, {high:g}]" if math.isfinite(low) and math.isfinite(high) else (
+        f"\N{GREATER-THAN OR EQUAL TO} {low:g}" if math.isfinite(low) else f"\N{LESS-THAN OR EQUAL TO} {high:g}")
+    method = interval.method.replace(name, f"{name} clipped to {ends}", 1)
+    return dataclasses.replace(interval, low=max(interval.low, low), high=min(interval.high, high), method=method)
+
+
+def _check_bounds(bounds) -> tuple:
+    """``bounds`` of :func:`mean_interval` as ``(low, high)`` floats (infinite where unbounded)."""
+    if bounds is None:
+        return -math.inf, math.inf
+    try:
+        if isinstance(bounds, (str, bytes)):
+            raise TypeError("a string is not a pair of numbers")
+        low, high = bounds
+        low, high = -math.inf if low is None else float(low), math.inf if high is None else float(high)
+    except (TypeError, ValueError):  # not a pair, or not numbers
+        low = high = math.nan
+    if not low < high:  # also catches NaN, a wrong length and a non-number
+        raise ValueError(f"Invalid value received for argument `bounds`. Expected None or (low, high) with low < "
+                         f"high, e.g. (0, 1) for a precision or (0, None) for a distance. Received: bounds={bounds!r}.")  # fmt: skip
+    return low, high
+
+
+def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "raise", bounds=None) -> Interval:
     r"""Where one *new* run is expected to land, from the runs so far: a Student-t prediction interval.
 
     .. math::
@@ -239,7 +287,8 @@ def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "rai
 
     Parameters
     ----------
-    values, confidence, nan_policy : as for :func:`mean_interval`
+    values, confidence, nan_policy, bounds : as for :func:`mean_interval` (a new run of a metric in [0, 1]
+        lands in [0, 1], so clipping to ``bounds`` keeps the coverage here too)
 
     Returns
     -------
@@ -258,12 +307,16 @@ def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "rai
 
     Taught in: 07_vae_vs_gan
     """
-    mean = mean_interval(values, confidence, nan_policy)
+    low, high = _check_bounds(bounds)
+    mean_interval(values, confidence, nan_policy, bounds)  # the values must lie within the bounds
+    mean = mean_interval(values, confidence, nan_policy)  # unclipped: its half-width is t s / sqrt(n)
     if not mean.has_spread:
         return mean
     half_width = (mean.high - mean.estimate) * math.sqrt(mean.n + 1)  # s/sqrt(n) -> s sqrt(1 + 1/n)
-    method = mean.method.replace("Student-t CI", "Student-t prediction interval for one new run")
-    return dataclasses.replace(mean, low=mean.estimate - half_width, high=mean.estimate + half_width, method=method)
+    name = "Student-t prediction interval for one new run"
+    method = mean.method.replace("Student-t CI", name)
+    interval = dataclasses.replace(mean, low=mean.estimate - half_width, high=mean.estimate + half_width, method=method)
+    return _clip(interval, name, low, high)
 
 
 def proportion_interval(successes, trials, confidence: float = 0.95) -> Interval:
