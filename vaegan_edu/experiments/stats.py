@@ -229,6 +229,14 @@ def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise", b
     """
     confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
     low, high = _check_bounds(bounds)
+    x, note = _finite_values(values, nan_policy, low, high)
+    one_value = "no interval: one value, no spread known" + note
+    return _clip(_t_interval(x, confidence, "Student-t CI" + note, one_value), "Student-t CI", low, high)
+
+
+def _finite_values(values, nan_policy: str, low: float, high: float) -> tuple:
+    """The finite values (one per seed) as an array, and the note saying how many non-finite ones were dropped;
+    raises when none is left or a value lies outside ``[low, high]``."""
     x = _as_values("values", values)
     finite = _non_finite("values", x, nan_policy)
     if not finite.any():
@@ -240,9 +248,7 @@ def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise", b
         raise ValueError(f"`values` holds {outside.tolist()}, outside `bounds`=({low:g}, {high:g}), the range the "
                          f"metric can take. Fix: pass the metric's true range as `bounds` (or None), or find why a "
                          f"run reported an impossible value.")  # fmt: skip
-    note = _dropped_note(int((~finite).sum()), "non-finite value", "non-finite values")
-    one_value = "no interval: one value, no spread known" + note
-    return _clip(_t_interval(x[finite], confidence, "Student-t CI" + note, one_value), "Student-t CI", low, high)
+    return x[finite], _dropped_note(int((~finite).sum()), "non-finite value", "non-finite values")
 
 
 def _clip(interval: Interval, name: str, low: float, high: float) -> Interval:
@@ -307,15 +313,15 @@ def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "rai
 
     Taught in: 07_vae_vs_gan
     """
+    confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
     low, high = _check_bounds(bounds)
-    mean_interval(values, confidence, nan_policy, bounds)  # the values must lie within the bounds
-    mean = mean_interval(values, confidence, nan_policy)  # unclipped: its half-width is t s / sqrt(n)
+    x, note = _finite_values(values, nan_policy, low, high)
+    name = "Student-t prediction interval for one new run"
+    mean = _t_interval(x, confidence, name + note, "no interval: one value, no spread known" + note)
     if not mean.has_spread:
         return mean
     half_width = (mean.high - mean.estimate) * math.sqrt(mean.n + 1)  # s/sqrt(n) -> s sqrt(1 + 1/n)
-    name = "Student-t prediction interval for one new run"
-    method = mean.method.replace("Student-t CI", name)
-    interval = dataclasses.replace(mean, low=mean.estimate - half_width, high=mean.estimate + half_width, method=method)
+    interval = dataclasses.replace(mean, low=mean.estimate - half_width, high=mean.estimate + half_width)
     return _clip(interval, name, low, high)
 
 
