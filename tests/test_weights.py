@@ -132,8 +132,39 @@ def test_a_file_keras_cannot_rebuild_is_refused(shipped_copy):
     path = shipped_copy / "vae_glyphs_2d.keras"
     path.write_bytes(b"not a keras archive")
     _set_entry(shipped_copy, "vae_glyphs_2d", sha256=weights.sha256_of(path), bytes=path.stat().st_size)
-    with pytest.raises(weights.WeightsError, match="Keras could not load"):
+    with pytest.raises(weights.WeightsError, match="is not a Keras archive with a readable config.json"):
         weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+
+
+def test_weights_that_do_not_fit_the_model_built_in_code_are_refused(shipped_copy):
+    # the sprites VAE's archive under the glyph VAE's name, its class and config rewritten to the glyph VAE's:
+    # the package builds the glyph VAE, whose layers the sprites weights do not fit
+    import io
+    import zipfile
+
+    glyphs, sprites = (shipped_copy / f"{n}.keras" for n in ("vae_glyphs_2d", "betavae_sprites"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(sprites) as src, zipfile.ZipFile(glyphs) as cfg, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, cfg.read("config.json") if item.filename == "config.json" else src.read(item))
+    glyphs.write_bytes(out.getvalue())
+    _set_entry(shipped_copy, "vae_glyphs_2d", sha256=weights.sha256_of(glyphs), bytes=glyphs.stat().st_size)
+    with pytest.raises(weights.WeightsError, match="do not fit the VAE this package builds for 'vae_glyphs_2d'"):
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+
+
+@pytest.mark.parametrize("version", ["3.12.1", "2.15.0", "3.9.0"])
+def test_a_keras_too_old_is_named_with_the_minimum_and_the_file_is_not_blamed(version):
+    with pytest.raises(weights.WeightsError) as info:
+        weights.check_keras_version(version)
+    message = str(info.value)
+    assert f"Keras {version} is installed" in message and "keras>=3.13" in message
+    assert "the files themselves are fine" in message and "Rebuild" not in message
+
+
+@pytest.mark.parametrize("version", ["3.13.2", "3.15.1", "4.0.0", "3.14.0.dev2025"])
+def test_supported_kerases_pass_the_version_check(version):
+    weights.check_keras_version(version)
 
 
 @pytest.fixture
@@ -339,26 +370,46 @@ def test_a_consistent_swap_of_one_model_for_another_is_refused(shipped_copy, nam
 
 def test_keras_loads_the_bytes_that_were_hashed_not_the_path_again(shipped_copy, monkeypatch):
     """The file is replaced (by another valid model) after its checksum was taken: Keras must still get the bytes
-    that were hashed, from a private copy that is gone afterwards, never the shipped path reopened."""
+    that were hashed, from a private copy that is gone afterwards, never the shipped path reopened; and it only
+    reads weights into a model the package built (its deserialiser is never called)."""
     import keras
 
     shipped = shipped_copy / "vae_glyphs_2d.keras"
     hashed = shipped.read_bytes()
     impostor = (shipped_copy / "betavae_sprites.keras").read_bytes()
-    real_load_model = keras.saving.load_model
+    real_load_weights = keras.Model.load_weights
     given = []
 
-    def replace_then_load(filepath, **kwargs):
+    def replace_then_load(model, filepath, **kwargs):
         shipped.write_bytes(impostor)  # the swap happens between the check and the use
-        given.append((Path(filepath), Path(filepath).read_bytes(), kwargs))
-        return real_load_model(filepath, **kwargs)
+        given.append((Path(filepath), Path(filepath).read_bytes()))
+        return real_load_weights(model, filepath, **kwargs)
 
-    monkeypatch.setattr(keras.saving, "load_model", replace_then_load)
+    def never(*args, **kwargs):
+        raise AssertionError("load_pretrained must not deserialise the file's config")
+
+    monkeypatch.setattr(keras.Model, "load_weights", replace_then_load)
+    monkeypatch.setattr(keras.saving, "load_model", never)
+    monkeypatch.setattr(keras.saving, "deserialize_keras_object", never)
     model = weights.load_pretrained("vae_glyphs_2d", shipped_copy)
     assert model.latent_dim == 2 and model.image_shape == (28, 28, 1)  # the model that was checked
-    [(path, content, kwargs)] = given
-    assert path != shipped and content == hashed and kwargs == {"compile": False, "safe_mode": True}
+    [(path, content)] = given
+    assert path != shipped and content == hashed
     assert not path.exists() and not path.parent.exists()  # the private copy and its folder are deleted
+
+
+def test_every_shipped_model_loads_with_the_weights_keras_reads_from_the_file():
+    """Built in code, loaded with weights: every array equals what Keras's own loader rebuilds from the archive."""
+    import keras
+    import numpy as np
+
+    for name in sorted(weights.read_manifest()):
+        ours = weights.load_pretrained(name)
+        theirs = keras.saving.load_model(weights.weights_dir() / f"{name}.keras", compile=False, safe_mode=True)
+        assert type(ours) is type(theirs), name
+        assert len(ours.weights) == len(theirs.weights) > 0, name
+        for a, b in zip(ours.weights, theirs.weights):
+            assert a.shape == b.shape and np.array_equal(np.asarray(a), np.asarray(b)), (name, a.path)
 
 
 def test_every_shipped_entry_records_its_models_interface():

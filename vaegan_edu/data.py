@@ -772,6 +772,9 @@ def _in_chunks(n, chunk, fn):
 # glyphs: 28x28 digits rendered from matplotlib's fonts
 # --------------------------------------------------------------------------------------------------
 
+# The faces every supported matplotlib (>= 3.8) ships, and cmti10, which matplotlib ships only from 3.11: the
+# package carries its own copy (vaegan_edu/fonts/, with its licence), so the digits are the same everywhere.
+
 GLYPH_FONTS = (
     "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
     "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
@@ -804,10 +807,11 @@ def _glyph_bank() -> np.ndarray:
     from matplotlib.textpath import TextPath
     from matplotlib.transforms import Affine2D
 
-    font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    font_dirs = (Path(__file__).with_name("fonts"), Path(matplotlib.get_data_path()) / "fonts" / "ttf")
     fields = []
-    for font in GLYPH_FONTS:
-        prop = FontProperties(fname=str(font_dir / font))
+    for font in GLYPH_FONTS:  # a face the package ships (see fonts/LICENSE_BAKOMA) wins over matplotlib's
+        path = next((d / font for d in font_dirs if (d / font).is_file()), font_dirs[-1] / font)
+        prop = FontProperties(fname=str(path))
         for digit in range(10):
             path = TextPath((0, 0), str(digit), size=1.0, prop=prop)
             lo, hi = path.vertices.min(0), path.vertices.max(0)

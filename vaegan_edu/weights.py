@@ -8,9 +8,11 @@ arrays it gave (``"data": {"name", "kwargs", "fingerprint"}``).
 :func:`load_pretrained` trusts only what the manifest vouches for, and checks, in this order: the manifest is
 well formed; the entry names a file directly inside the manifest's own folder (no absolute path, no ``..``, no
 link to elsewhere); the file has the recorded size; its bytes, read once into memory, have the recorded SHA-256;
-this package still generates the data it was trained on (same fingerprint); Keras rebuilds *those same bytes*
-with ``safe_mode=True`` (no pickled Python, no lambdas: loading never runs code from the file); the rebuilt
-model has the recorded interface, so another model's file put under this name is refused even when its size
+this package still generates the data it was trained on (same fingerprint); the package builds the model in its
+own code from the plain values the archive's ``config.json`` records (read as JSON, never deserialised by Keras)
+and Keras reads *those same bytes*' weights into it (HDF5 arrays only: loading never runs code from the file, and
+a file saved by a newer Keras loads on every Keras >= :data:`MIN_KERAS`); the rebuilt model has the recorded
+interface, so another model's file put under this name is refused even when its size
 and checksum were copied into the manifest. Any failure raises :class:`WeightsError` (or
 :class:`FileNotFoundError`; :class:`StaleWeightsError` for other training data) saying what is wrong and how to
 rebuild it. A file is never silently used. ``data/README.md`` (section *Trust model*) says why the folder is
@@ -44,6 +46,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path, PureWindowsPath
 
 from vaegan_edu import data, resources
@@ -419,35 +422,140 @@ def _check_interface(name: str, entry: dict, model, path: Path) -> None:
         )
 
 
-def _load_bytes(name: str, blob: bytes, path: Path):
-    """Rebuild a model from ``blob`` in Keras's safe mode, through a private copy that is deleted afterwards.
+# The oldest Keras that rebuilds every shipped model in code and reads its weights (Colab ships 3.13.2;
+# tests/test_colab.py loads every shipped file there).
+MIN_KERAS = (3, 13)
+# Models whose networks their class's constructor does not build from the recorded values: the manifest's builder
+# -> the package function that builds the untrained model (called with the values it takes from the file's
+# config, the manifest's image shape and number of classes filling in what the config lacks).
+_ARCHITECTURES = {
+    "vaegan_edu.metrics:train_digit_classifier": "vaegan_edu.metrics:build_digit_classifier",
+    "vaegan_edu.experiments.duel_curves:train_twin_vae": "vaegan_edu.models:make_twin_vae",
+}
+_MODEL_CLASSES = ("VAE", "GAN")  # the book's own models: their constructors build their networks from plain values
+_MAX_CONFIG_BYTES = 1 << 20  # a shipped config.json is 5-18 kB
 
-    ``keras.saving.load_model`` (public API) takes only a path, so the checked bytes are written to a fresh file
-    (``mkstemp``: created by us, readable only by us) in a private temporary folder (mode 0700); Keras reads
-    that copy, never the shipped path, so a file replaced after its checksum was taken is never loaded."""
+
+def check_keras_version(version: str | None = None) -> None:
+    """Raise :class:`WeightsError` when the installed Keras is older than :data:`MIN_KERAS`.
+
+    The message names the installed version and the minimum, and says how to upgrade: an old Keras is not a
+    fault of the file.
+    """
     import keras
 
-    import vaegan_edu.models  # noqa: F401  (registers the book's classes for deserialisation)
+    version = keras.__version__ if version is None else version
+    try:
+        found = tuple(int(part) for part in version.split(".")[:2])
+    except ValueError:  # a development version such as "3.14.0.dev2025"; its first two parts decide
+        found = MIN_KERAS
+    if found < MIN_KERAS:
+        minimum = ".".join(map(str, MIN_KERAS))
+        raise WeightsError(
+            f"Keras {version} is installed; the book's weights need Keras >= {minimum}. Upgrade it with "
+            f"`pip install 'keras>={minimum}'` (the files themselves are fine)."
+        )
 
+
+def _file_config(name: str, blob: bytes, path: Path) -> dict:
+    """The top-level ``config.json`` of the ``.keras`` archive ``blob``: read as JSON, never deserialised."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > _MAX_CONFIG_BYTES:
+                raise WeightsError(f"{path}: its config.json inflates to {info.file_size:,} bytes (at most "
+                                   f"{_MAX_CONFIG_BYTES:,} expected). {_rebuild_hint(name)}")  # fmt: skip
+            config = json.loads(archive.read(info).decode("utf-8"))
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise WeightsError(f"{path} is not a Keras archive with a readable config.json ({type(error).__name__}: "
+                           f"{error}). {_rebuild_hint(name)}") from None  # fmt: skip
+    if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
+        raise WeightsError(f"{path}: its config.json does not describe a model. {_rebuild_hint(name)}")
+    return config
+
+
+def _model_in_code(name: str, entry: dict, config: dict, path: Path):
+    """The untrained model the file's weights belong to, built by the package's own code.
+
+    A VAE or GAN is made by its constructor from the plain values the file records (shapes, sizes, loss
+    settings: JSON numbers, strings and lists, checked by the constructor); the networks it holds are built by
+    the package, never read from the file. A model whose networks the constructor does not make (the twin VAE,
+    the digit classifier) is built by the function :data:`_ARCHITECTURES` names for its manifest builder.
+    Nothing in the file chooses code to run.
+    """
+    from vaegan_edu import models
+
+    found = config.get("class_name")
+    if found != entry["class"]:
+        raise WeightsError(f"The weights file {path} holds a {found}, but the manifest says {name!r} is a "
+                           f"{entry['class']}: the file and the manifest do not match. {_rebuild_hint(name)}")  # fmt: skip
+    nested = {"encoder", "decoder", "generator", "discriminator"}  # networks: the package builds them
+    values = {k: v for k, v in config["config"].items() if k not in nested}
+    values.update({k: entry[k] for k in ("image_shape", "num_classes") if k not in values})
+    if entry.get("builder") in _ARCHITECTURES:
+        module_name, function_name = _ARCHITECTURES[entry["builder"]].split(":")
+        build_model = getattr(importlib.import_module(module_name), function_name)
+    elif found in _MODEL_CLASSES:
+        build_model = getattr(models, found)
+    else:
+        raise WeightsError(f"The package cannot build a {found!r} for {name!r} in code (it builds "
+                           f"{', '.join(_MODEL_CLASSES)} and the models of {sorted(_ARCHITECTURES)}). "
+                           f"{_rebuild_hint(name)}")  # fmt: skip
+    parameters = inspect.signature(build_model).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())  # a keras.Model's name
+    kwargs = {k: v for k, v in values.items() if k in parameters or (takes_any and k == "name")}
+    if "image_shape" in kwargs:
+        kwargs["image_shape"] = tuple(kwargs["image_shape"])
+    return build_model(**kwargs)
+
+
+def _load_bytes(name: str, entry: dict, blob: bytes, path: Path):
+    """Build the model of ``name`` in code and load the weights held in ``blob`` into it.
+
+    The architecture comes from the package (:func:`_model_in_code`), not from Keras's deserialiser, so a file
+    saved by a newer Keras, whose layer configs an older one cannot read, still loads wherever the package runs
+    (Keras >= :data:`MIN_KERAS`), and loading never runs code named by the file. ``keras.Model.load_weights``
+    takes only a path, so the checked bytes are written to a fresh file (``mkstemp``: created by us, readable
+    only by us) in a private temporary folder; Keras reads that copy, never the shipped path, so a file replaced
+    after its checksum was taken is never loaded. Keras reads only the archive's weights (HDF5 arrays) there.
+    """
+    check_keras_version()
+    config = _file_config(name, blob, path)
+    try:
+        model = _model_in_code(name, entry, config, path)
+    except (TypeError, ValueError) as error:
+        if isinstance(error, WeightsError):
+            raise
+        raise WeightsError(f"The package cannot build the model {path} describes for {name!r} ({error}). "
+                           f"{_rebuild_hint(name)}") from error  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="vaegan_edu_weights_") as folder:
         handle, copy = tempfile.mkstemp(suffix=".keras", dir=folder)
         with os.fdopen(handle, "wb") as f:
             f.write(blob)
         try:
-            return keras.saving.load_model(copy, compile=False, safe_mode=True)
-        except Exception as error:  # Keras raises many types for a file it cannot rebuild
+            # Keras only warns when a part of the model finds no weights in the file (that part would keep its
+            # random start): here that is an error too
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                model.load_weights(copy)
+        except Exception as error:  # Keras raises many types for weights that do not fit
             raise WeightsError(
-                f"Keras could not load {path} for {name!r} ({type(error).__name__}: {error}). The file does not "
-                f"match this version of the package. {_rebuild_hint(name)}"
+                f"The weights in {path} do not fit the {entry['class']} this package builds for {name!r} "
+                f"({type(error).__name__}: {error}). {_rebuild_hint(name)}"
             ) from error
+    return model
 
 
 def load_pretrained(name: str, directory=None, check_data: bool = True):
-    """Load shipped pretrained weights after checking manifest, place, size, checksum and training data, in Keras's
-    safe mode, then check the loaded model against the manifest.
+    """Load shipped pretrained weights after checking manifest, place, size, checksum and training data into a model
+    the package builds in code, then check the loaded model against the manifest.
 
-    The checks of :func:`verify`, in its order; then the very bytes that were hashed (read once) are given to
-    Keras with ``safe_mode=True``; then the loaded model's class, image shape, latent size and number of classes
+    The checks of :func:`verify`, in its order; then the package builds the model (:func:`_model_in_code`) and
+    Keras reads the weights of the very bytes that were hashed (read once) into it, every part of the model
+    finding its weights; then the loaded model's class, image shape, latent size and number of classes
     must equal the manifest's ``class``, ``image_shape``, ``latent_dim`` and ``num_classes``.
 
     Parameters
@@ -471,7 +579,7 @@ def load_pretrained(name: str, directory=None, check_data: bool = True):
         ``name`` is not a string.
     WeightsError
         Unknown name, malformed manifest, a file outside the manifest's folder, wrong size, checksum mismatch,
-        a file Keras cannot rebuild, or a model other than the manifest describes (class, image shape, latent
+        weights that do not fit the model the package builds, a Keras older than :data:`MIN_KERAS`, or a model other than the manifest describes (class, image shape, latent
         size, number of classes).
     StaleWeightsError
         Trained on other data than this package generates (or the manifest does not say which).
@@ -481,7 +589,7 @@ def load_pretrained(name: str, directory=None, check_data: bool = True):
     Taught in: 03_vae
     """
     entry, path, blob = _verified(name, directory, check_data)
-    model = _load_bytes(name, blob, path)
+    model = _load_bytes(name, entry, blob, path)
     _check_interface(name, entry, model, path)
     return model
 

@@ -66,7 +66,7 @@ def train_digit_classifier(seed=0, num_train=20_000, epochs=3, batch_size=128):
 
 @functools.lru_cache(maxsize=1)
 def digit_classifier():
-    """The book's pretrained digit classifier (loaded once, checksum-verified, safe mode).
+    """The book's pretrained digit classifier (loaded once, checksum-verified, built in code).
 
     It is **not** Inception-v3: Fréchet distances computed with it are not FIDs and must not be compared
     with FIDs in papers (different network, different images, different sample sizes). It is used because

@@ -15,7 +15,7 @@ from vaegan_edu.models.gan_steps import input_gradient
 from vaegan_edu.models.factories import (
     DCGAN_BETA_1, DCGAN_LATENT_DIM, DCGAN_LEARNING_RATE, DCGAN_WIDTH, GAN_2D_BATCH_SIZE, GAN_2D_BETA_1,
     GAN_2D_LEARNING_RATE, TWIN_VAE_LEARNING_RATE, make_dcgan,
-    make_gan_2d, make_gan_variant, make_twins,
+    make_gan_2d, make_gan_variant, make_twin_vae, make_twins,
 )  # fmt: skip
 
 __all__ = ["VAE", "Sampling", "build_decoder", "build_encoder", "check_images"]
@@ -23,4 +23,4 @@ __all__ += ["GAN", "dcgan_discriminator", "dcgan_encoder", "dcgan_generator", "d
             "input_gradient", "mlp_discriminator", "mlp_generator", "pack_samples"]  # fmt: skip
 __all__ += ["DCGAN_BETA_1", "DCGAN_LATENT_DIM", "DCGAN_LEARNING_RATE", "DCGAN_WIDTH", "GAN_2D_BATCH_SIZE", "GAN_2D_BETA_1",
             "GAN_2D_LEARNING_RATE", "TWIN_VAE_LEARNING_RATE",
-            "make_dcgan", "make_gan_2d", "make_gan_variant", "make_twins"]  # fmt: skip
+            "make_dcgan", "make_gan_2d", "make_gan_variant", "make_twin_vae", "make_twins"]  # fmt: skip

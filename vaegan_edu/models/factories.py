@@ -126,6 +126,20 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
 TWIN_VAE_LEARNING_RATE = 1e-3  # Adam's step size for chapter 07's twin VAE (the book's VAE setting)
 
 
+def make_twin_vae(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_LATENT_DIM,
+                  width: int = DCGAN_WIDTH, likelihood: str = "discretized_logistic"):  # fmt: skip
+    """Chapter 07's twin VAE, untrained and not compiled: the DCGAN's generator as decoder (``output="logits"``)
+    and its discriminator's body with two heads as encoder (see :func:`make_twins`). Seeds Keras's global random
+    state from ``seed`` first, so the same seed gives the same weights in any process.
+
+    Taught in: 07_vae_vs_gan
+    """
+    config.set_seed(seed)
+    return VAE(image_shape=tuple(image_shape), latent_dim=latent_dim, likelihood=likelihood, seed=seed,
+               encoder=dcgan_encoder(latent_dim, image_shape, width),
+               decoder=dcgan_generator(latent_dim, image_shape, width, name="decoder", output="logits"))  # fmt: skip
+
+
 def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_LATENT_DIM, width: int = DCGAN_WIDTH,
                vae_learning_rate: float = TWIN_VAE_LEARNING_RATE, likelihood: str = "discretized_logistic"):  # fmt: skip
     """Chapter 07's contenders: a VAE and a GAN that generate with the *same* network, both compiled.
@@ -144,10 +158,7 @@ def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_L
     Taught in: 07_vae_vs_gan
     """
     vae_learning_rate = check_positive_number("vae_learning_rate", vae_learning_rate, TWIN_VAE_LEARNING_RATE)
-    config.set_seed(seed)
-    vae = VAE(image_shape=tuple(image_shape), latent_dim=latent_dim, likelihood=likelihood, seed=seed,
-              encoder=dcgan_encoder(latent_dim, image_shape, width),
-              decoder=dcgan_generator(latent_dim, image_shape, width, name="decoder", output="logits"))  # fmt: skip
+    vae = make_twin_vae(image_shape, seed=seed, latent_dim=latent_dim, width=width, likelihood=likelihood)
     vae.compile(optimizer=keras.optimizers.Adam(vae_learning_rate))
     config.set_seed(seed)
     gan = make_dcgan(image_shape=tuple(image_shape), seed=seed)
