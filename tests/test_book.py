@@ -1,7 +1,14 @@
+import os
+import re
+import time
+from pathlib import Path
+
 import nbformat
 import pytest
 
 from vaegan_edu import book, repository
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _chapter(path, source):
@@ -46,8 +53,58 @@ def test_main_exit_status_and_bad_names(tmp_path):
     src.mkdir()
     _chapter(src / "00_ok.ipynb", "x = 1")
     assert book.main(["run", "--fast", "--no-html", "--notebooks", str(src), "--out", str(tmp_path / "o")]) == 0
-    with pytest.raises(SystemExit):
-        book.main(["run", "99", "--notebooks", str(src)])
+    assert book.main(["run", "99", "--notebooks", str(src)]) == 2
+
+
+def test_run_talks_to_its_kernels_without_tcp_and_leaves_none_running(tmp_path, capfd):
+    src = tmp_path / "nb"
+    src.mkdir()
+    _chapter(src / "00_ok.ipynb", "import os\nprint(os.getpid())")
+    assert book.run(fast=True, out=tmp_path / "o", notebooks=src, html=False) == []
+    said = capfd.readouterr()
+    assert "without encryption" not in said.err and "Parent appears to have exited" not in said.err, said.err
+    pid = int(nbformat.read(tmp_path / "o" / "00_ok.ipynb", as_version=4).cells[1].outputs[0]["text"])
+    with pytest.raises(ProcessLookupError):  # the kernel was shut down, not left for the interpreter's exit
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+
+
+@pytest.mark.parametrize("argv", [["run", "--fast"], ["slides", "00"]])
+def test_a_missing_notebook_tool_stops_before_running_with_one_line(monkeypatch, capsys, argv):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nbconvert" else real(name, *a))
+    assert book.main(argv) == 2
+    said = capsys.readouterr()
+    assert said.out == "" and len(said.err.strip().splitlines()) == 1, said
+    assert "needs nbconvert" in said.err and 'pip install "vaegan_edu[notebooks]"' in said.err
+
+
+@pytest.mark.parametrize("argv", [["guide"], ["colab"], ["exercises"], ["slides", "--annotate"]])
+def test_subcommands_that_edit_a_checkout_say_so_in_one_line_outside_one(monkeypatch, capsys, argv):
+    from vaegan_edu import resources
+
+    monkeypatch.setattr(resources, "in_checkout", lambda: False)
+    assert book.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "of a checkout of the book" in err and "installed from a wheel" in err
+
+
+def test_chapters_copies_every_chapter_and_keeps_existing_ones(tmp_path, capsys):
+    target = tmp_path / "my book"
+    assert book.main(["chapters", str(target)]) == 0
+    names = sorted(p.name for p in target.iterdir())
+    assert names == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) and len(names) >= 9
+    assert (target / names[0]).read_bytes() == (ROOT / "notebooks" / names[0]).read_bytes()
+    assert "Copied" in capsys.readouterr().out
+    (target / names[0]).write_text("my notes")
+    assert book.main(["chapters", str(target)]) == 2  # nothing overwritten without --force
+    assert (target / names[0]).read_text() == "my notes" and "--force" in capsys.readouterr().err
+    assert book.main(["chapters", str(target), "--force"]) == 0
+    assert (target / names[0]).read_bytes() == (ROOT / "notebooks" / names[0]).read_bytes()
+    assert not list(target.glob("*.tmp"))
 
 
 def test_run_stores_widget_state_for_static_views_and_sets_ipykernels_kernelspec(tmp_path):
@@ -148,6 +205,30 @@ def test_colab_points_every_place_at_a_fork_and_check_agrees(tmp_path, configure
     assert "disagree" in capsys.readouterr().out
 
 
+def test_colab_points_links_to_other_chapters_at_the_fork(tmp_path, configured):
+    root = _book_checkout(tmp_path, "https://colab.research.google.com/github/someone/else/blob/dev/notebooks/{name}")
+    path = root / "notebooks" / "00_a.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    old = "https://colab.research.google.com/github/someone/else/blob/dev/notebooks/01_b.ipynb"
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"Next: [01](01_b.ipynb) (on Colab: [open 01 in Colab]({old}))."))
+    nbformat.write(nb, path)
+    book.colab("alice/vae-course", "teach", root=root)
+    last = nbformat.read(path, as_version=4).cells[-1].source
+    assert last == ("Next: [01](01_b.ipynb) (on Colab: [open 01 in Colab](https://colab.research.google.com/github/"
+                    "alice/vae-course/blob/teach/notebooks/01_b.ipynb)).")  # fmt: skip
+
+
+def test_every_link_to_a_chapter_also_opens_it_on_colab():
+    """A relative link works on GitHub and in Jupyter but not on Colab: each has the Colab link beside it."""
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for target in re.findall(r"\]\((\d\d_\w+\.ipynb)\)", cell.source):
+                assert (ROOT / "notebooks" / target).is_file(), (path.name, target)
+                assert f"({repository.colab_url(target)})" in cell.source, (path.name, target)
+
+
 def test_colab_refuses_bad_names_and_chapters_without_a_badge(tmp_path, configured):
     root = _book_checkout(tmp_path, "https://example.org/{name}")
     with pytest.raises(ValueError, match="OWNER/NAME"):
@@ -156,8 +237,7 @@ def test_colab_refuses_bad_names_and_chapters_without_a_badge(tmp_path, configur
         book.colab("alice/x", 'main"; rm', root=root)
     with pytest.raises(ValueError, match="00_a.ipynb: expected one Colab badge link"):
         book.colab("alice/x", root=root)
-    with pytest.raises(SystemExit):
-        book.main(["colab", "--repo", "alice"])
+    assert book.main(["colab", "--repo", "alice"]) == 2  # one line on stderr, no traceback
 
 
 def _run_setup_block(monkeypatch, on_colab, importable):

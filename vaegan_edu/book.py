@@ -11,6 +11,7 @@ committed with each chapter::
     python -m vaegan_edu.book guide                # docs/instructor_guide.md (vaegan_edu.instructor_guide)
     python -m vaegan_edu.book assignment 01 --course ~/course   # an nbgrader assignment (vaegan_edu.grading)
     python -m vaegan_edu.book exercises [--check]  # authors: mark exercise cells, hide stored solutions
+    python -m vaegan_edu.book chapters ~/vaegan_book  # pip users: copy the chapters out of the installed package
 
 Each chapter runs top to bottom in a fresh kernel, in the notebooks folder, exactly as a reader runs it.
 Progress is printed per chapter (and per cell on a terminal); a failing chapter is reported with the cell
@@ -29,10 +30,11 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from vaegan_edu import repository
+from vaegan_edu import repository, resources
 from vaegan_edu.config import FAST_ENV_VAR
 
 CELL_TIMEOUT_S = 1200  # one cell may train a model for several minutes in full mode
@@ -98,11 +100,20 @@ def execute(path: Path, fast: bool, progress=None):
     import nbformat
     from nbclient import NotebookClient
 
+    from jupyter_client.manager import KernelManager
+
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)  # the state of an earlier run; this run stores its own
     env = dict(os.environ, **{FAST_ENV_VAR: "1" if fast else "0"})
+    # The kernel talks to this process over local sockets (IPC) where the system has them, not TCP: nothing
+    # travels over the network, and ipykernel does not warn once per chapter that TCP is unencrypted.
+    # The sockets' files go in a private temporary folder, named by absolute path (the kernel runs elsewhere).
+    sockets = None if os.name == "nt" else tempfile.TemporaryDirectory(prefix="vaegan_edu_kernel_")
+    km = (KernelManager(kernel_name="python3") if sockets is None else
+          KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets.name, "kernel")))
     client = NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+        nb, km=km, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,  # nbviewer and the HTML draw the widgets from it
     )
     total = sum(cell.cell_type == "code" for cell in nb.cells)
@@ -115,17 +126,53 @@ def execute(path: Path, fast: bool, progress=None):
             progress(done, total)
 
     client.on_cell_executed = on_cell_executed
-    client.execute(env=env)
+    try:
+        client.execute(env=env)
+    finally:  # a kernel manager passed in is the caller's to shut down (nbclient leaves its kernel running)
+        if km.has_kernel:
+            km.shutdown_kernel()
+        if sockets is not None:
+            sockets.cleanup()
     clean_metadata(nb)
     return nb
 
 
-def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=Path("notebooks"), html=True):
-    """Execute chapters, write ``out/NAME.ipynb`` and ``out/NAME.html``; returns the failed chapters."""
+def require(modules: dict[str, str], command: str) -> None:
+    """Raise ``ValueError`` in one line, naming what to install, unless every module of ``modules`` imports.
+
+    ``modules`` maps a module to the distribution that provides it; ``command`` is the subcommand that needs them.
+    """
+    import importlib.util
+
+    missing = sorted({dist for module, dist in modules.items() if importlib.util.find_spec(module) is None})
+    if missing:
+        raise ValueError(f"`python -m vaegan_edu.book {command}` needs {', '.join(missing)}: run "
+                         f"pip install \"vaegan_edu[notebooks]\" (or pip install {' '.join(missing)}).")  # fmt: skip
+
+
+def require_checkout(command: str, what: str) -> None:
+    """Raise ``ValueError`` in one line unless the package runs from a checkout of the book (it edits ``what``)."""
+    if not resources.in_checkout():
+        raise ValueError(f"`python -m vaegan_edu.book {command}` edits {what} of a checkout of the book, and this "
+                         f"package is installed from a wheel: clone {repository.home_url()} and run it there.")  # fmt: skip
+
+
+def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=None, html=True):
+    """Execute chapters, write ``out/NAME.ipynb`` and ``out/NAME.html``; returns the failed chapters.
+
+    ``notebooks`` defaults to :func:`vaegan_edu.resources.chapters_dir` (the checkout's, else the installed
+    package's chapters).
+    """
+    require({"nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel",
+             **({"nbconvert": "nbconvert"} if html else {})}, "run")  # fmt: skip
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
-    chapters = find_notebooks(Path(notebooks), names)
+    notebooks = Path(notebooks) if notebooks is not None else resources.chapters_dir()
+    if in_place and not resources.in_checkout() and notebooks == resources.chapters_dir():
+        raise ValueError("--in-place stores outputs into a checkout's notebooks/; these chapters are the installed "
+                         "package's. Copy them first (python -m vaegan_edu.book chapters DIR) and pass --notebooks DIR.")
+    chapters = find_notebooks(notebooks, names)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     mode = "fast" if fast else "full"
@@ -154,6 +201,37 @@ def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=Pat
     total = time.perf_counter() - start_all
     _say(f"Done in {total:.1f} s: {len(chapters) - len(failed)} ok, {len(failed)} failed {failed or ''}")
     return failed
+
+
+def copy_chapters(folder, force: bool = False) -> list[Path]:
+    """Copy every chapter (from :func:`vaegan_edu.resources.chapters_dir`) into ``folder``; returns the copies.
+
+    For a pip user without a checkout: the chapters ship inside the package. An existing chapter in ``folder`` is
+    kept (nothing is copied then) unless ``force``.
+
+    Raises
+    ------
+    ValueError
+        ``folder`` is a file, or already holds chapters and ``force`` is False.
+    """
+    import shutil
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is a file; name a folder for the chapters (it is created if missing).")
+    chapters = find_notebooks(resources.chapters_dir())
+    existing = [folder / c.name for c in chapters if (folder / c.name).exists()]
+    if existing and not force:
+        raise ValueError(f"{folder} already holds {len(existing)} chapter(s) (e.g. {existing[0].name}); nothing was "
+                         f"copied. Pass --force to overwrite them, or name another folder.")  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for chapter in chapters:
+        tmp = folder / (chapter.name + ".tmp")
+        shutil.copyfile(chapter, tmp)
+        os.replace(tmp, folder / chapter.name)
+        copies.append(folder / chapter.name)
+    return copies
 
 
 # What an axe-core audit of the HTML book reports as serious (tests/test_browser.py), fixed after nbconvert's page:
@@ -214,6 +292,7 @@ if "google.colab" in sys.modules:  # on Colab only; {mark}
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "tensorflow-cpu": "tensorflow"}  # requirement -> module, where not alike
 _COLAB_PLATFORM = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
 _BADGE_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
+_COLAB_CHAPTER_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+/notebooks/(\d\d_\w+\.ipynb)")
 _BLOCK_START = 'if "google.colab" in sys.modules'
 
 
@@ -284,6 +363,12 @@ def _colab_rewrite(nb, name: str, block: str, repo: str, branch: str) -> list[st
     if urls[0] != badge:
         title.source = title.source.replace(urls[0], badge)
         changed.append("badge")
+    for cell in nb.cells[1:]:  # links to chapters on Colab (beside each relative link, which Colab cannot follow)
+        if cell.cell_type == "markdown":
+            linked = _COLAB_CHAPTER_URL.sub(lambda m: repository.colab_url(m.group(1), repo, branch), cell.source)
+            if linked != cell.source:
+                cell.source = linked
+                changed.append("chapter links")
     try:
         new_setup = _with_setup_block(setup.source, block)
     except ValueError as exc:
@@ -371,7 +456,11 @@ def main(argv=None) -> int:
     r.add_argument("--out", type=Path, default=Path("build"), help="build folder (default: build)")
     r.add_argument("--in-place", action="store_true", help="also store outputs back into the notebooks")
     r.add_argument("--no-html", action="store_true", help="skip the HTML copies")
-    r.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="chapters folder")
+    r.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/, else the "
+                   "installed package's chapters)")
+    h = sub.add_parser("chapters", help="copy the chapters out of the installed package into a folder")
+    h.add_argument("folder", type=Path, help="where to put them (created if missing)")
+    h.add_argument("--force", action="store_true", help="overwrite chapters already in the folder")
     c = sub.add_parser("colab", help="point every chapter's Colab badge and setup cell at a repository")
     c.add_argument("--repo", help=f"GitHub OWNER/NAME (default: the configured {repository.REPOSITORY})")
     c.add_argument("--branch", help=f"branch (default: the configured {repository.BRANCH})")
@@ -381,6 +470,11 @@ def main(argv=None) -> int:
     _add_grading_parsers(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command == "chapters":
+            copies = copy_chapters(args.folder, args.force)
+            _say(f"Copied {len(copies)} chapters into {args.folder.resolve()}; open them with "
+                 f"jupyter lab {args.folder / copies[0].name}")  # fmt: skip
+            return 0
         if args.command == "colab":
             return _colab_main(args)
         if args.command in ("exercises", "assignment"):
@@ -388,12 +482,15 @@ def main(argv=None) -> int:
         if args.command in ("slides", "guide"):
             return _slides_main(args) if args.command == "slides" else _guide_main(args)
         failed = run(args.chapters, args.fast, args.out, args.in_place, args.notebooks, not args.no_html)
-    except ValueError as exc:
-        parser.error(str(exc))
+    except ValueError as exc:  # a clear message for the user: one line, no traceback, no usage block
+        print(f"python -m vaegan_edu.book {args.command}: error: {exc}", file=sys.stderr, flush=True)
+        return 2
     return 1 if failed else 0
 
 
 def _colab_main(args) -> int:
+    if args.notebooks is None:
+        require_checkout("colab", "the chapters, pyproject.toml and README.md")
     touched = colab(args.repo, args.branch, args.notebooks, check=args.check)
     where = f"{repository.REPOSITORY}@{repository.BRANCH}"
     for line in touched:
@@ -424,9 +521,12 @@ def _add_slides_and_guide_parsers(sub) -> None:
 
 
 def _slides_main(args) -> int:
+    if (args.annotate or args.check) and args.notebooks is None:
+        require_checkout("slides --annotate", "the slide metadata in the chapters")
+    require({"nbconvert": "nbconvert"}, "slides")
     from vaegan_edu import slides
 
-    chapters = find_notebooks(Path(args.notebooks or ROOT / "notebooks"), args.chapters)
+    chapters = find_notebooks(Path(args.notebooks or resources.chapters_dir()), args.chapters)
     if args.annotate or args.check:
         differing = 0
         for path in chapters:
@@ -449,6 +549,7 @@ def _slides_main(args) -> int:
 
 
 def _guide_main(args) -> int:
+    require_checkout("guide", "docs/instructor_guide.md")
     from vaegan_edu import instructor_guide
 
     if args.check:
@@ -472,13 +573,16 @@ def _add_grading_parsers(sub) -> None:
     a.add_argument("--course", type=Path, required=True, help="the nbgrader course folder")
     a.add_argument("--name", help="the assignment's name (default: the chapter's, e.g. 01_kl_divergence)")
     a.add_argument("--points", type=float, default=1, help="points per exercise (default: 1)")
-    a.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
+    a.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's, else the installed "
+                   "package's)")
 
 
 def _grading_main(args) -> int:
     from vaegan_edu import grading
 
-    folder = Path(args.notebooks or ROOT / "notebooks")
+    if args.command == "exercises" and args.notebooks is None:
+        require_checkout("exercises", "the exercise cells of the chapters")
+    folder = Path(args.notebooks or resources.chapters_dir())
     if args.command == "exercises":
         lines, problems = grading.mark_files(find_notebooks(folder, args.chapters), check=args.check)
         _say("\n".join(lines + [f"{len(problems)} problem(s)"] + [f"  {p}" for p in problems]))
