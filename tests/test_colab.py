@@ -1,6 +1,7 @@
-"""Colab, simulated: the setup cell installs the book into Colab's own stack without changing any of it,
-chapters 01 and 05 then run there with their widgets driven from Python, and the package's widget tests pass
-with Colab's ipywidgets 7.
+"""Colab, simulated: the setup cell installs the book into Colab's own stack without changing any of it, every
+chapter then runs there in fast mode (01 and 05 with their widgets driven from Python), every shipped model loads,
+the datasets have the fingerprints the weights were trained on, `pip check` finds nothing to say about the book,
+and the package's widget tests pass with Colab's ipywidgets 7.
 
 Colab cannot be reached from a test, so a virtual environment gets the versions Colab ships (``COLAB`` below). A
 fresh environment layered on it (its own site-packages first, Colab's after) runs the chapters in a kernel where
@@ -222,6 +223,54 @@ def test_chapter_05_in_colab_keeps_colab_packages_and_the_gan_lab_steps(colab):
     assert found["stepped"] - found["before"] == found["steps_per_frame"] > 0
     assert found["after_reset"] == 0 and found["modes"] == 25
     assert found["text"].startswith("GANLab: live widget")
+    _assert_colab_unchanged(colab)
+
+
+OTHER_CHAPTERS = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb")
+                        if not p.name.startswith(("01_", "05_")))  # fmt: skip
+
+
+@pytest.mark.parametrize("name", OTHER_CHAPTERS)
+def test_every_other_chapter_runs_in_colab_in_fast_mode(colab, name):
+    check = CONTEXT + 'print(json.dumps(colab_state))'
+    executed, found = _run_chapter(colab, name, check)
+    assert "Colab: installed vaegan_edu" in _setup_said(executed)
+    assert (found["keras"], found["tensorflow"]) == (COLAB["keras"], COLAB["tensorflow"])
+    assert found["calls"] == ["enable_custom_widget_manager"]
+
+
+def test_every_shipped_model_loads_and_every_dataset_matches_its_fingerprint_in_colab(colab, tmp_path):
+    python, env, dists, versions, root = colab
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", dists.wheel.as_uri()], check=True,
+                   cwd=tmp_path, env=env)  # as the setup cell does  # fmt: skip
+    script = textwrap.dedent("""
+        import json, keras, matplotlib, numpy
+        from vaegan_edu import data, weights
+        manifest = weights.read_manifest()
+        loaded = {name: type(weights.load_pretrained(name)).__name__ for name in sorted(manifest)}
+        prints = {name: data.fingerprint(name) for name in ("digits8", "glyphs", "sprites")}
+        print(json.dumps({"loaded": loaded, "prints": prints, "keras": keras.__version__,
+                          "matplotlib": matplotlib.__version__, "numpy": numpy.__version__,
+                          "recorded": {n: e["data"] for n, e in manifest.items()}}))
+    """)
+    env = dict(env, VAEGAN_EDU_CACHE=str(tmp_path / "cache"))  # the datasets generated anew, under Colab's versions
+    done = subprocess.run([str(python), "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (found["keras"], found["matplotlib"], found["numpy"]) == (COLAB["keras"], COLAB["matplotlib"],
+                                                                      COLAB["numpy"])  # fmt: skip
+    assert found["loaded"] == {name: e["class"] for name, e in json.loads(
+        (dists.source / "data" / "weights" / "MANIFEST.json").read_text())["files"].items()}  # fmt: skip
+    from vaegan_edu import data
+
+    for name, fingerprint in found["prints"].items():  # the same arrays as under the project's own versions
+        assert fingerprint == data.fingerprint(name), name
+    for weight, record in found["recorded"].items():  # and the data every shipped weight was trained on
+        if record["kwargs"] in ({"seed": 0, "num_train": 20000, "num_test": 5000}, {}):
+            assert found["prints"][record["name"]] == record["fingerprint"], weight
+    checked = subprocess.run([str(python), "-m", "pip", "check"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True)  # fmt: skip
+    assert "vaegan" not in (checked.stdout + checked.stderr).lower(), checked.stdout + checked.stderr
     _assert_colab_unchanged(colab)
 
 

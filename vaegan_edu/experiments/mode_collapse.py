@@ -18,6 +18,13 @@ The papers' networks and budgets differ from ours (VEEGAN and PacGAN use larger 
 why their own GAN baselines disagree (1 against 6.3 ring modes): :data:`PUBLISHED` holds their tables so a chapter
 can print them beside ours, and the chapter states our architecture and budget.
 
+``mode_collapse_plateau`` asks the same question where the phenomena live (issue 31): the same models and data
+trained for 20,000 generator steps, scored every 1,000, and compared on the mean over the last 30 % of training
+(:func:`late_window`). In a pilot on seeds 100-101 (outside the protocol's) the plain GAN's high-quality share
+reached 0.90-0.95 on both ring and grid by 10,000-12,000 steps (PacGAN's Table 1: 0.95-0.98) but swung to
+0.2-0.7 at single checkpoints, hence the window; at 3,000 steps it was 0.06-0.83. Beside the models it scores
+:func:`spray`, uniform noise over the data's region, which counts many modes at almost no high quality.
+
 Taught in: 05_gan_game
 """
 
@@ -42,6 +49,8 @@ MODELS = {  # name -> keyword arguments of make_gan_2d
 }
 METRICS = {"modes_captured": "higher", "high_quality": "higher", "reverse_kl": "lower", "diverged": "lower"}
 SCORED = ("modes_captured", "high_quality", "reverse_kl")
+LATE_SHARE = 0.3  # the last 30 % of training: where ``mode_collapse_plateau`` reads its scores
+SPRAY = "uniform spray"  # the reference row of ``mode_collapse_plateau``: noise over the data's region, not a model
 
 # Published results in the same set-up (modes captured, % high quality, reverse KL; mean ± standard error where
 # the paper gives one). VEEGAN Table 1: average of 5 runs, no reverse KL. PacGAN Table 1: 10 trials.
@@ -91,7 +100,49 @@ def train_and_score(x, modes, std, kwargs: dict, seed: int, steps: int, eval_eve
 
     # fit_gan scores after every chunk, the last included; a run that diverges is scored, not raised
     fit_gan(gan, x, steps, batch_size=batch_size, eval_every=eval_every, on_eval=score, seed=seed, nan_guard=False)
+    row.update(late_window(row, steps))
     return row
+
+
+def late_window(row: dict, steps: int, share: float = LATE_SHARE) -> dict:
+    """Each score averaged over the checkpoints in the last ``share`` of training, and the change of the
+    high-quality share from the window before it (a plateau changes little).
+
+    A GAN's scores oscillate from checkpoint to checkpoint (the game does not settle on a point), so one
+    checkpoint is a noisy reading of where training got; the mean over the late window is the quantity the
+    study compares. ``high_quality_late_gain`` is that mean minus the mean over the equally long window
+    before it: near 0 on a plateau, positive while the share still rises.
+
+    Returns
+    -------
+    dict: ``<metric>_late`` for each scored metric and ``high_quality_late_gain`` (missing checkpoints: none)
+    """
+    checkpoints = sorted(int(key.split("@")[1]) for key in row if key.startswith("high_quality@"))
+    late = [c for c in checkpoints if c > steps * (1 - share)]
+    before = [c for c in checkpoints if steps * (1 - 2 * share) < c <= steps * (1 - share)]
+    if not late or not before:
+        return {}
+    out = {}
+    for metric in SCORED:
+        values = [row[f"{metric}@{c}"] for c in late]
+        out[f"{metric}_late"] = float(np.mean(values)) if np.all(np.isfinite(values)) else float("nan")
+    earlier = float(np.mean([row[f"high_quality@{c}"] for c in before]))
+    out["high_quality_late_gain"] = out["high_quality_late"] - earlier
+    return out
+
+
+def spray(dataset: str, n: int, seed: int) -> np.ndarray:
+    """Uniform noise over the region the data occupy: the reference that counting modes must beat.
+
+    ``"grid25"``: uniform over the square [-5, 5]^2 around the 25 modes; ``"ring8"``: uniform angle and a radius
+    uniform in [0.8, 1.2], a smear around the circle. Such samples "capture" most modes while almost none is of
+    high quality, so a model's mode count means something only beside a high high-quality share.
+    """
+    rng = np.random.default_rng(seed + 20_000)
+    if dataset == "grid25":
+        return rng.uniform(-5.0, 5.0, size=(n, 2)).astype("float32")
+    angle, radius = rng.uniform(0, 2 * np.pi, n), rng.uniform(0.8, 1.2, n)
+    return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1).astype("float32")
 
 
 def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
@@ -99,6 +150,13 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
     table = dict(finished or {})
     for dataset, spec in config["datasets"].items():
         x, modes, std = data_module.toy_2d(dataset, spec["n"], seed=spec["seed"])
+        if config.get("spray"):  # the reference row: scored like a model at every metric, nothing trained
+            coverage = metrics.mode_coverage(spray(dataset, config["num_samples"], seed), modes, std)
+            values = {"modes_captured": float(coverage.modes_captured), "high_quality": float(coverage.high_quality),
+                      "reverse_kl": float(coverage.reverse_kl)}  # fmt: skip
+            # noise does not train: its late window is its one reading, and it gains nothing
+            table[variant_name(dataset, SPRAY)] = {"diverged": 0.0, **values, "high_quality_late_gain": 0.0,
+                                                   **{f"{m}_late": v for m, v in values.items()}}  # fmt: skip
         for model, kwargs in config["models"].items():
             name = variant_name(dataset, model)
             if name in table:
@@ -111,7 +169,8 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
                 f"quality, reverse KL {row['reverse_kl']:.2f}")  # fmt: skip
             if on_variant is not None:
                 on_variant(name, row)
-    return {variant_name(d, m): table[variant_name(d, m)] for d in config["datasets"] for m in config["models"]}
+    rows = [SPRAY] * bool(config.get("spray")) + list(config["models"])
+    return {variant_name(d, m): table[variant_name(d, m)] for d in config["datasets"] for m in rows}
 
 
 PROTOCOL = register(Protocol(
@@ -132,5 +191,31 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "datasets": {k: dict(v, n=2_000) for k, v in DATASETS.items()}, "budget": {"steps": 10},
            "eval_every": 5, "num_samples": 500},
     taught_in="05_gan_game",
+    saves_variants=True,
+))  # fmt: skip
+
+
+PLATEAU_METRICS = {**{f"{m}_late": METRICS[m] for m in SCORED}, "high_quality_late_gain": "higher",
+                   **METRICS}  # fmt: skip
+
+PLATEAU = register(Protocol(
+    name="mode_collapse_plateau",
+    title="GAN, PacGAN2, PacGAN4 and WGAN-GP on the ring and the grid, trained to their plateau (20,000 steps)",
+    config={
+        "seeds": 5,
+        "datasets": DATASETS,
+        "models": MODELS,
+        "budget": {"steps": 20_000},
+        "eval_every": 1_000,
+        "batch_size": 512,
+        "num_samples": 2_500,
+        "spray": True,
+        "metrics": PLATEAU_METRICS,
+    },
+    run_seed=run_seed,
+    baseline=variant_name("ring8", "GAN"),
+    quick={"seeds": 2, "datasets": {k: dict(v, n=2_000) for k, v in DATASETS.items()}, "budget": {"steps": 20},
+           "eval_every": 5, "num_samples": 500},
+    taught_in="",
     saves_variants=True,
 ))  # fmt: skip
