@@ -138,7 +138,12 @@ def test_sdist_and_wheel_carry_every_shipped_file(dists):
         assert in_wheel.get(packaged) == (dists.source / path).stat().st_size, f"{packaged} missing or different"
     modules = {str(p.relative_to(dists.source)) for p in (dists.source / "vaegan_edu").rglob("*.py")}
     assert modules <= set(in_wheel), f"modules missing from the wheel: {sorted(modules - set(in_wheel))}"
-    assert wheel.stat().st_size < 20e6  # a quick install on Colab (7.2 MB when written)
+    chapters = sorted(p.name for p in (dists.source / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [n for n in chapters if f"vaegan_edu/_chapters/{n}" not in in_wheel] == [], "chapters missing"
+    assert {"vaegan_edu/fonts/cmti10.ttf", "vaegan_edu/fonts/LICENSE_BAKOMA"} <= set(in_wheel)
+    assert wheel.stat().st_size < 20e6  # a quick install on Colab (14.1 MB with the chapters, December 2026)
+    readme = (ROOT / "README.md").read_text()
+    assert f"a {wheel.stat().st_size / 1e6:.0f} MB wheel" in readme, "the README gives the wheel's size"
 
 
 def test_installed_wheel_loads_and_verifies_every_pretrained_model(dists, installed, tmp_path):
@@ -188,3 +193,16 @@ def test_installed_wheel_runs_a_chapter_outside_the_repository(dists, installed,
     executed = nbformat.read(tmp_path / "build" / chapter.name, as_version=4)
     package, kernel = executed.cells[-1].outputs[0]["text"].split()
     assert Path(package).is_relative_to(venv) and Path(kernel).parent == venv / "bin", (package, kernel)
+
+
+def test_installed_wheel_gives_a_pip_user_the_chapters_and_says_what_needs_a_checkout(dists, installed, tmp_path):
+    venv, python, env = installed
+    book = [str(venv / "bin" / "vaegan-edu-book")]
+    done = subprocess.run(book + ["chapters", "my book"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    copied = sorted(p.name for p in (tmp_path / "my book").glob("*.ipynb"))
+    assert copied == sorted(p.name for p in (dists.source / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for command in (["guide"], ["colab"], ["exercises"]):
+        done = subprocess.run(book + command, cwd=tmp_path, env=env, capture_output=True, text=True)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and "of a checkout of the book" in lines[0], done.stderr

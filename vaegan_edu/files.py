@@ -81,3 +81,69 @@ def fsync_folder(folder) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class FileLock:
+    """An exclusive lock on ``<path>.lock`` held across processes while a block runs (``with FileLock(path):``).
+
+    Writers that read a file, merge into it and write it back take it, so two runs into one folder never lose
+    each other's work. POSIX ``flock`` (Linux, macOS) or ``msvcrt.locking`` (Windows): the operating system
+    releases the lock when its holder exits, so a killed run never leaves the folder locked. ``timeout`` seconds
+    (None: wait for ever) bound the wait; a lock still held then raises :class:`TimeoutError` naming the file.
+    The lock file itself stays (removing it would race with the next writer); it holds no data.
+    """
+
+    def __init__(self, path, timeout: float | None = None):
+        self.path = Path(str(path) + ".lock")
+        self.timeout = timeout
+        self._handle = None
+
+    def __enter__(self):
+        import time
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")
+        start = time.monotonic()
+        while True:
+            try:
+                _lock(handle)
+                break
+            except OSError:  # held by another process
+                if self.timeout is not None and time.monotonic() - start > self.timeout:
+                    handle.close()
+                    raise TimeoutError(f"{self.path} is held by another process (another run writing into this "
+                                       f"folder?) after {self.timeout:.0f} s of waiting.") from None  # fmt: skip
+                time.sleep(0.05)
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc):
+        _unlock(self._handle)
+        self._handle.close()
+        self._handle = None
+        return False
+
+
+def _lock(handle) -> None:
+    """Take an exclusive lock on ``handle`` without waiting; OSError when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(handle) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

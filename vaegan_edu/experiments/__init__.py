@@ -4,6 +4,8 @@
   and the registry (:func:`names`, :func:`get`);
 * :mod:`~vaegan_edu.experiments.runner`: :func:`run` (seed by seed, resumable, with progress and provenance)
   and :func:`verify` (shipped files match their protocols and the reader's data);
+* :mod:`~vaegan_edu.experiments.distributed`: :func:`run_distributed` (the same run with its seeds as Dask
+  tasks: a LocalCluster, a lab's machines or Slurm);
 * :mod:`~vaegan_edu.experiments.results`: the results file, :func:`load`, and :class:`Result` (intervals,
   paired verdicts, tables, whether a live replicate agrees);
 * :mod:`~vaegan_edu.experiments.stats`: intervals over seeds, paired differences, :func:`verdict`;
@@ -20,7 +22,7 @@
 Command line::
 
     python -m vaegan_edu.experiments list
-    python -m vaegan_edu.experiments run NAME [--seeds N] [--quick] [--restart]
+    python -m vaegan_edu.experiments run NAME [--seeds N] [--quick] [--restart] [--workers N | --scheduler ADDRESS]
     python -m vaegan_edu.experiments verify
 
 A chapter loads a shipped result (``ve.experiments.load("tricks")``), renders its verdicts
@@ -32,7 +34,8 @@ from vaegan_edu.experiments import backends, beta_sweep, duel_curves, mode_colla
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify
+from vaegan_edu.experiments.distributed import run_distributed  # noqa: E402  (after runner, which it uses)
 from vaegan_edu.experiments.stats import Interval, Verdict, mean_interval, paired_difference, verdict
 
 __all__ = ["Interval", "Protocol", "Result", "ResultsError", "Verdict", "config_hash", "experiments_dir", "get",
-           "load", "mean_interval", "names", "paired_difference", "register", "run", "verdict", "verify"]
+           "load", "mean_interval", "names", "paired_difference", "register", "run", "run_distributed", "verdict", "verify"]

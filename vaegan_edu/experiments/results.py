@@ -105,7 +105,8 @@ class Result:
         for row in rows:
             metrics = {k: v for k, v in row.items() if k not in ("model", "seed")}
             seeds.setdefault(str(int(row["seed"])), {"variants": {}})["variants"][row["model"]] = metrics
-        payload = {"protocol": name, "config": config or get(name).config, "config_hash": "", "seeds": {},
+        config = config or get(name).config
+        payload = {"protocol": name, "config": config, "config_hash": config_hash(config), "seeds": {},
                    "provenance": {}}  # fmt: skip
         payload["seeds"] = {s: {"variants": clean_variants(e["variants"], f"rows of seed {s}")} for s, e in seeds.items()}
         return cls(check_payload(payload, "rows"))
@@ -297,29 +298,57 @@ class Result:
 
 
 def check_payload(payload: dict, where) -> dict:
-    """Raise :class:`ResultsError` unless ``payload`` has the keys and per-seed structure of a results file."""
+    """Raise :class:`ResultsError` unless ``payload`` is a results file: its keys, a config whose hash is the
+    recorded one (a config edited by hand with the old hash left in place is refused), seeds keyed by their
+    number ("0", "1" ...), and every metric a number (or null for a non-finite value), never a bool or a string."""
     if not isinstance(payload, dict):
         raise ResultsError(f"{where} is not a results file: it holds a {type(payload).__name__}, not a JSON object.")
     missing = [k for k in ("protocol", "config", "config_hash", "seeds", "provenance") if k not in payload]
     if missing:
         raise ResultsError(f"{where} is not a results file: keys {missing} are missing.")
-    if not isinstance(payload["seeds"], dict):
-        raise ResultsError(f"{where}: `seeds` must map each seed to its table ({{\"0\": {{\"variants\": ...}}}}); "
-                           f"found a {type(payload['seeds']).__name__}.")  # fmt: skip
-    for seed, entry in payload["seeds"].items():
-        variants = entry.get("variants") if isinstance(entry, dict) else None
-        if not isinstance(variants, dict) or not all(isinstance(r, dict) for r in variants.values()):
-            raise ResultsError(f"{where}: seed {seed} has no {{variant: {{metric: value}}}} table.")
+    if not isinstance(payload["config"], dict) or payload["config_hash"] != config_hash(payload["config"]):
+        raise ResultsError(f"{where}: its config does not have the hash it records ({payload['config_hash']!r}): "
+                           f"the config was edited after the run, so its numbers may describe another study.")  # fmt: skip
+    for key in ("seeds", "partial"):
+        if not isinstance(payload.get(key, {}), dict):
+            raise ResultsError(f"{where}: `{key}` must map each seed to its table ({{\"0\": {{\"variants\": ...}}}}); "
+                               f"found a {type(payload[key]).__name__}.")  # fmt: skip
+        for seed, entry in payload.get(key, {}).items():
+            if not (isinstance(seed, str) and seed.isdigit() and seed == str(int(seed))):
+                raise ResultsError(f"{where}: {seed!r} under `{key}` is not a seed (a number such as \"0\").")
+            variants = entry.get("variants") if isinstance(entry, dict) else None
+            if not isinstance(variants, dict) or not all(isinstance(r, dict) for r in variants.values()):
+                raise ResultsError(f"{where}: seed {seed} has no {{variant: {{metric: value}}}} table.")
+            for variant, row in variants.items():
+                for metric, value in row.items():
+                    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                        raise ResultsError(f"{where}: seed {seed}, {variant!r}, {metric!r} is {value!r}, not a "
+                                           f"number.")  # fmt: skip
     return payload
 
 
+def _no_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ResultsError(f"the key(s) {repeated} appear twice in one object")
+    return dict(pairs)
+
+
 def read(path) -> dict:
-    """A results file's payload (checked for structure); ResultsError for a damaged file."""
+    """A results file's payload, checked (:func:`check_payload`); ResultsError, naming the file, for anything else:
+    a missing or unreadable file, something other than a regular file (a FIFO is never opened), bytes that are not
+    UTF-8, JSON that does not parse or repeats a key."""
     path = Path(path)
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise ResultsError(f"{path} cannot be read ({err}).") from err
+        if not path.is_file():
+            raise ResultsError(f"{path} is not a regular file.")
+        text = path.read_bytes().decode("utf-8")
+        payload = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except ResultsError as err:
+        raise ResultsError(f"{path} cannot be read ({err}).") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ResultsError(f"{path} cannot be read ({type(err).__name__}: {err}).") from None
     return check_payload(payload, path)
 
 

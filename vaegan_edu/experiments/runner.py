@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from vaegan_edu.experiments.protocol import config_hash, get, names
+from vaegan_edu.files import FileLock
 from vaegan_edu.experiments.results import (
     Result, ResultsError, clean_variants, experiments_dir, read, results_path, run_command,
 )  # fmt: skip
@@ -162,19 +163,9 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
     fresh = {"protocol": name, "title": protocol.title, "config": cfg, "config_hash": config_hash(cfg),
              "data": data_record(cfg), "seeds": {}, "provenance": provenance(command)}  # fmt: skip
     payload = fresh
-    if path is not None and path.exists():
-        try:
-            old = read(path)
-        except ResultsError:
-            old = None  # a damaged file (e.g. a run killed mid-write before atomic writes) starts over
-        if old is not None and old["config_hash"] == fresh["config_hash"] and old.get("data") == fresh["data"]:
-            payload = old
-            payload["provenance"].setdefault("resumed", []).append(fresh["provenance"]["started"])
-        elif old is not None and not restart:
-            raise ResultsError(
-                f"{path} holds results of another configuration or dataset of {name!r}. Pass restart=True "
-                f"(`{run_command(name)} --restart`) to discard them, or choose another directory."
-            )
+    if path is not None:
+        with FileLock(path):
+            payload = _existing(path, name, fresh, restart, say)
     todo = [s for s in seed_list if str(s) not in payload["seeds"]]
     done_before = len(seed_list) - len(todo)
     if done_before:
@@ -188,6 +179,11 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
             left = f", about {_clock(eta)} left" if spent else ""
             say(f"[{name}] seed {seed} ({i + 1}/{len(todo)}{left}): {text}")
 
+        if path is not None:  # another run into this folder may have finished it meanwhile
+            payload = _save(path, payload)
+            if str(seed) in payload["seeds"]:
+                report("finished by another run into this folder; skipped")
+                continue
         report("starting")
         extra, earlier = {}, 0.0
         if protocol.saves_variants:
@@ -196,29 +192,98 @@ def run(name: str, seeds=None, quick: bool = False, directory=None, store: bool 
             if partial["variants"]:
                 report(f"{len(partial['variants'])} variant(s) already done: {', '.join(partial['variants'])}")
 
-            def on_variant(variant, row, partial=partial, start=start, earlier=earlier):
-                partial["variants"][variant] = row
-                partial["wall_seconds"] = round(earlier + time.perf_counter() - start, 2)
+            def on_variant(variant, row, seed=seed, start=start, earlier=earlier):
+                nonlocal payload
+                cleaned = clean_variants({variant: row}, f"{name}.run_seed(seed={seed})")[variant]
+                mine = payload.setdefault("partial", {}).setdefault(str(seed), {"variants": {}, "wall_seconds": 0.0})
+                mine["variants"][variant] = cleaned
+                mine["wall_seconds"] = round(earlier + time.perf_counter() - start, 2)
                 if path is not None:
-                    write_json_atomic(path, payload, sort_keys=False)
+                    payload = _save(path, payload)
 
             extra = {"finished": dict(partial["variants"]), "on_variant": on_variant}
         variants = clean_variants(protocol.run_seed(cfg, seed, report, **extra), f"{name}.run_seed(seed={seed})")
         spent.append(time.perf_counter() - start)
-        payload["seeds"][str(seed)] = {
-            "variants": variants,
-            "wall_seconds": round(earlier + spent[-1], 2),
-            "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        }
-        if protocol.saves_variants:
-            del payload["partial"][str(seed)]
-            if not payload["partial"]:
-                del payload["partial"]
+        payload = finish_seed(payload, seed, variants, earlier + spent[-1])
         if path is not None:
-            write_json_atomic(path, payload, sort_keys=False)
+            payload = _save(path, payload)
         report(f"done in {spent[-1]:.1f} s")
     say(f"[{name}] finished: {len(payload['seeds'])} seed(s)" + (f" in {path}" if path else ""))
     return Result(payload)
+
+
+def finish_seed(payload: dict, seed, variants: dict, wall_seconds: float) -> dict:
+    """``payload`` with seed ``seed``'s table added and its partial record (if any) removed."""
+    payload["seeds"][str(seed)] = {
+        "variants": variants,
+        "wall_seconds": round(wall_seconds, 2),
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    payload.get("partial", {}).pop(str(seed), None)
+    if "partial" in payload and not payload["partial"]:
+        del payload["partial"]
+    return payload
+
+
+def _existing(path: Path, name: str, fresh: dict, restart: bool, say) -> dict:
+    """The payload to continue: the file's when it holds this configuration and data, else ``fresh``.
+
+    Never discards work silently: a file that cannot be read, or that holds another configuration, stops the run
+    with an error naming it, unless ``restart``, which first moves it aside to a backup the message names.
+    """
+    if not path.exists():
+        return fresh
+    try:
+        old = read(path)
+        problem = None
+        if old["config_hash"] != fresh["config_hash"] or old.get("data") != fresh["data"]:
+            problem = "holds results of another configuration or dataset"
+    except ResultsError as err:
+        old, problem = None, f"cannot be read as results ({err})"
+    if problem is None:
+        old["provenance"].setdefault("resumed", []).append(fresh["provenance"]["started"])
+        return old
+    if not restart:
+        raise ResultsError(
+            f"{path} {problem} of {name!r}; nothing was run and the file is untouched. Repair it, choose another "
+            f"directory, or pass restart=True (`{run_command(name)} --restart`), which moves it aside to a backup "
+            f"and starts over."
+        )
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    backup = path.with_name(f"{path.name}.{stamp}.bak")
+    os.replace(path, backup)
+    say(f"[{name}] {path.name} {problem.split(' (')[0]}: moved aside to {backup}; starting over")
+    return fresh
+
+
+def _save(path: Path, payload: dict) -> dict:
+    """Merge ``payload`` with the file as it is now and write the union, under the folder's lock.
+
+    Two runs into one folder (or the workers of one run) each add their seeds and finished variants; neither
+    overwrites the other's. The file on disk must hold the same configuration; a finished seed is never
+    replaced. Returns the merged payload, which the caller continues with.
+    """
+    with FileLock(path):
+        merged = payload
+        if path.exists():
+            on_disk = read(path)  # a damaged file stops the run here, naming it; nothing is overwritten
+            if on_disk["config_hash"] != payload["config_hash"]:
+                raise ResultsError(f"{path} was rewritten for another configuration while this run was going "
+                                   f"(hash {on_disk['config_hash']}, this run's {payload['config_hash']}); this "
+                                   f"run's last results were not written.")  # fmt: skip
+            merged = dict(payload, seeds={**payload["seeds"], **on_disk["seeds"]})
+            partial = {}
+            for source in (payload.get("partial", {}), on_disk.get("partial", {})):
+                for seed, record in source.items():
+                    mine = partial.setdefault(seed, {"variants": {}, "wall_seconds": 0.0})
+                    mine["variants"].update(record["variants"])
+                    mine["wall_seconds"] = max(mine["wall_seconds"], record.get("wall_seconds", 0.0))
+            partial = {seed: record for seed, record in partial.items() if seed not in merged["seeds"]}
+            merged.pop("partial", None)
+            if partial:
+                merged["partial"] = partial
+        write_json_atomic(path, merged, sort_keys=False)
+        return merged
 
 
 def verify(directory=None, check_data: bool = True) -> list:
@@ -256,6 +321,8 @@ def verify(directory=None, check_data: bool = True) -> list:
                                 f"this package generates {current['fingerprint']} for {current['name']} "
                                 f"{current['kwargs']}; {restart}.")  # fmt: skip
     for path in sorted(directory.glob("*.json")):
+        if path.name.endswith(".quick.json"):  # smoke runs live beside the shipped files and are never read
+            continue
         if path.stem not in names():
             problems.append(f"{path.name}: no registered protocol is called {path.stem!r}; remove the file or "
                             f"register the protocol.")  # fmt: skip
