@@ -418,3 +418,40 @@ def test_every_shipped_entry_records_its_models_interface():
     for name, entry in weights.read_manifest().items():
         assert {"class", "image_shape", "latent_dim", "num_classes"} <= set(entry), name
     assert weights.read_manifest()["betavae_sprites"]["image_shape"] == [32, 32, 1]
+
+
+# === limits (issue 33): nothing hangs, nothing inflates without bound ===
+
+
+def test_a_manifest_that_is_a_fifo_is_refused_without_hanging(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / weights.MANIFEST_NAME)  # reading it would block for ever
+    with pytest.raises(weights.WeightsError, match="is not a regular file"):
+        weights.read_manifest(tmp_path)
+    with pytest.raises(weights.WeightsError, match="is not a regular file"):
+        weights.load_pretrained("vae_glyphs_2d", tmp_path)
+    assert weights.main(["--dir", str(tmp_path), "verify"]) != 0
+
+
+def test_a_weights_file_larger_than_the_cap_is_not_read(shipped_copy):
+    _set_entry(shipped_copy, "vae_glyphs_2d", bytes=weights.MAX_WEIGHTS_BYTES + 1)
+    with pytest.raises(weights.WeightsError, match="more than the .* a weights file may have"):
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+
+
+def test_an_archive_that_inflates_past_the_cap_is_refused_before_reading(shipped_copy, monkeypatch):
+    # a real bomb would take gigabytes to build: the cap is lowered below the shipped archive's inflated size
+    monkeypatch.setattr(weights, "MAX_INFLATED_BYTES", 1_000_000)
+    with pytest.raises(weights.WeightsError, match="inflates to .* bytes, more than the 1,000,000"):
+        weights.load_pretrained("vae_glyphs_2d", shipped_copy)
+    assert weights.MAX_INFLATED_BYTES < 4 << 30 and weights.MAX_WEIGHTS_BYTES < 4 << 30  # below Keras's guard
+
+
+def test_a_huge_or_deeply_nested_manifest_is_a_weights_error(tmp_path):
+    (tmp_path / weights.MANIFEST_NAME).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(weights.WeightsError, match="not readable UTF-8 JSON"):
+        weights.read_manifest(tmp_path)
+    (tmp_path / weights.MANIFEST_NAME).write_bytes(b" " * (weights.MAX_MANIFEST_BYTES + 1))
+    with pytest.raises(weights.WeightsError, match="more than the"):
+        weights.read_manifest(tmp_path)

@@ -182,10 +182,18 @@ def read_manifest(directory=None) -> dict:
     path = Path(directory or weights_dir()) / MANIFEST_NAME
     if not path.exists():
         return {}
+    if not path.is_file():  # a folder, a FIFO (reading would hang), a device
+        raise WeightsError(f"The weights manifest {path} is not a regular file; nothing was read. {_manifest_fix()}")
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WeightsError(f"The weights manifest {path} is not valid JSON ({error}). {_manifest_fix()}") from error
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise WeightsError(f"The weights manifest {path} has {path.stat().st_size:,} bytes, more than the "
+                               f"{MAX_MANIFEST_BYTES:,} a manifest may have. {_manifest_fix()}")  # fmt: skip
+        payload = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError, OSError) as error:
+        if isinstance(error, WeightsError):
+            raise
+        raise WeightsError(f"The weights manifest {path} is not readable UTF-8 JSON ({type(error).__name__}: "
+                           f"{error}). {_manifest_fix()}") from None  # fmt: skip
     if not isinstance(payload, dict):
         received = f"a JSON {type(payload).__name__}"
     elif "files" not in payload:
@@ -281,6 +289,10 @@ def _read_checked(name: str, entry: dict, path: Path) -> bytes:
     if not path.is_file():  # a folder, a FIFO (reading would hang), a device
         raise WeightsError(f"The weights path {path} listed for {name!r} is not a regular file; nothing was "
                            f"loaded. {_rebuild_hint(name)}")  # fmt: skip
+    if entry["bytes"] > MAX_WEIGHTS_BYTES:
+        raise WeightsError(f"The manifest records {entry['bytes']:,} bytes for {name!r}, more than the "
+                           f"{MAX_WEIGHTS_BYTES:,} a weights file may have here; nothing was read. "
+                           f"{_rebuild_hint(name)}")  # fmt: skip
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size != entry["bytes"]:
@@ -434,6 +446,11 @@ _ARCHITECTURES = {
 }
 _MODEL_CLASSES = ("VAE", "GAN")  # the book's own models: their constructors build their networks from plain values
 _MAX_CONFIG_BYTES = 1 << 20  # a shipped config.json is 5-18 kB
+# Limits far above the shipped files (the largest is 2.8 MB, inflating to 2.8 MB) and far below Keras's own guard
+# (4 GiB): a weights file, its inflated archive, and the manifest.
+MAX_WEIGHTS_BYTES = 256 << 20
+MAX_INFLATED_BYTES = 512 << 20
+MAX_MANIFEST_BYTES = 1 << 20
 
 
 def check_keras_version(version: str | None = None) -> None:
@@ -464,6 +481,10 @@ def _file_config(name: str, blob: bytes, path: Path) -> dict:
 
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+            if inflated > MAX_INFLATED_BYTES:  # checked before any member is read: a decompression bomb
+                raise WeightsError(f"{path} inflates to {inflated:,} bytes, more than the {MAX_INFLATED_BYTES:,} a "
+                                   f"weights archive may hold here; nothing was read. {_rebuild_hint(name)}")  # fmt: skip
             info = archive.getinfo("config.json")
             if info.file_size > _MAX_CONFIG_BYTES:
                 raise WeightsError(f"{path}: its config.json inflates to {info.file_size:,} bytes (at most "
@@ -588,8 +609,16 @@ def load_pretrained(name: str, directory=None, check_data: bool = True):
 
     Taught in: 03_vae
     """
-    entry, path, blob = _verified(name, directory, check_data)
-    model = _load_bytes(name, entry, blob, path)
+    try:
+        entry, path, blob = _verified(name, directory, check_data)
+        model = _load_bytes(name, entry, blob, path)
+    except WeightsError:
+        raise
+    except (OSError, RecursionError, ValueError) as error:  # FileNotFoundError keeps its own type and message
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise WeightsError(f"The weights {name!r} could not be read ({type(error).__name__}: {error}). "
+                           f"{_rebuild_hint(name) if isinstance(name, str) else ''}") from error  # fmt: skip
     _check_interface(name, entry, model, path)
     return model
 
@@ -730,6 +759,7 @@ def main(argv=None) -> int:
     """
     parser = argparse.ArgumentParser(prog="python -m vaegan_edu.weights", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=None, help=f"weights folder (default: {weights_dir()})")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="recipes and shipped files")
     build_parser = sub.add_parser("build", help="train from the fixed seed and replace the file")
@@ -753,8 +783,13 @@ def main(argv=None) -> int:
         else:
             return _verify_all([args.name] if args.name else sorted(read_manifest(args.dir)), args.dir, out)
     except WeightsError as error:  # a malformed manifest, an unknown recipe: the message says what to do
-        out.write(f"FAILED: {error}\n")
+        out.write(f"FAILED: {' '.join(str(error).split())}\n")
         return 1
+    except (ValueError, TypeError, OSError, ImportError) as error:  # one line with the fix, no traceback
+        if args.debug:
+            raise
+        print(f"python -m vaegan_edu.weights {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
     return 0
 
 
