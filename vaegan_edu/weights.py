@@ -192,7 +192,7 @@ def read_manifest(directory=None) -> dict:
     except (UnicodeDecodeError, ValueError, RecursionError, OSError) as error:
         if isinstance(error, WeightsError):
             raise
-        raise WeightsError(f"The weights manifest {path} is not readable UTF-8 JSON ({type(error).__name__}: "
+        raise WeightsError(f"The weights manifest {path} is not valid JSON ({type(error).__name__}: "
                            f"{error}). {_manifest_fix()}") from None  # fmt: skip
     if not isinstance(payload, dict):
         received = f"a JSON {type(payload).__name__}"
