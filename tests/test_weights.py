@@ -297,7 +297,7 @@ def _entry(**changes):
 
 
 MALFORMED = {
-    "not JSON": (lambda m: '{"files": {"vae_glyphs_2d": ', r"is not valid JSON \(Expecting"),
+    "not JSON": (lambda m: '{"files": {"vae_glyphs_2d": ', r"is not valid JSON \(JSONDecodeError: Expecting"),
     "not UTF-8": (lambda m: b"\xff\xfe{}", r"is not valid JSON \(.*utf-8"),
     "a list": (lambda m: json.dumps([m]), r'must be a JSON object \{"files".*received a JSON list'),
     "no files": (lambda m: json.dumps({"weights": m["files"]}), r"received an object without `files` \(its keys: "
