@@ -286,3 +286,48 @@ def test_colab_requirements_are_the_packages_run_time_requirements_on_linux():
     assert needs["keras"] == "keras>=3.13"  # Colab's 3.13.2 must satisfy it (pip check stays clean there)
     # the backend is an extra: Colab's full `tensorflow` is never asked to become `tensorflow-cpu`
     assert set(needs) == {"numpy", "scipy", "matplotlib", "sklearn", "keras", "ipywidgets"}
+
+
+# === bad input (issue 33): one line, nothing lost, the other chapters still run ===
+
+
+def test_run_checks_the_output_folder_before_running_anything(tmp_path, capsys):
+    src = tmp_path / "nb"
+    src.mkdir()
+    _chapter(src / "00_ok.ipynb", "raise SystemExit('must not run')")
+    (tmp_path / "a file").write_text("")
+    assert book.main(["run", "--notebooks", str(src), "--out", str(tmp_path / "a file" / "build")]) == 2
+    said = capsys.readouterr()
+    assert "Cannot write into" in said.err and len(said.err.strip().splitlines()) == 1 and "Running" not in said.out
+
+
+def test_a_broken_notebook_is_named_and_the_next_chapter_still_runs(tmp_path, capsys):
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir()
+    (src / "00_broken.ipynb").write_text("{not json")
+    _chapter(src / "01_ok.ipynb", "x = 1")
+    assert book.run(fast=True, out=out, notebooks=src, html=False) == ["00_broken"]
+    printed = capsys.readouterr().out
+    assert f"00_broken: FAILED ({src / '00_broken.ipynb'})" in printed and "[2/2] 01_ok: ok" in printed
+    assert (out / "01_ok.ipynb").exists() and not list(out.glob("*.tmp")) and not list(src.glob("*.tmp"))
+
+
+def test_a_prefix_that_matches_several_chapters_is_ambiguous_everywhere(tmp_path, capsys):
+    for name in ("00_a", "01_b"):
+        _chapter(tmp_path / f"{name}.ipynb", "1")
+    for argv in (["run", "0"], ["assignment", "0", "--course", str(tmp_path / "c")], ["slides", "0"]):
+        assert book.main(argv + ["--notebooks", str(tmp_path)]) == 2
+        assert "'0' matches several chapters: ['00_a', '01_b']" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--name", "../../x"], "bare assignment name"),
+    (["--name", "/tmp/x"], "bare assignment name"),
+    (["--points", "-1"], "finite number above 0"),
+    (["--points", "nan"], "finite number above 0"),
+    (["--points", "inf"], "finite number above 0"),
+])  # fmt: skip
+def test_assignment_names_and_points_are_checked_before_writing(tmp_path, capsys, extra, says):
+    course = tmp_path / "course"
+    assert book.main(["assignment", "01", "--course", str(course)] + extra) == 2
+    assert says in capsys.readouterr().err and not course.exists()

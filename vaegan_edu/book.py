@@ -58,6 +58,11 @@ def find_notebooks(folder: Path, names: list[str] | None = None) -> list[Path]:
     for name in names:
         stem = Path(name).name.removesuffix(".ipynb")
         matches = [c for c in chapters if c.stem.startswith(stem)]
+        if len(matches) > 1:  # every subcommand reads a prefix alike: one chapter, or say which were meant
+            raise ValueError(
+                f"{name!r} matches several chapters: {[c.stem for c in matches]}. Give more of the name (e.g. "
+                f"{matches[0].stem[:2]!r}), or no name for all of them."
+            )
         if not matches:
             raise ValueError(
                 f"No chapter matches {name!r}. Chapters: {[c.stem for c in chapters]} (a prefix such as "
@@ -174,7 +179,9 @@ def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=Non
                          "package's. Copy them first (python -m vaegan_edu.book chapters DIR) and pass --notebooks DIR.")
     chapters = find_notebooks(notebooks, names)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_writable(out)
+    if in_place:
+        _check_writable(notebooks)
     mode = "fast" if fast else "full"
     _say(f"Running {len(chapters)} chapter(s) in {mode} mode; output in {out.resolve()}")
     failed, start_all = [], time.perf_counter()
@@ -188,15 +195,19 @@ def run(names=None, fast=False, out=Path("build"), in_place=False, notebooks=Non
 
         try:
             nb = execute(path, fast, progress)
+            targets = [out / path.name] + ([path] if in_place else [])
+            for target in targets:
+                _write_atomic(target, nbformat.writes(nb))
+            if html:
+                _write_atomic(out / f"{path.stem}.html", _to_html(nb))
         except CellExecutionError as exc:
             failed.append(path.stem)
             _say(f"\r{label}: FAILED after {time.perf_counter() - start:.1f} s\n{_first_lines(exc)}")
             continue
-        targets = [out / path.name] + ([path] if in_place else [])
-        for target in targets:
-            _write_atomic(target, nbformat.writes(nb))
-        if html:
-            _write_atomic(out / f"{path.stem}.html", _to_html(nb))
+        except Exception as exc:  # a notebook that does not parse, a kernel that dies, a full disk: next chapter
+            failed.append(path.stem)
+            _say(f"\r{label}: FAILED ({path}): {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+            continue
         _say(f"\r{label}: ok in {time.perf_counter() - start:.1f} s" + " " * 20)
     total = time.perf_counter() - start_all
     _say(f"Done in {total:.1f} s: {len(chapters) - len(failed)} ok, {len(failed)} failed {failed or ''}")
@@ -433,9 +444,24 @@ def _repository_mentions(root: Path, old_repo, old_branch, repo, branch):
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, removed if the write fails."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _check_writable(folder: Path) -> None:
+    """Raise ``ValueError`` in one line unless files can be written in ``folder`` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".vaegan_edu_probe_"):
+            pass
+    except OSError as err:
+        raise ValueError(f"Cannot write into {folder} ({err.strerror or err}); nothing was run. Choose a folder you "
+                         f"can write with --out FOLDER.") from None  # fmt: skip
 
 
 def _first_lines(exc, n=12) -> str:

@@ -463,11 +463,22 @@ def write_assignment(path: Path, course: Path, name: str | None = None, points: 
     Raises
     ------
     ValueError
-        As :func:`assignment_notebook`.
+        As :func:`assignment_notebook`; a ``name`` that is not a bare name (it would write outside
+        ``course/source``), or ``points`` that are not finite and positive.
     """
+    import math
+    import re
+
     import nbformat
 
     path = Path(path)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points) or points <= 0:
+        raise ValueError(f"`points` must be a finite number above 0 (points per exercise, e.g. 1 or 2.5); received "
+                         f"{points!r}.")  # fmt: skip
+    if name is not None and (not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name)
+                             or ".." in name):  # fmt: skip
+        raise ValueError(f"`name` must be a bare assignment name (letters, digits, '_', '-', '.'; no folders), as "
+                         f"nbgrader uses it for a folder, e.g. hw1; received {name!r}.")  # fmt: skip
     source = assignment_notebook(nbformat.read(path, as_version=4), path.stem, points)
     folder = Path(course) / "source" / (name or path.stem)
     folder.mkdir(parents=True, exist_ok=True)
