@@ -755,6 +755,75 @@ BAD = [
 ]
 
 
+# Issue 33: the second round of the reliability review (373 new calls): silent answers, hangs and huge allocations.
+NAN3, COMPLEX3 = np.array([1.0, np.nan, 2.0]), np.array([1 + 1j, 2, 3])
+BAD += [
+    Bad("plots", "image_grid(one image, ncols=10**9) (issue 33)", lambda: plots.image_grid(digits()[:1], ncols=10**9),
+        r"more than the 50,000,000 a figure can show.*ncols <= n"),  # fmt: skip
+    Bad("plots", "plot_kl_per_dimension(10**6 latents) (issue 33)",
+        lambda: plots.plot_kl_per_dimension(_ax(), np.ones(10**6)), r"`kl` has 1,000,000 latents"),  # fmt: skip
+    Bad("plots", "plot_rate_distortion(NaN) (issue 33)", lambda: plots.plot_rate_distortion(_ax(), NAN3, [1, 2, 3.0],
+        [1, 2, 3]), r"`rate` contains NaN"),  # fmt: skip
+    Bad("plots", "plot_mutual_information(NaN) (issue 33)", lambda: plots.plot_mutual_information(
+        _ax(), np.full((2, 2), np.nan), np.ones(2), ["a", "b"]), r"`mutual_info` contains NaN"),  # fmt: skip
+    Bad("plots", "plot_mutual_information(empty) (issue 33)", lambda: plots.plot_mutual_information(
+        _ax(), np.zeros((0, 0)), np.ones(0), []), r"`mutual_info` is empty"),  # fmt: skip
+    Bad("plots", "plot_gan_2d(no points) (issue 33)", lambda: plots.plot_gan_2d(_ax(), np.zeros((0, 2)),
+        np.zeros((0, 2))), r"`real` must be .* n >= 1"),  # fmt: skip
+    Bad("plots", "plot_history(NaN) (issue 33)", lambda: plots.plot_history(_ax(), {"step": [1, 2], "d_loss":
+        [np.nan, 1.0]}, ["d_loss"]), r"history\['d_loss'\]` contains NaN"),  # fmt: skip
+    Bad("plots", "plot_history(no steps) (issue 33)", lambda: plots.plot_history(_ax(), {"step": [], "d_loss": []},
+        ["d_loss"]), r"`history` has no steps"),  # fmt: skip
+    Bad("plots", "plot_density_curves(NaN) (issue 33)", lambda: plots.plot_density_curves(_ax(), np.linspace(0, 1, 3),
+        {"a": NAN3}), r"curves\['a'\]` contains NaN"),  # fmt: skip
+    Bad("plots", "plot_density_curves(complex) (issue 33)", lambda: plots.plot_density_curves(
+        _ax(), np.linspace(0, 1, 3), {"a": COMPLEX3}), r"curves\['a'\]` must hold real numbers", TypeError),  # fmt: skip
+    Bad("plots", "plot_density_curves(empty grid) (issue 33)", lambda: plots.plot_density_curves(_ax(), [], {"a": []}),
+        r"`grid` must be 1-D with at least 2 points"),  # fmt: skip
+    Bad("plots", "plot_estimates(NaN) (issue 33)", lambda: plots.plot_estimates(_ax(), [1, 2, 3], NAN3, [1, 1, 1.0]),
+        r"`estimates` contains NaN"),  # fmt: skip
+    Bad("plots", "plot_latent_scatter(no points) (issue 33)", lambda: plots.plot_latent_scatter(_ax(), np.zeros((0, 2))),
+        r"`z` must have shape \(n, 2\) with n >= 1"),  # fmt: skip
+    Bad("data", "toy_2d('grid25', 10**10) (issue 33)", lambda: data.toy_2d("grid25", 10**10),
+        r"`n`=10,000,000,000 points is more than"),  # fmt: skip
+    Bad("widgets", "ELBOExplorer(q_mean=1e9) (issue 33)", lambda: widgets.ELBOExplorer(
+        linear_gaussian(), np.zeros((1, 2)), q_mean=1e9),
+        r"`q_mean`=1e\+09 is outside its slider's range"),  # fmt: skip
+    Bad("widgets", "ELBOExplorer(q_log_std=5) (issue 33)", lambda: widgets.ELBOExplorer(
+        linear_gaussian(), np.zeros((1, 2)), q_log_std=5.0), r"`q_log_std`=5 is outside its slider's range"),  # fmt: skip
+    Bad("losses", "vae_loss_terms(4 images, KL over 3) (issue 33)", lambda: losses.vae_loss_terms(
+        digits()[:4], np.zeros_like(digits()[:4]), np.zeros((3, 2), "float32"), np.zeros((3, 2), "float32")),
+        r"`x` and `mu` must hold the same images"),  # fmt: skip
+    Bad("losses", "vae_loss_terms(empty batch) (issue 33)", lambda: losses.vae_loss_terms(
+        digits()[:0], digits()[:0], np.zeros((0, 2), "float32"), np.zeros((0, 2), "float32")), r"`x` is empty"),  # fmt: skip
+    Bad("losses", "gan_discriminator_loss(empty) (issue 33)", lambda: losses.gan_discriminator_loss(
+        np.zeros((0, 1)), np.zeros((0, 1))), r"`real_logits` is empty"),  # fmt: skip
+    Bad("metrics", "active_units(threshold=-1) (issue 33)", lambda: metrics.active_units(vae(), digits(), threshold=-1),
+        r"`threshold`"),  # fmt: skip
+    Bad("metrics", "train_digit_classifier(epochs=0) (issue 33)", lambda: metrics.train_digit_classifier(epochs=0),
+        r"`epochs`"),  # fmt: skip
+    Bad("models", "pack_samples(5 samples, pack=10) (issue 33)", lambda: models.pack_samples(np.zeros((5, 2)), 10),
+        r"`x` holds 5 example\(s\), fewer than `pack`=10"),  # fmt: skip
+    Bad("training", "fit_gan(on_eval returns 5) (issue 33)", lambda: training.fit_gan(
+        models.make_gan_2d(seed=0), ring(), 10, batch_size=64, eval_every=10, on_eval=lambda step: 5),
+        r"`on_eval` must return a dict .* returned int 5", TypeError),  # fmt: skip
+]
+GOOD_ISSUE_33 = [
+    Good("models", "fit(x, callbacks=NaNGuard()) (issue 33: a bare callback)", lambda: _fit_with_bare_callback(),
+         lambda history: np.isfinite(history["loss"][-1])),  # fmt: skip
+    Good("plots", "plot_time_to_target(NaN: a censored repeat) (issue 33)", lambda: plots.plot_time_to_target(
+        {"a": [np.nan, 1.0]}, 10.0)),  # fmt: skip
+]
+
+
+def _fit_with_bare_callback():
+    from vaegan_edu.callbacks import NaNGuard
+
+    model = models.VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0)
+    model.compile("adam")
+    return model.fit(digits(), epochs=1, batch_size=32, verbose=0, callbacks=NaNGuard()).history
+
+
 def _feedback(name, answer_fn):
     """Run a checker; a failing Feedback becomes an AssertionError carrying its message (a clear 'error')."""
     feedback = exercises.check(name, answer_fn)
@@ -763,7 +832,7 @@ def _feedback(name, answer_fn):
     return feedback
 
 
-GOOD = [
+GOOD = GOOD_ISSUE_33 + [
     Good("config", "settings(seed=np.int64(3))", lambda: config.settings(seed=np.int64(3), fast=True),
          lambda cfg: cfg.seed == 3 and type(cfg.seed) is int),  # fmt: skip
     Good("config", "settings(fast=np.bool_(True))", lambda: config.settings(fast=np.bool_(True)), lambda c: c.fast),

@@ -326,6 +326,9 @@ def binarize(images, seed: int = 0) -> np.ndarray:
     return (rng.random(x.shape, dtype=np.float32) < x).astype(np.float32)
 
 
+MAX_TOY_POINTS = 10_000_000  # 80 MB of float32 points
+
+
 def toy_2d(name: str, n: int, seed: int = 0):
     r"""Points from a 2-D toy distribution, for watching a GAN learn.
 
@@ -357,6 +360,9 @@ def toy_2d(name: str, n: int, seed: int = 0):
     n = _check_size("n", n)
     if n is None:
         raise ValueError("`n` must be a positive integer (the number of points); received None.")
+    if n > MAX_TOY_POINTS:  # refused before drawing: 10**10 points would ask for 268 GiB
+        raise ValueError(f"`n`={n:,} points is more than the {MAX_TOY_POINTS:,} a 2-D toy dataset offers; a GAN on "
+                         f"it needs a few thousand (the book uses 20,000). Fix: n=20_000.")  # fmt: skip
     seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     if name in ("ring8", "grid25"):

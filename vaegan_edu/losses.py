@@ -31,6 +31,8 @@ def _check_tensor(name, x, ndim_at_least=1):
     shape = tuple(getattr(x, "shape", np.shape(x)))
     if len(shape) < ndim_at_least:
         raise ValueError(f"`{name}` must have at least {ndim_at_least} axes (a batch axis first); received shape {shape}.")
+    if any(d == 0 for d in shape):  # a mean over nothing is NaN, never a loss
+        raise ValueError(f"`{name}` is empty (shape {shape}); a loss needs at least one example and one value each.")
     values = _readable(x)
     if values is not None and not np.all(np.isfinite(values)):
         raise ValueError(f"`{name}` contains NaN or infinite values; check the model (or data) that produced it.")
@@ -476,6 +478,11 @@ def vae_loss_terms(x, logits, mu, log_var, likelihood="bernoulli", obs_std=0.1, 
 
     Taught in: 03_vae
     """
+    x_shape, mu_shape = _check_tensor("x", x, 2), _check_tensor("mu", mu, 2)
+    if x_shape[0] is not None and mu_shape[0] is not None and x_shape[0] != mu_shape[0]:
+        raise ValueError(f"`x` and `mu` must hold the same images: a batch of {x_shape[0]} images has "
+                         f"{x_shape[0]} codes, but `mu` has shape {mu_shape}. Pass the mu and log_var the encoder "
+                         f"gave for this batch of x.")  # fmt: skip
     reconstruction = -reconstruction_log_likelihood(x, logits, likelihood, obs_std, log_scale)
     kl = ops.sum(kl_per_latent(mu, log_var), axis=-1)
     return reconstruction, kl

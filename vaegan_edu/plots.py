@@ -21,6 +21,10 @@ from vaegan_edu.validation import (
 )  # fmt: skip
 
 
+MAX_GRID_PIXELS = 50_000_000  # an image grid larger than this (7,000 x 7,000) is a typo, not a figure
+MAX_BARS = 1_000  # bars one chart draws (one per latent, per variant ...)
+
+
 def _check_scalar(name: str, value) -> float:
     """A finite real number (Python, NumPy or 0-d array); an array of many values says to average it first."""
     if np.ndim(value) != 0 or isinstance(value, (str, bytes)):
@@ -35,9 +39,9 @@ def _check_scalar(name: str, value) -> float:
 def _check_points(name: str, values, dim: int = 2) -> np.ndarray:
     """A finite float array of points of shape (n, dim)."""
     points = as_float_array(name, values, "float64")
-    if points.ndim != 2 or points.shape[1] != dim:
-        raise ValueError(f"`{name}` must be an array of {dim}-D points of shape (n, {dim}); received shape "
-                         f"{points.shape}.")  # fmt: skip
+    if points.ndim != 2 or points.shape[1] != dim or len(points) == 0:
+        raise ValueError(f"`{name}` must be an array of {dim}-D points of shape (n, {dim}) with n >= 1; received "
+                         f"shape {points.shape}.")  # fmt: skip
     check_finite(name, points)
     return points
 
@@ -84,6 +88,10 @@ def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: float 
             raise ValueError(f"`{name}` must be an integer >= 0 (pixels between tiles); received {name}={value!r}.")
     ncols = int(ncols or np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
+    cells = (nrows * (h + row_pad) - row_pad) * (ncols * (w + pad) - pad)
+    if cells > MAX_GRID_PIXELS:  # refused before any allocation (ncols=10**9 would ask for 75 GiB)
+        raise ValueError(f"The grid of {n} image(s) in {ncols} column(s) would have {cells:,} pixels, more than the "
+                         f"{MAX_GRID_PIXELS:,} a figure can show. Fix: ncols <= n (here {n}), or fewer images.")  # fmt: skip
     grid = np.full((nrows * (h + row_pad) - row_pad, ncols * (w + pad) - pad), pad_value, dtype=np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, ncols)
@@ -295,8 +303,8 @@ def plot_latent_scatter(ax, z, labels=None, max_points: int = 5000, title: str |
     """
     check_axes(ax)
     z = as_float_array("z", z, "float64")
-    if z.ndim != 2 or z.shape[1] != 2:
-        raise ValueError(f"`z` must have shape (n, 2) (a 2-D latent space); received {z.shape}. "
+    if z.ndim != 2 or z.shape[1] != 2 or len(z) == 0:
+        raise ValueError(f"`z` must have shape (n, 2) with n >= 1 (a 2-D latent space); received {z.shape}. "
                          f"For more latents pick two columns, e.g. z[:, :2].")  # fmt: skip
     check_finite("z", z)
     if labels is not None and np.shape(labels) != (len(z),):
@@ -334,6 +342,7 @@ def plot_rate_distortion(ax, rate, distortion, betas, title: str | None = None):
     rate, distortion = (as_float_array(name, v, "float64").ravel() for name, v in (("rate", rate),
                                                                                   ("distortion", distortion)))
     _check_same_lengths("`rate`, `distortion` and `betas`", rate, distortion, list(betas))
+    check_finite("rate", rate), check_finite("distortion", distortion)
     ax.plot(rate, distortion, "o-")
     for r, d, b in zip(rate, distortion, betas):
         ax.annotate(f"β={b:g}", (r, d), textcoords="offset points", xytext=(5, 5), fontsize=style.FONT_SIZE)
@@ -355,6 +364,9 @@ def plot_kl_per_dimension(ax, kl, title: str | None = None):
         raise ValueError(f"`kl` must hold one mean KL per latent, shape (latent_dim,); received shape {kl.shape}. "
                          f"Fix: for per-image values of shape (n, latent_dim) pass `kl.mean(axis=0)`.")  # fmt: skip
     check_finite("kl", kl)
+    if len(kl) > MAX_BARS:
+        raise ValueError(f"`kl` has {len(kl):,} latents; a bar chart shows at most {MAX_BARS} readably. Fix: plot the "
+                         f"largest, e.g. `np.sort(kl)[::-1][:{MAX_BARS}]`.")  # fmt: skip
     ax.bar(np.arange(len(kl)), kl, color=style.PALETTE[0])
     ax.set_xticks(np.arange(len(kl)))
     ax.set_xlabel("latent j")
@@ -378,6 +390,10 @@ def plot_mutual_information(ax, mutual_info, entropy, factor_names, title: str |
         raise ValueError(f"`mutual_info` must have shape (latent_dim, num_factors) and `entropy` (num_factors,); "
                          f"received {mutual_info.shape} and {entropy.shape}. Fix: pass result.mutual_info and "
                          f"result.entropy of one ve.metrics.mutual_information_gap result.")  # fmt: skip
+    if mutual_info.size == 0:
+        raise ValueError("`mutual_info` is empty; pass the (latent_dim, num_factors) table of a "
+                         "ve.metrics.mutual_information_gap result.")
+    check_finite("mutual_info", mutual_info)
     if not np.all(np.isfinite(entropy) & (entropy > 0)):
         raise ValueError(f"`entropy` must be positive (each factor's H(v_k) in nats); received {entropy}. A factor of "
                          f"zero entropy is constant: drop it.")  # fmt: skip
@@ -489,6 +505,10 @@ def plot_history(ax, history, keys, title=None, xlabel="generator step"):
         if len(history[key]) != len(history["step"]):
             raise ValueError(f"`history` has {len(history[key])} values of {key!r} but {len(history['step'])} steps; "
                              f"each key needs one value per step.")  # fmt: skip
+    if len(history["step"]) == 0:
+        raise ValueError("`history` has no steps yet; train first (fit_gan returns the history to plot).")
+    for key in ("step", *keys):
+        check_finite(f"history[{key!r}]", as_float_array(f"history[{key!r}]", history[key], "float64"))
     for key in keys:
         ax.plot(history["step"], history[key], label=key)
     ax.set_xlabel(xlabel)
@@ -520,10 +540,15 @@ def plot_density_curves(ax, grid, curves: dict, title: str | None = None, fill: 
             f"{curves!r:.80}. Fix: e.g. curves={{'p': np.exp(log_p)}}."
         )  # fmt: skip
     grid = as_float_array("grid", grid, "float64")
+    if grid.ndim != 1 or len(grid) < 2:
+        raise ValueError(f"`grid` must be 1-D with at least 2 points; received shape {grid.shape}. Fix: e.g. "
+                         f"np.linspace(-4, 4, 400).")  # fmt: skip
+    check_finite("grid", grid)
     if fill is not None and fill not in curves:
         raise ValueError(f"`fill` must be one of the curve labels {list(curves)}; received {fill!r}.")
     for label, values in curves.items():
-        values = np.asarray(values, dtype=float)
+        values = as_float_array(f"curves[{label!r}]", values, "float64")
+        check_finite(f"curves[{label!r}]", values)
         if values.shape != grid.shape:
             raise ValueError(
                 f"Curve {label!r} has shape {values.shape} but `grid` has shape {grid.shape}; evaluate the "
@@ -563,6 +588,8 @@ def plot_estimates(ax, sizes, estimates, standard_errors, truth=None, xlabel="nu
             f"`sizes`, `estimates` and `standard_errors` must be non-empty and of the same length; received "
             f"{len(sizes)}, {len(estimates)} and {len(errors)}."
         )
+    for name, values in (("sizes", sizes), ("estimates", estimates), ("standard_errors", errors)):
+        check_finite(name, values)
     ax.errorbar(sizes, estimates, yerr=2 * errors, fmt="o-", capsize=3, label=label or "estimate ± 2 s.e.")
     if truth is not None:
         ax.axhline(float(truth), color="k", linestyle="--", linewidth=1, label=truth_label)

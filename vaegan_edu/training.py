@@ -112,7 +112,11 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
         history["step"].append(done)
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
             history.setdefault(key, []).append(float(logs[key][-1]))
-        for key, value in (on_eval(done) or {}).items() if on_eval else ():
+        measured = on_eval(done) if on_eval else None
+        if measured is not None and not isinstance(measured, dict):
+            raise TypeError(f"`on_eval` must return a dict of measurements (or None); at step {done} it returned "
+                            f"{type(measured).__name__} {measured!r}. Fix: return e.g. {{'fd': value}}.")  # fmt: skip
+        for key, value in (measured or {}).items():
             history.setdefault(key, []).append(value)
     return history
 

@@ -525,6 +525,8 @@ class ELBOExplorer(_Explorer, ipywidgets.VBox):
         self.model, self.x = model, x
         start = elbo_explorer_values(model, x, q_mean, q_log_std)  # validates model and x
         centre, width = start["posterior_mean"], 4 * max(start["posterior_std"], 0.5)
+        q_mean = _check_in_range("q_mean", q_mean, centre - width, centre + width, f"{centre:.2f} (p(z|x)'s mean)")
+        q_log_std = _check_in_range("q_log_std", q_log_std, -3.0, 1.5, "0.0")
         self.grid = np.linspace(centre - 1.5 * width, centre + 1.5 * width, 400)
         self.q_mean = ipywidgets.FloatSlider(value=q_mean, min=centre - width, max=centre + width, step=0.02,
                                              description="mean of q")  # fmt: skip

@@ -306,9 +306,6 @@ def check_payload(payload: dict, where) -> dict:
     missing = [k for k in ("protocol", "config", "config_hash", "seeds", "provenance") if k not in payload]
     if missing:
         raise ResultsError(f"{where} is not a results file: keys {missing} are missing.")
-    if not isinstance(payload["config"], dict) or payload["config_hash"] != config_hash(payload["config"]):
-        raise ResultsError(f"{where}: its config does not have the hash it records ({payload['config_hash']!r}): "
-                           f"the config was edited after the run, so its numbers may describe another study.")  # fmt: skip
     for key in ("seeds", "partial"):
         if not isinstance(payload.get(key, {}), dict):
             raise ResultsError(f"{where}: `{key}` must map each seed to its table ({{\"0\": {{\"variants\": ...}}}}); "
@@ -324,6 +321,9 @@ def check_payload(payload: dict, where) -> dict:
                     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                         raise ResultsError(f"{where}: seed {seed}, {variant!r}, {metric!r} is {value!r}, not a "
                                            f"number.")  # fmt: skip
+    if not isinstance(payload["config"], dict) or payload["config_hash"] != config_hash(payload["config"]):
+        raise ResultsError(f"{where}: its config does not have the hash it records ({payload['config_hash']!r}): "
+                           f"the config was edited after the run, so its numbers may describe another study.")  # fmt: skip
     return payload
 
 

@@ -51,7 +51,10 @@ def train_digit_classifier(seed=0, num_train=20_000, epochs=3, batch_size=128):
     Taught in: 06_gan
     """
     from vaegan_edu import config, data
+    from vaegan_edu.validation import check_positive_int
 
+    epochs = check_positive_int("epochs", epochs, 3)  # 0 would return an untrained classifier
+    batch_size = check_positive_int("batch_size", batch_size, 128)
     config.set_seed(seed)
     ds = data.load("glyphs", seed=seed, num_train=num_train)
     model = build_digit_classifier(ds.image_shape)

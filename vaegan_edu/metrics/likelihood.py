@@ -10,7 +10,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from vaegan_edu.validation import as_float_array, check_int_tuple, check_positive_int, check_seed
+from vaegan_edu.validation import (
+    as_float_array, check_int_tuple, check_nonnegative_number, check_positive_int, check_seed,
+)  # fmt: skip
 
 MAX_IMPORTANCE_SAMPLES = 10**6  # per image: 1,000 is the book's full setting; more is a typo that would run for hours
 
@@ -261,6 +263,7 @@ def active_units(model, x, threshold=0.01) -> int:
 
     Taught in: 03_vae
     """
+    threshold = check_nonnegative_number("threshold", threshold, "0.01 (Burda et al.'s)")
     return int(np.sum(latent_activity(model, x) > threshold))
 
 

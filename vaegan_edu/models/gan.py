@@ -304,6 +304,9 @@ def pack_samples(x, pack):
     pack = _check_positive_int("pack", pack, 2)
     if pack == 1:
         return x
+    if x.shape[0] is not None and x.shape[0] < pack:
+        raise ValueError(f"`x` holds {x.shape[0]} example(s), fewer than `pack`={pack}: packing would leave no "
+                         f"discriminator input. Pass at least {pack} examples, or a smaller pack.")  # fmt: skip
     n = (ops.shape(x)[0] // pack) * pack
     x = x[:n]
     if len(x.shape) == 2:

@@ -57,7 +57,9 @@ def _with_nan_guard(kwargs, nan_guard):
     ``nan_guard`` is False)."""
     from vaegan_edu.callbacks import NaNGuard
 
-    callbacks = list(kwargs.get("callbacks") or [])
+    callbacks = kwargs.get("callbacks") or []
+    # one callback passed bare, as keras's own fit accepts a list only: wrapped, not refused
+    callbacks = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else list(callbacks)
     if check_bool("nan_guard", nan_guard) and not any(isinstance(c, NaNGuard) for c in callbacks):
         callbacks.append(NaNGuard())
     return {**kwargs, "callbacks": callbacks}
