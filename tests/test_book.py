@@ -54,6 +54,8 @@ def test_main_exit_status_and_bad_names(tmp_path):
     _chapter(src / "00_ok.ipynb", "x = 1")
     assert book.main(["run", "--fast", "--no-html", "--notebooks", str(src), "--out", str(tmp_path / "o")]) == 0
     assert book.main(["run", "99", "--notebooks", str(src)]) == 2
+    with pytest.raises(ValueError, match="No chapter matches '99'"):  # --debug: the traceback, for developers
+        book.main(["--debug", "run", "99", "--notebooks", str(src)])
 
 
 def test_run_talks_to_its_kernels_without_tcp_and_leaves_none_running(tmp_path, capfd):

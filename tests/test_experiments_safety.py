@@ -116,3 +116,30 @@ def test_a_damaged_file_reaches_the_command_line_as_one_line(finished, capsys):
     assert cli(["run", "toy", "--dir", str(path.parent)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(path) in err and "--restart" in err
+
+
+def test_a_run_killed_mid_study_resumes_to_the_uninterrupted_file(tmp_path):
+    """kill -9 of the process after its first seed: the file holds that seed, and the next run finishes the rest
+    with the numbers of a run that was never interrupted."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    small = ('{"ring8": {"n": 1000, "seed": 0, "data_scale": 1.0}}', '{"GAN": {}}')
+    script = ("import json, sys; from vaegan_edu import experiments; experiments.run('mode_collapse', quick=True, "
+              f"seeds=[0, 1, 2], directory=sys.argv[1], say=lambda t: print(t, flush=True), "
+              f"datasets=json.loads('{small[0]}'), models=json.loads('{small[1]}'))")  # fmt: skip
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    process = subprocess.Popen([sys.executable, "-c", script, str(killed)], stdout=subprocess.PIPE, text=True)
+    for line in process.stdout:  # wait until seed 0 is written, then kill without warning
+        if "seed 0" in line and "done" in line:
+            os.kill(process.pid, signal.SIGKILL)
+            break
+    process.wait()
+    assert sorted(read(killed / "mode_collapse.quick.json")["seeds"]) == ["0"]
+    for folder in (killed, whole):
+        done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+    tables = [{s: e["variants"] for s, e in read(f / "mode_collapse.quick.json")["seeds"].items()} for f in (killed, whole)]
+    assert tables[0] == tables[1] and sorted(tables[0]) == ["0", "1", "2"]

@@ -475,6 +475,7 @@ def _say(text: str) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vaegan_edu.book", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="execute chapters top to bottom in fresh kernels")
     r.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all), e.g. 03 05_gan")
@@ -508,8 +509,11 @@ def main(argv=None) -> int:
         if args.command in ("slides", "guide"):
             return _slides_main(args) if args.command == "slides" else _guide_main(args)
         failed = run(args.chapters, args.fast, args.out, args.in_place, args.notebooks, not args.no_html)
-    except ValueError as exc:  # a clear message for the user: one line, no traceback, no usage block
-        print(f"python -m vaegan_edu.book {args.command}: error: {exc}", file=sys.stderr, flush=True)
+    except (ValueError, OSError, ImportError) as exc:  # a clear message for the user: one line, no traceback
+        if args.debug:
+            raise
+        print(f"python -m vaegan_edu.book {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr,
+              flush=True)  # fmt: skip
         return 2
     return 1 if failed else 0
 
