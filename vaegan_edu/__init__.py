@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (  # what a chapter or a lecturer reaches as ve.NAME; files, repository, resources and validation
     "book",  # are the package's own plumbing, imported by name where needed
     "callbacks",
+    "chapter_stats",
     "config",
     "data",
     "diagrams",

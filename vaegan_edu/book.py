@@ -12,6 +12,7 @@ committed with each chapter::
     python -m vaegan_edu.book assignment 01 --course ~/course   # an nbgrader assignment (vaegan_edu.grading)
     python -m vaegan_edu.book exercises [--check]  # authors: mark exercise cells, hide stored solutions
     python -m vaegan_edu.book chapters ~/vaegan_book  # pip users: copy the chapters out of the installed package
+    python -m vaegan_edu.book stats                # words, generated words, code lines, figures per chapter
 
 Each chapter runs top to bottom in a fresh kernel, in the notebooks folder, exactly as a reader runs it.
 Progress is printed per chapter (and per cell on a terminal); a failing chapter is reported with the cell
@@ -485,6 +486,11 @@ def main(argv=None) -> int:
     r.add_argument("--no-html", action="store_true", help="skip the HTML copies")
     r.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/, else the "
                    "installed package's chapters)")
+    st = sub.add_parser("stats", help="words (prose and generated), code lines, figures and tables per chapter")
+    st.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all)")
+    st.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's, else the installed "
+                    "package's)")
+    st.add_argument("--check", action="store_true", help="exit 1 when a chapter exceeds the lecture limits")
     h = sub.add_parser("chapters", help="copy the chapters out of the installed package into a folder")
     h.add_argument("folder", type=Path, help="where to put them (created if missing)")
     h.add_argument("--force", action="store_true", help="overwrite chapters already in the folder")
@@ -497,6 +503,13 @@ def main(argv=None) -> int:
     _add_grading_parsers(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command == "stats":
+            from vaegan_edu import chapter_stats
+
+            chapters = find_notebooks(Path(args.notebooks or resources.chapters_dir()), args.chapters)
+            _say(chapter_stats.table(chapters))
+            over = [p.stem for p in chapters if chapter_stats.chapter_stats(p).over_limits()]
+            return 1 if args.check and over else 0
         if args.command == "chapters":
             copies = copy_chapters(args.folder, args.force)
             _say(f"Copied {len(copies)} chapters into {args.folder.resolve()}; open them with "
