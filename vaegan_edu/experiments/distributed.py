@@ -152,8 +152,8 @@ def _main() -> int:
     import json
     import sys
 
-    from vaegan_edu import experiments  # noqa: F401  (registers the book's protocols)
-
+    # `python -m vaegan_edu.experiments.distributed` imported the package vaegan_edu.experiments first, which
+    # registered the book's protocols
     job = json.loads(sys.stdin.read())
     protocol = get(job["name"])
     extra = {"finished": job["finished"], "on_variant": None} if protocol.saves_variants else {}
