@@ -326,3 +326,50 @@ def test_proportion_interval_is_wilsons():
         stats.proportion_interval(11, 10)
     with pytest.raises(TypeError, match="successes"):
         stats.proportion_interval(0.5, 10)
+
+
+# === Holm's correction over a family of paired tests (issue 31 item 6) ===
+
+
+def test_holm_adjusts_like_its_definition():
+    from itertools import accumulate
+
+    rng = np.random.default_rng(0)
+    for m in (1, 2, 5, 32):
+        p = rng.uniform(0, 0.2, m)
+        order = np.argsort(p)
+        expected = np.empty(m)
+        expected[order] = np.minimum(1, list(accumulate(((m - i) * p[j] for i, j in enumerate(order)), max)))
+        np.testing.assert_allclose(stats.holm_adjust(p), expected)
+    assert stats.holm_adjust([0.01, 0.04, 0.03, 0.005]).round(3).tolist() == [0.03, 0.06, 0.06, 0.02]
+    with pytest.raises(ValueError, match="probabilities in"):
+        stats.holm_adjust([0.5, 1.5])
+
+
+def test_a_family_of_paired_t_tests_uses_scipy_and_corrects_together():
+    from scipy import stats as scipy_stats
+
+    a, b = [1.0, 2.0, 3.0, 4.0, 5.0], [1.5, 2.7, 3.4, 4.9, 5.6]
+    [test] = stats.paired_family({"a lower than b": (a, b)})
+    assert test.p_value == pytest.approx(scipy_stats.ttest_rel(a, b).pvalue) and test.p_holm == test.p_value
+    assert test.status == "supported" and test.effect.estimate == pytest.approx(-0.62)
+    [flipped] = stats.paired_family({"a higher than b": (a, b)}, better="higher")
+    assert flipped.status == "contradicted"
+    noise = {f"null {i}": (list(np.random.default_rng(i).normal(size=5)), [0.0] * 5) for i in range(20)}
+    family = stats.paired_family(noise)
+    assert all(t.p_holm >= t.p_value for t in family) and sum(t.status != "inconclusive" for t in family) == 0
+
+
+def test_the_tricks_study_corrected_as_the_review_found():
+    """Review chapters-05-08 finding 7: of chapter 06's 32 tests none survives Holm; of the 8 FD tests, two."""
+    from vaegan_edu import experiments
+
+    result = experiments.load("tricks")
+    metrics = {"frechet_distance": "lower", "precision": "higher", "recall": "higher", "class_kl": "lower"}
+    comparisons = {(v, m): (result.values(v, m), result.values("baseline", m)) for v in result.variants[1:]
+                   for m in metrics}  # fmt: skip
+    family = stats.paired_family({f"{v} · {m}": pair for (v, m), pair in comparisons.items()},
+                                 {f"{v} · {m}": metrics[m] for v, m in comparisons})  # fmt: skip
+    assert len(family) == 32 and all(t.status == "inconclusive" for t in family)
+    fd = stats.paired_family({v: pair for (v, m), pair in comparisons.items() if m == "frechet_distance"})
+    assert sorted(t.claim for t in fd if t.status == "supported") == ["WGAN-GP", "learning rate x10"]

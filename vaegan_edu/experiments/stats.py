@@ -626,3 +626,93 @@ def verdict(claim: str, a, b, better: str = "lower", paired: bool = True, confid
         elif low > margin:
             status = "contradicted"
     return Verdict(claim=claim, status=status, effect=effect, better=better, margin=float(margin))
+
+
+# === Multiple comparisons: one family of tests, Holm's step-down correction (issue 31) ===
+
+
+def holm_adjust(p_values) -> np.ndarray:
+    r"""Holm's (1979) step-down adjusted p-values: reject every hypothesis whose adjusted p is below α, and the
+    chance of rejecting any true one stays below α over the whole family, whatever the tests' dependence.
+
+    With the m p-values sorted, :math:`p_{(1)} \le \dots \le p_{(m)}`,
+
+    .. math::
+        \tilde p_{(i)} = \min\Big(1,\ \max_{j \le i}\, (m - j + 1)\, p_{(j)}\Big)
+
+    and each adjusted value goes back to its hypothesis's place. Holm is uniformly more powerful than Bonferroni
+    (which multiplies every p by m) and makes no assumption about how the tests depend on one another.
+
+    Examples
+    --------
+    >>> holm_adjust([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
+    [0.03, 0.06, 0.06, 0.02]
+
+    Taught in: 08_student_questions
+    """
+    p = _as_values("p_values", p_values)
+    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError(f"`p_values` must be probabilities in [0, 1]; received {p.tolist()}.")
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
+
+
+@dataclasses.dataclass(frozen=True)
+class FamilyTest:
+    """One paired comparison of a family, with its raw and Holm-adjusted p-value and its status after correction."""
+
+    claim: str
+    effect: Interval  # the paired difference a - b with its (uncorrected) 95 % interval
+    p_value: float  # two-sided paired Student t-test (scipy.stats.ttest_rel)
+    p_holm: float  # after Holm's correction over the family
+    status: str  # "supported" / "contradicted" when p_holm < alpha (by the sign of the effect), else "inconclusive"
+
+
+def paired_family(comparisons: dict, better: dict | str = "lower", alpha: float = 0.05) -> list[FamilyTest]:
+    """Paired t-tests of a family of comparisons, corrected together with :func:`holm_adjust`.
+
+    Parameters
+    ----------
+    comparisons : {claim: (a, b)}
+        Each ``a``, ``b`` as for :func:`paired_difference` (sequences paired by position, or {seed: value}).
+        Every comparison a study draws a verdict from belongs in one family: the chance that any of them is a
+        false "supported" is what the correction bounds.
+    better : "lower" / "higher", or {claim: "lower" / "higher"}
+        Which direction of each metric is better: a significant difference in that direction supports the claim
+        "a is better than b", one in the other direction contradicts it.
+    alpha : float in (0, 1)
+        The family-wise error rate.
+
+    Returns
+    -------
+    list of :class:`FamilyTest`, in the order of ``comparisons``
+
+    Taught in: 08_student_questions
+    """
+    if not isinstance(comparisons, dict) or not comparisons:
+        raise ValueError("`comparisons` must be a non-empty dict {claim: (a, b)}, one entry per test of the family.")
+    alpha = _check_confidence(alpha)
+    rows = []
+    for claim, pair in comparisons.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"`comparisons[{claim!r}]` must be the pair (a, b); received {type(pair).__name__}.")
+        x_a, x_b = _paired_arrays(*pair)
+        if len(x_a) < 2:
+            raise ValueError(f"`comparisons[{claim!r}]` has {len(x_a)} pair(s); a t-test needs at least 2 seeds.")
+        d = x_a - x_b
+        p = 1.0 if np.all(d == d[0]) and d[0] == 0 else float(_scipy_stats.ttest_rel(x_a, x_b).pvalue)
+        rows.append((claim, paired_difference(*pair), p if np.isfinite(p) else 0.0))
+    adjusted = holm_adjust([p for _, _, p in rows])
+    out = []
+    for (claim, effect, p), p_holm in zip(rows, adjusted):
+        direction = _check_better(better if isinstance(better, str) else better[claim])
+        status = "inconclusive"
+        if p_holm < alpha:
+            improves = effect.estimate < 0 if direction == "lower" else effect.estimate > 0
+            status = "supported" if improves else "contradicted"
+        out.append(FamilyTest(claim, effect, p, float(p_holm), status))
+    return out
