@@ -237,6 +237,7 @@ def test_every_other_chapter_runs_in_colab_in_fast_mode(colab, name):
     assert "Colab: installed vaegan_edu" in _setup_said(executed)
     assert (found["keras"], found["tensorflow"]) == (COLAB["keras"], COLAB["tensorflow"])
     assert found["calls"] == ["enable_custom_widget_manager"]
+    _assert_colab_unchanged(colab)
 
 
 def test_every_shipped_model_loads_and_every_dataset_matches_its_fingerprint_in_colab(colab, tmp_path):
