@@ -38,6 +38,7 @@ from pathlib import Path
 from vaegan_edu import repository, resources
 from vaegan_edu.config import FAST_ENV_VAR
 
+EVIDENCE = "evidence"  # notebooks/evidence/: the appendix, one executed notebook per study and a primer
 CELL_TIMEOUT_S = 1200  # one cell may train a model for several minutes in full mode
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (``colab`` edits files there)
 
@@ -421,12 +422,15 @@ def colab(repo=None, branch=None, notebooks=None, check=False, root=ROOT) -> lis
             touched.append(f"{path.relative_to(root)}: rewritten")
     if not check:
         repository.REPOSITORY, repository.BRANCH = repo, branch  # this process, too, now says the new place
-    for path in find_notebooks(Path(notebooks or root / "notebooks")):
+    folder = Path(notebooks or root / "notebooks")
+    evidence = sorted((folder / EVIDENCE).glob("*.ipynb"))  # the evidence appendix: badges and setup cells too
+    for path in find_notebooks(folder) + evidence:
         text = path.read_text(encoding="utf-8")
         nb = nbformat.reads(text, as_version=4)
-        changed = _colab_rewrite(nb, path.name, block, repo, branch)
+        name = path.relative_to(folder).as_posix()
+        changed = _colab_rewrite(nb, name, block, repo, branch)
         if changed:
-            touched.append(f"{path.name}: {' and '.join(changed)} {'differ' if check else 'rewritten'}")
+            touched.append(f"{name}: {' and '.join(changed)} {'differ' if check else 'rewritten'}")
             if not check:
                 new_text = nbformat.writes(nb)
                 _write_atomic(path, new_text + "\n" * (text.endswith("\n") and not new_text.endswith("\n")))
