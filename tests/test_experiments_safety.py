@@ -143,3 +143,16 @@ def test_a_run_killed_mid_study_resumes_to_the_uninterrupted_file(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
     tables = [{s: e["variants"] for s, e in read(f / "mode_collapse.quick.json")["seeds"].items()} for f in (killed, whole)]
     assert tables[0] == tables[1] and sorted(tables[0]) == ["0", "1", "2"]
+
+
+def test_two_processes_running_into_one_folder_keep_each_others_seeds(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys; from vaegan_edu import experiments; experiments.run('saturation', quick=True, "
+              "seeds=[int(s) for s in sys.argv[2].split(',')], directory=sys.argv[1], say=lambda t: None)")
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), seeds], stderr=subprocess.PIPE, text=True)
+            for seeds in ("0,2", "1,3")]  # fmt: skip
+    for run in runs:
+        assert run.wait() == 0, run.stderr.read()[-2000:]
+    assert sorted(read(tmp_path / "saturation.quick.json")["seeds"]) == ["0", "1", "2", "3"]
