@@ -23,6 +23,7 @@ _SUBMODULES = (  # what a chapter or a lecturer reaches as ve.NAME; files, repos
     "book",  # are the package's own plumbing, imported by name where needed
     "callbacks",
     "chapter_stats",
+    "claims",
     "config",
     "data",
     "diagrams",

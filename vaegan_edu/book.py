@@ -13,6 +13,7 @@ committed with each chapter::
     python -m vaegan_edu.book exercises [--check]  # authors: mark exercise cells, hide stored solutions
     python -m vaegan_edu.book chapters ~/vaegan_book  # pip users: copy the chapters out of the installed package
     python -m vaegan_edu.book stats                # words, generated words, code lines, figures per chapter
+    python -m vaegan_edu.book claims               # every measured number in the prose against its source
 
 Each chapter runs top to bottom in a fresh kernel, in the notebooks folder, exactly as a reader runs it.
 Progress is printed per chapter (and per cell on a terminal); a failing chapter is reported with the cell
@@ -495,6 +496,8 @@ def main(argv=None) -> int:
     st.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's, else the installed "
                     "package's)")
     st.add_argument("--check", action="store_true", help="exit 1 when a chapter exceeds the lecture limits")
+    cl = sub.add_parser("claims", help="check every measured number in the prose against its registered source")
+    cl.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
     h = sub.add_parser("chapters", help="copy the chapters out of the installed package into a folder")
     h.add_argument("folder", type=Path, help="where to put them (created if missing)")
     h.add_argument("--force", action="store_true", help="overwrite chapters already in the folder")
@@ -514,6 +517,15 @@ def main(argv=None) -> int:
             _say(chapter_stats.table(chapters))
             over = [p.stem for p in chapters if chapter_stats.chapter_stats(p).over_limits()]
             return 1 if args.check and over else 0
+        if args.command == "claims":
+            from vaegan_edu import claims
+
+            folder = Path(args.notebooks or resources.chapters_dir())
+            pages = find_notebooks(folder) + sorted((folder / EVIDENCE).glob("*.ipynb"))
+            problems = [p for page in pages for p in claims.check(page)]
+            _say("\n".join(problems + [f"{len(problems)} problem(s) in {len(pages)} notebooks; the registry is "
+                                        f"{folder / claims.CLAIMS_FILE}"]))  # fmt: skip
+            return 1 if problems else 0
         if args.command == "chapters":
             copies = copy_chapters(args.folder, args.force)
             _say(f"Copied {len(copies)} chapters into {args.folder.resolve()}; open them with "
