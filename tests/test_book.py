@@ -84,7 +84,7 @@ def test_a_missing_notebook_tool_stops_before_running_with_one_line(monkeypatch,
     assert "needs nbconvert" in said.err and 'pip install "vaegan_edu[notebooks]"' in said.err
 
 
-@pytest.mark.parametrize("argv", [["guide"], ["colab"], ["exercises"], ["slides", "--annotate"]])
+@pytest.mark.parametrize("argv", [["guide"], ["colab"], ["exercises"], ["slides", "--annotate"], ["claims"]])
 def test_subcommands_that_edit_a_checkout_say_so_in_one_line_outside_one(monkeypatch, capsys, argv):
     from vaegan_edu import resources
 

@@ -520,6 +520,8 @@ def main(argv=None) -> int:
         if args.command == "claims":
             from vaegan_edu import claims
 
+            if args.notebooks is None:
+                require_checkout("claims", "notebooks/claims.json and the evidence appendix")
             folder = Path(args.notebooks or resources.chapters_dir())
             pages = find_notebooks(folder) + sorted((folder / EVIDENCE).glob("*.ipynb"))
             problems = [p for page in pages for p in claims.check(page)]
