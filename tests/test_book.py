@@ -221,12 +221,13 @@ def test_colab_points_links_to_other_chapters_at_the_fork(tmp_path, configured):
 
 
 def test_every_link_to_a_chapter_also_opens_it_on_colab():
-    """A relative link works on GitHub and in Jupyter but not on Colab: each has the Colab link beside it."""
+    """A relative link (to a chapter or an appendix page) works on GitHub and in Jupyter but not on Colab: each has
+    the Colab link beside it."""
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type != "markdown":
                 continue
-            for target in re.findall(r"\]\((\d\d_\w+\.ipynb)\)", cell.source):
+            for target in re.findall(r"\]\(((?:evidence/)?\w+\.ipynb)\)", cell.source):
                 assert (ROOT / "notebooks" / target).is_file(), (path.name, target)
                 assert f"({repository.colab_url(target)})" in cell.source, (path.name, target)
 

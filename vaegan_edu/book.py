@@ -306,7 +306,8 @@ if "google.colab" in sys.modules:  # on Colab only; {mark}
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "tensorflow-cpu": "tensorflow"}  # requirement -> module, where not alike
 _COLAB_PLATFORM = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
 _BADGE_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
-_COLAB_CHAPTER_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+/notebooks/(\d\d_\w+\.ipynb)")
+_COLAB_CHAPTER_URL = re.compile(
+    r"https://colab\.research\.google\.com/github/[^)\s]+/notebooks/((?:evidence/)?\w+\.ipynb)")
 _BLOCK_START = 'if "google.colab" in sys.modules'
 
 
