@@ -173,23 +173,18 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
     return {variant_name(d, m): table[variant_name(d, m)] for d in config["datasets"] for m in rows}
 
 
+# What both protocols share: the data, the models, the batch and the samples scored (and a quick smoke run)
+_COMMON = {"datasets": DATASETS, "models": MODELS, "batch_size": 512, "num_samples": 2_500}
+_QUICK = {"seeds": 2, "datasets": {k: dict(v, n=2_000) for k, v in DATASETS.items()}, "eval_every": 5,
+          "num_samples": 500}  # fmt: skip
+
 PROTOCOL = register(Protocol(
     name="mode_collapse",
     title="GAN, PacGAN2, PacGAN4 and WGAN-GP on the ring of 8 and the grid of 25 Gaussians (PacGAN's set-up)",
-    config={
-        "seeds": 10,
-        "datasets": DATASETS,
-        "models": MODELS,
-        "budget": {"steps": 3_000},
-        "eval_every": 500,
-        "batch_size": 512,
-        "num_samples": 2_500,
-        "metrics": METRICS,
-    },
+    config={**_COMMON, "seeds": 10, "budget": {"steps": 3_000}, "eval_every": 500, "metrics": METRICS},
     run_seed=run_seed,
     baseline=variant_name("ring8", "GAN"),
-    quick={"seeds": 2, "datasets": {k: dict(v, n=2_000) for k, v in DATASETS.items()}, "budget": {"steps": 10},
-           "eval_every": 5, "num_samples": 500},
+    quick={**_QUICK, "budget": {"steps": 10}},
     taught_in="05_gan_game",
     saves_variants=True,
 ))  # fmt: skip
@@ -201,21 +196,11 @@ PLATEAU_METRICS = {**{f"{m}_late": METRICS[m] for m in SCORED}, "high_quality_la
 PLATEAU = register(Protocol(
     name="mode_collapse_plateau",
     title="GAN, PacGAN2, PacGAN4 and WGAN-GP on the ring and the grid, trained to their plateau (20,000 steps)",
-    config={
-        "seeds": 5,
-        "datasets": DATASETS,
-        "models": MODELS,
-        "budget": {"steps": 20_000},
-        "eval_every": 1_000,
-        "batch_size": 512,
-        "num_samples": 2_500,
-        "spray": True,
-        "metrics": PLATEAU_METRICS,
-    },
+    config={**_COMMON, "seeds": 5, "budget": {"steps": 20_000}, "eval_every": 1_000, "spray": True,
+            "metrics": PLATEAU_METRICS},
     run_seed=run_seed,
     baseline=variant_name("ring8", "GAN"),
-    quick={"seeds": 2, "datasets": {k: dict(v, n=2_000) for k, v in DATASETS.items()}, "budget": {"steps": 20},
-           "eval_every": 5, "num_samples": 500},
+    quick={**_QUICK, "budget": {"steps": 20}},
     taught_in="",
     saves_variants=True,
 ))  # fmt: skip
