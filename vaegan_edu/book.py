@@ -496,7 +496,8 @@ def main(argv=None) -> int:
     st.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all)")
     st.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's, else the installed "
                     "package's)")
-    st.add_argument("--check", action="store_true", help="exit 1 when a chapter exceeds the lecture limits")
+    st.add_argument("--check", action="store_true", help="exit 1 when a chapter exceeds the lecture limits or "
+                    "a code cell writes prose")
     cl = sub.add_parser("claims", help="check every measured number in the prose against its registered source")
     cl.add_argument("--notebooks", type=Path, help="chapters folder (default: the checkout's notebooks/)")
     h = sub.add_parser("chapters", help="copy the chapters out of the installed package into a folder")
@@ -516,7 +517,12 @@ def main(argv=None) -> int:
 
             chapters = find_notebooks(Path(args.notebooks or resources.chapters_dir()), args.chapters)
             _say(chapter_stats.table(chapters))
-            over = [p.stem for p in chapters if chapter_stats.chapter_stats(p).over_limits()]
+            writing = {p.stem: chapter_stats.prose_cells(p) for p in chapters}
+            for stem, cells in writing.items():
+                if cells:
+                    _say(f"{stem}: code writes prose in cell(s) " + ", ".join(
+                        f"{i} ({words} words)" for i, words, _ in cells))  # fmt: skip
+            over = [p.stem for p in chapters if chapter_stats.chapter_stats(p).over_limits() or writing[p.stem]]
             return 1 if args.check and over else 0
         if args.command == "claims":
             from vaegan_edu import claims

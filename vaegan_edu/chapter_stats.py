@@ -17,11 +17,17 @@ What counts:
   (tag ``solution``: a student reveals it, it is not read in the lecture);
 - **figures**: image outputs; **tables**: Markdown tables (a row of ``|---|``) and HTML ``<table>`` outputs.
 
+Prose is written by people, in Markdown; code prints lines that name a quantity and give its value.
+:func:`prose_cells` finds the code cells that write prose instead: those whose string literals (docstrings and
+the Colab setup cell aside) hold a sentence of :data:`MAX_LITERAL_WORDS` words or more, or
+:data:`MAX_CELL_LITERAL_WORDS` words or more in all (an if/else paragraph, a verdict assembled from pieces).
+
 Taught in: 00_tour
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import html
 import re
@@ -29,6 +35,8 @@ from pathlib import Path
 
 MAX_WORDS = 3_000  # prose words of one chapter, generated words included
 MAX_CODE_LINES = 350
+MAX_LITERAL_WORDS = 25  # one string literal this long is a sentence of prose, not a label
+MAX_CELL_LITERAL_WORDS = 100  # a code cell whose literals hold this many words in all writes a paragraph
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.,%\-−×/]*")
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
@@ -122,6 +130,53 @@ def chapter_stats(path) -> ChapterStats:
                 tables += shown.count("<table") + len(_TABLE_RULE.findall(shown))
                 figures += any(key.startswith("image/") for key in output.get("data", {}))
     return ChapterStats(path.stem, prose, generated, code, figures, tables)
+
+
+def _literal_words(source: str) -> list[int]:
+    """Words of each string literal of a code cell (an f-string's literal parts together), docstrings left out;
+    IPython magics and shell lines are skipped. A cell that does not parse has none."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and ast.get_docstring(node) is not None}  # fmt: skip
+    inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
+    counts = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = " ".join(part.value for part in node.values if isinstance(part, ast.Constant))
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+              and id(node) not in inside_fstrings):  # fmt: skip
+            text = node.value
+        else:
+            continue
+        counts.append(len(_PROSE_WORD.findall(text)))
+    return counts
+
+
+_PROSE_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+
+
+def prose_cells(path) -> list[tuple[int, int, int]]:
+    """The code cells of the notebook at ``path`` that write prose: ``(cell index, words in its string
+    literals, words in its longest literal)`` for each cell over :data:`MAX_LITERAL_WORDS` or
+    :data:`MAX_CELL_LITERAL_WORDS`. The setup cell (the one that holds the Colab block) and hidden solutions
+    are not counted."""
+    import nbformat
+
+    nb = nbformat.read(Path(path), as_version=4)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if (cell.cell_type != "code" or "solution" in cell.metadata.get("tags", [])
+                or '"google.colab" in sys.modules' in cell.source):  # fmt: skip
+            continue
+        counts = _literal_words(cell.source)
+        if counts and (max(counts) >= MAX_LITERAL_WORDS or sum(counts) >= MAX_CELL_LITERAL_WORDS):
+            found.append((index, sum(counts), max(counts)))
+    return found
 
 
 def table(paths) -> str:
