@@ -5,8 +5,8 @@
     KERAS_BACKEND=jax python benchmarks/bench_backends.py --worker   # one backend (what the runner calls)
 
 The Keras backend is fixed when Keras is imported, so the runner starts one worker process per backend;
-each worker trains the four book models (chapter 03's VAE on glyphs, chapter 04's beta-VAE on sprites,
-chapter 05's ring-of-8 GAN, chapter 06's DCGAN on glyphs), each twice: compiled with ``jit_compile=False``
+each worker trains the four book models (chapter 03's VAE on glyphs, chapter 05's beta-VAE on sprites,
+chapter 07's ring-of-8 GAN, chapter 08's DCGAN on glyphs), each twice: compiled with ``jit_compile=False``
 and with ``jit_compile=True`` (XLA on TensorFlow and JAX, ``torch.compile`` on PyTorch). Every
 configuration trains the same number of steps from the same seed: one untimed warm-up chunk (graph tracing,
 compilation), then ``repeats`` timed chunks; throughput = images (points for the ring GAN) per second of one
@@ -32,9 +32,9 @@ BACKENDS = ("tensorflow", "jax", "torch")
 MODELS = ("vae_glyphs", "beta_vae_sprites", "ring_gan", "dcgan_glyphs")
 TITLES = {
     "vae_glyphs": "chapter 03: VAE, 2 latents, glyphs (batch 128)",
-    "beta_vae_sprites": "chapter 04: beta-VAE, 8 latents, beta 4, sprites (batch 128)",
-    "ring_gan": "chapter 05: ring-of-8 GAN (make_gan_2d, batch 512 points)",
-    "dcgan_glyphs": "chapter 06: DCGAN on glyphs (make_dcgan, batch 128)",
+    "beta_vae_sprites": "chapter 05: beta-VAE, 8 latents, beta 4, sprites (batch 128)",
+    "ring_gan": "chapter 07: ring-of-8 GAN (make_gan_2d, batch 512 points)",
+    "dcgan_glyphs": "chapter 08: DCGAN on glyphs (make_dcgan, batch 128)",
 }
 # steps per timed chunk and number of timed chunks (after one warm-up chunk), full / quick
 PLAN = {

@@ -4,7 +4,7 @@
     python benchmarks/bench_gan.py --quick    # 2 ring seeds, at most 600 DCGAN steps
 
 Targets on a 2-core CPU (issue 8): the ring GAN reaches 8/8 modes with >= 95 % high-quality samples in
-<= 30 s in at least 4 of 5 seeds (measured for chapter 05's PacGAN2 and, beside it, the plain GAN); the DCGAN
+<= 30 s in at least 4 of 5 seeds (measured for chapter 07's PacGAN2 and, beside it, the plain GAN); the DCGAN
 reaches a Fréchet distance <= 40 (the book's digit-classifier features, 2,000 generated vs 2,000 held-out
 images) in <= 3 minutes of training. Ring training time excludes measurement time (sampling and metrics between
 chunks) and counts the first chunk's graph tracing. The DCGAN is measured by the protocol ``speed``'s own
@@ -26,12 +26,12 @@ from common import write_result
 
 RING_TARGET_S = 30.0
 RING_HQ_TARGET = 0.95
-# The ring GAN as chapter 05 recommends it (PacGAN2: packing fixes the mode dropping of the plain GAN and halves
+# The ring GAN as chapter 07 recommends it (PacGAN2: packing fixes the mode dropping of the plain GAN and halves
 # the discriminator's batch, so each step is also cheaper), and the plain GAN for comparison.
-RING_CONFIGS = {"PacGAN2 (make_gan_2d(pack=2), chapter 05's fix)": {"pack": 2},
+RING_CONFIGS = {"PacGAN2 (make_gan_2d(pack=2), chapter 07's fix)": {"pack": 2},
                 "plain GAN (make_gan_2d())": {}}
 DCGAN_TARGET_S = 180.0
-DCGAN_FD_TARGET = 40.0  # chapter 06's full run ends near 32; the real-vs-real floor is about 1
+DCGAN_FD_TARGET = 40.0  # chapter 08's full run ends near 32; the real-vs-real floor is about 1
 
 
 def ring_run(seed: int, gan_kwargs: dict, max_seconds: float, chunk: int, num_eval: int = 2500) -> dict:

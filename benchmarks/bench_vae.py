@@ -1,6 +1,6 @@
 """VAE speed and quality: the full-mode training time of the chapters' main VAEs and the test ELBO they reach.
 
-    python benchmarks/bench_vae.py            # chapter 03's 2-D VAE and chapter 04's beta-VAE, full mode
+    python benchmarks/bench_vae.py            # chapter 03's 2-D VAE and chapter 05's beta-VAE, full mode
     python benchmarks/bench_vae.py --quick    # 2 epochs each (checks that the script runs)
     KERAS_BACKEND=jax python benchmarks/bench_vae.py   # the same on another backend
 
@@ -25,7 +25,7 @@ TARGET_S = 120.0  # chapter 03's main VAE, full mode, 2-core CPU
 
 MODELS = {  # name: (dataset, VAE keyword arguments), as in the chapters and the weights recipes
     "chapter 03: VAE, 2 latents, glyphs": ("glyphs", dict(latent_dim=2, beta=1.0)),
-    "chapter 04: beta-VAE, 8 latents, beta 4, sprites": ("sprites", dict(latent_dim=8, beta=4.0)),
+    "chapter 05: beta-VAE, 8 latents, beta 4, sprites": ("sprites", dict(latent_dim=8, beta=4.0)),
 }
 
 

@@ -7,7 +7,7 @@
                                                                   # (results/vae_spe.json, vae_spe_jax.json)
 
 Two models, each with its chapter's data and optimizer (batch 128, Adam(ve.weights.VAE_LEARNING_RATE)):
-chapter 03's VAE (2 latents, 20,000 glyph digits) and chapter 04's beta-VAE (8 latents, beta = 4, 20,000
+chapter 03's VAE (2 latents, 20,000 glyph digits) and chapter 05's beta-VAE (8 latents, beta = 4, 20,000
 sprites; its target is on the beta-weighted negative ELBO it is trained on). Target on a 2-core CPU (issue 8):
 the VAE reaches its target in <= 60 s; the same bar is applied to the beta-VAE. After every epoch the test
 objective is measured on the 5,000 test images (``ve.metrics.evaluate_elbo``, one seeded sample of z per
@@ -30,9 +30,9 @@ TARGET_S = 60.0
 TOLERANCE = 0.02
 
 
-MODELS = {  # name: (title, dataset, VAE keyword arguments), as chapters 03 and 04 build them
+MODELS = {  # name: (title, dataset, VAE keyword arguments), as chapters 03 and 05 build them
     "vae": ("Chapter 03 VAE (2 latents, glyphs)", "glyphs", dict(latent_dim=2, beta=1.0)),
-    "beta_vae": ("Chapter 04 beta-VAE (8 latents, beta 4, sprites)", "sprites", dict(latent_dim=8, beta=4.0)),
+    "beta_vae": ("Chapter 05 beta-VAE (8 latents, beta 4, sprites)", "sprites", dict(latent_dim=8, beta=4.0)),
 }
 
 

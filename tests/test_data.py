@@ -542,7 +542,7 @@ def test_a_damaged_cache_on_a_hanging_network_answers_within_the_promise(monkeyp
     assert time.monotonic() - start < 15
 
 
-# --- binarisation (chapter 03's honest Bernoulli likelihood) -----------------------------------------------
+# --- binarisation (chapter 04's honest Bernoulli likelihood) -----------------------------------------------
 
 
 def test_binarize_draws_each_pixel_with_its_grey_level_as_probability():

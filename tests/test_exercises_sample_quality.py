@@ -1,4 +1,4 @@
-"""The exercise checkers of chapters 07 and 08: solutions pass, the named mistakes are recognised."""
+"""The exercise checkers of chapters 09 and 10: solutions pass, the named mistakes are recognised."""
 
 import numpy as np
 import pytest
@@ -66,7 +66,7 @@ def test_the_dropped_class_case_is_in_the_checker():
 
 
 def test_chapter_listing():
-    assert exercises.list_exercises("07_vae_vs_gan") == sorted(NAMES)
+    assert exercises.list_exercises("09_vae_vs_gan") == sorted(NAMES)
 
 
 def _sigmoid(logits):
@@ -76,7 +76,7 @@ def _sigmoid(logits):
 def test_generator_logit_gradient_solution_and_mistakes():
     name = "generator_logit_gradient"
     assert exercises.check(name, exercises.checking._exercise(name).solution).passed
-    assert exercises.list_exercises("08_student_questions") == [name]
+    assert exercises.list_exercises("10_student_questions") == [name]
     mistakes = {
         "swapped": lambda logits, loss: -(1 - _sigmoid(logits)) if loss == "minimax" else -_sigmoid(logits),
         "with respect to D": lambda logits, loss: (-1 / (1 - _sigmoid(logits)) if loss == "minimax"

@@ -1,4 +1,4 @@
-"""Chapter 04's protocol ``beta_sweep``: the quick run, the convergence rule, the scores' wiring, the directions."""
+"""Chapter 05's protocol ``beta_sweep``: the quick run, the convergence rule, the scores' wiring, the directions."""
 
 import math
 import types
@@ -182,7 +182,7 @@ def test_metric_directions_and_the_chapters_model():
     cfg = proto.config
     assert proto.baseline == "β = 1" == beta_sweep.variant_name(cfg["betas"][0])
     assert {1.0, 2.0, 4.0, 8.0} <= set(cfg["betas"]) and cfg["seeds"] >= 5
-    shipped = ve.weights.RECIPES["betavae_sprites"].kwargs  # the same network as chapter 04's shipped model
+    shipped = ve.weights.RECIPES["betavae_sprites"].kwargs  # the same network as chapter 05's shipped model
     assert (cfg["latent_dim"], cfg["architecture"], cfg["data"]["name"]) == (
         shipped["latent_dim"], shipped["architecture"], shipped["dataset"])
     assert cfg["learning_rate"] == ve.weights.VAE_LEARNING_RATE

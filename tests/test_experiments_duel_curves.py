@@ -1,4 +1,4 @@
-"""Chapter 07's protocol ``duel_curves``: twin networks, the checkpoint schedule, the quick run, reading curves."""
+"""Chapter 09's protocol ``duel_curves``: twin networks, the checkpoint schedule, the quick run, reading curves."""
 
 import math
 

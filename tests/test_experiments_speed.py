@@ -1,4 +1,4 @@
-"""Chapter 08's protocol ``speed`` (issue 14 item 5): time to a stated quality, one factor at a time, interleaved."""
+"""Chapter 10's protocol ``speed`` (issue 14 item 5): time to a stated quality, one factor at a time, interleaved."""
 
 import math
 import time

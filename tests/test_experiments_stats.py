@@ -361,7 +361,7 @@ def test_a_family_of_paired_t_tests_uses_scipy_and_corrects_together():
 
 
 def test_the_tricks_study_corrected_as_the_review_found():
-    """Review chapters-05-08 finding 7: of chapter 06's 32 tests none survives Holm; of the 8 FD tests, two."""
+    """Review chapters-05-08 finding 7: of chapter 08's 32 tests none survives Holm; of the 8 FD tests, two."""
     from vaegan_edu import experiments
 
     result = experiments.load("tricks")

@@ -32,7 +32,7 @@ def _chapter(stem: str):
 
 
 def _mini_chapter(starter_05: bool = True):
-    """A small chapter "05_gan_game" in the book's exercise pattern, written here so its cells are known."""
+    """A small chapter "06_gan_game" in the book's exercise pattern, written here so its cells are known."""
     cells = [
         nbformat.v4.new_markdown_cell("# 05 · a small chapter"),
         nbformat.v4.new_code_cell("import numpy as np\nimport vaegan_edu as ve"),
@@ -73,7 +73,7 @@ def _mini_chapter(starter_05: bool = True):
 
 
 def test_find_exercise_cells_names_each_role():
-    found = {c.name: c for c in grading.find_exercise_cells(_mini_chapter(), "05_gan_game")}
+    found = {c.name: c for c in grading.find_exercise_cells(_mini_chapter(), "06_gan_game")}
     assert set(found) == {"gan_generator_loss", "gan_discriminator_loss", "optimal_discriminator"}
     gen, dis, opt = found["gan_generator_loss"], found["gan_discriminator_loss"], found["optimal_discriminator"]
     assert (gen.function, gen.prefix, gen.starter, gen.feedback, gen.solution) == (
@@ -85,11 +85,11 @@ def test_find_exercise_cells_names_each_role():
 def test_a_missing_starter_cell_fails_loudly():
     with pytest.raises(grading.ExerciseCellsError, match=r"optimal_discriminator: no starter cell .*"
                        r"def my_optimal_discriminator"):  # fmt: skip
-        grading.find_exercise_cells(_mini_chapter(starter_05=False), "05_gan_game")
+        grading.find_exercise_cells(_mini_chapter(starter_05=False), "06_gan_game")
     nb = _mini_chapter()
     nb.cells = [c for c in nb.cells if "show_solution(\"gan_generator_loss\")" not in c.source]
     with pytest.raises(grading.ExerciseCellsError, match="gan_generator_loss: no cell shows its solution"):
-        grading.find_exercise_cells(nb, "05_gan_game")
+        grading.find_exercise_cells(nb, "06_gan_game")
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_mark_writes_roles_refreshes_solutions_and_is_idempotent():
     nb.cells[5].outputs = [_old_solution_output("gan_generator_loss")]
     nb.cells[1].metadata["vaegan_edu"] = {"exercise": "gan_generator_loss", "role": "starter", "slide": "keep me"}
     nb.cells[0].metadata["tags"] = ["keep"]
-    changes = grading.mark(nb, "05_gan_game")
+    changes = grading.mark(nb, "06_gan_game")
     assert "1 stored solution output(s) hidden" in changes and "cell 1: mark removed" in changes
     assert nb.cells[1].metadata["vaegan_edu"] == {"slide": "keep me"}  # only our two keys go
     assert nb.cells[3].metadata["vaegan_edu"] == {"exercise": "gan_generator_loss", "role": "starter"}
@@ -159,22 +159,22 @@ def test_mark_writes_roles_refreshes_solutions_and_is_idempotent():
     assert "<details" in data["text/html"] and "np.log" in data["text/html"]
     assert "np.log" not in data["text/markdown"] + data["text/plain"]
     before = nbformat.writes(nb)
-    assert grading.mark(nb, "05_gan_game") == []
+    assert grading.mark(nb, "06_gan_game") == []
     assert nbformat.writes(nb) == before
 
 
 def test_exercises_command_checks_and_marks_a_chapters_folder(tmp_path, capsys):
-    nbformat.write(_mini_chapter(), tmp_path / "05_gan_game.ipynb")
-    nbformat.write(_mini_chapter(starter_05=False), tmp_path / "06_gan.ipynb")  # no exercise of 06 in it
+    nbformat.write(_mini_chapter(), tmp_path / "06_gan_game.ipynb")
+    nbformat.write(_mini_chapter(starter_05=False), tmp_path / "08_gan.ipynb")  # no exercise of 08 in it
     assert main(["exercises", "--check", "--notebooks", str(tmp_path)]) == 1
-    assert "05_gan_game: out of date" in capsys.readouterr().out
+    assert "06_gan_game: out of date" in capsys.readouterr().out
     assert main(["exercises", "--notebooks", str(tmp_path), "05"]) == 0
     assert main(["exercises", "--check", "--notebooks", str(tmp_path)]) == 1  # 06 lacks its own exercise
     out = capsys.readouterr().out
-    assert "06_gan: exercise cells NOT MARKED" in out and "frechet_distance_diagonal: no starter cell" in out
-    assert "05_gan_game: gan_generator_loss (cells 3-6), gan_discriminator_loss (cells 8, 9, 12)" in out
+    assert "08_gan: exercise cells NOT MARKED" in out and "frechet_distance_diagonal: no starter cell" in out
+    assert "06_gan_game: gan_generator_loss (cells 3-6), gan_discriminator_loss (cells 8, 9, 12)" in out
     assert main(["exercises", "--check", "--notebooks", str(tmp_path), "05"]) == 0
-    marked = nbformat.read(tmp_path / "05_gan_game.ipynb", as_version=4)
+    marked = nbformat.read(tmp_path / "06_gan_game.ipynb", as_version=4)
     assert marked.cells[3].metadata["vaegan_edu"]["role"] == "starter"
 
 
@@ -188,11 +188,11 @@ def _graded_cells(nb) -> dict[str, nbformat.NotebookNode]:
 def test_assignment_notebook_turns_starters_into_graded_cells():
     chapter = _mini_chapter()
     before = nbformat.writes(chapter)
-    nb = grading.assignment_notebook(chapter, "05_gan_game", points=2)
+    nb = grading.assignment_notebook(chapter, "06_gan_game", points=2)
     assert nbformat.writes(chapter) == before  # the chapter itself is untouched
     nbformat.validate(nb)
     graded = _graded_cells(nb)
-    names = exercises.list_exercises("05_gan_game")
+    names = exercises.list_exercises("06_gan_game")
     assert set(graded) == {f"{n}_{kind}" for n in names for kind in ("answer", "test")}
     answer, test = graded["gan_generator_loss_answer"], graded["gan_generator_loss_test"]
     assert answer.metadata["nbgrader"] == {"grade": False, "grade_id": "gan_generator_loss_answer", "locked": False,
@@ -208,26 +208,26 @@ def test_assignment_notebook_turns_starters_into_graded_cells():
     assert "show_solution" not in code and "first attempt" not in code and "feedback" not in code
     assert "print(my_generator_loss" in code  # a later cell that uses the student's function stays
     assert [c.source for c in nb.cells].index(test.source) == [c.source for c in nb.cells].index(answer.source) + 1
-    assert nbformat.writes(grading.assignment_notebook(chapter, "05_gan_game", points=2)) == nbformat.writes(nb)
+    assert nbformat.writes(grading.assignment_notebook(chapter, "06_gan_game", points=2)) == nbformat.writes(nb)
 
 
 def test_assignment_refuses_a_chapter_that_needs_a_left_out_cell():
     nb = _mini_chapter()
     nb.cells.append(nbformat.v4.new_code_cell("print(solution.name)"))
     with pytest.raises(ValueError, match=r"reads `solution`, bound only in cell 5, which the assignment leaves out"):
-        grading.assignment_notebook(nb, "05_gan_game")
+        grading.assignment_notebook(nb, "06_gan_game")
     nb = _mini_chapter()
     nb.cells[3].source = nb.cells[3].source.replace("(d_fake)", "(d)", 1).replace("log(d_fake)", "log(d)")
     with pytest.raises(ValueError, match=r"my_generator_loss\(d\) and the reference solution \(d_fake\)"):
-        grading.assignment_notebook(nb, "05_gan_game")
+        grading.assignment_notebook(nb, "06_gan_game")
 
 
 def test_assignment_command_writes_source_notebook_and_config(tmp_path, capsys):
-    nbformat.write(_mini_chapter(), tmp_path / "05_gan_game.ipynb")
+    nbformat.write(_mini_chapter(), tmp_path / "06_gan_game.ipynb")
     course = tmp_path / "course"
     assert main(["assignment", "05", "--course", str(course), "--notebooks", str(tmp_path), "--name", "hw1"]) == 0
     assert "nbgrader generate_assignment hw1" in capsys.readouterr().out
-    assert (course / "source" / "hw1" / "05_gan_game.ipynb").is_file()
+    assert (course / "source" / "hw1" / "06_gan_game.ipynb").is_file()
     config = (course / "nbgrader_config.py").read_text()
     assert 'os.environ.setdefault("VAEGAN_EDU_FAST", "1")' in config and "c.Execute.timeout = 120" in config
     (course / "nbgrader_config.py").write_text("# the lecturer's own\n")

@@ -1,4 +1,4 @@
-"""GAN losses and the gradient penalty against hand-computed values (chapter 05)."""
+"""GAN losses and the gradient penalty against hand-computed values (chapter 06)."""
 
 import keras
 import numpy as np

@@ -1,5 +1,5 @@
 """The degradation suite: the sample-quality metrics pass every case with a known answer (issue 14), and the
-suite itself can fail (the classifier's precision is blind to blur, as chapter 06 teaches)."""
+suite itself can fail (the classifier's precision is blind to blur, as chapter 08 teaches)."""
 
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ from vaegan_edu.metrics import degradations
 
 @pytest.fixture(scope="module")
 def glyphs():
-    cfg = ve.config.settings(seed=0, fast=False)  # the suite needs 5,000 test images: chapter 06's full data
+    cfg = ve.config.settings(seed=0, fast=False)  # the suite needs 5,000 test images: chapter 08's full data
     return ve.data.load("glyphs", seed=0, num_train=cfg.num_train, num_test=cfg.num_test)
 
 

@@ -1,4 +1,4 @@
-"""GAN metrics on constructed sets with known answers (chapters 05-06)."""
+"""GAN metrics on constructed sets with known answers (chapters 06-08)."""
 
 import numpy as np
 import pytest

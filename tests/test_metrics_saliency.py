@@ -1,4 +1,4 @@
-"""Input-gradient saliency of a GAN's discriminator (chapter 07) against finite differences."""
+"""Input-gradient saliency of a GAN's discriminator (chapter 10) against finite differences."""
 
 import keras
 import numpy as np

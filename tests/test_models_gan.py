@@ -222,7 +222,7 @@ def test_the_2d_gan_builder_gives_the_same_weights_for_the_same_seed_in_any_stat
 
 def test_the_dcgan_builder_gives_the_same_weights_for_the_same_seed_in_any_state():
     first = ve.models.make_dcgan(seed=3).get_weights()
-    keras.random.normal((5,))  # consume the global random state, as earlier cells of chapter 06 do
+    keras.random.normal((5,))  # consume the global random state, as earlier cells of chapter 08 do
     again = ve.models.make_dcgan(seed=3).get_weights()
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a, b)

@@ -236,7 +236,7 @@ def test_show_images_can_keep_the_figure_size_and_then_gives_small_tiles():
 
 def test_image_labels_sit_under_their_own_images_never_over_one():
     figure, ax = plt.subplots(figsize=(8, 0.9))
-    names = ["square", "ellipse", "heart", "triangle"] * 3  # chapter 04's sprites: labels wider than a digit
+    names = ["square", "ellipse", "heart", "triangle"] * 3  # chapter 05's sprites: labels wider than a digit
     plots.show_images(ax, np.full((12, 28, 28), 0.5), ncols=12, titles=names)
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()

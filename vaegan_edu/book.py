@@ -485,7 +485,7 @@ def main(argv=None) -> int:
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="execute chapters top to bottom in fresh kernels")
-    r.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all), e.g. 03 05_gan")
+    r.add_argument("chapters", nargs="*", help="chapter names or prefixes (default: all), e.g. 03 06_gan")
     r.add_argument("--fast", action="store_true", help=f"fast mode ({FAST_ENV_VAR}=1): tiny budgets")
     r.add_argument("--out", type=Path, default=Path("build"), help="build folder (default: build)")
     r.add_argument("--in-place", action="store_true", help="also store outputs back into the notebooks")

@@ -4,7 +4,7 @@ Prose is written by people, and a number in it stays literal, so a sentence read
 and on a projector. What keeps it honest is a registry, ``notebooks/claims.json``: for each chapter, the
 sentence fragment that holds the number and where the number comes from::
 
-    {"04_vae_interpretability": [
+    {"05_vae_interpretability": [
         {"text": "MIG of 0.26", "source": {"result": "beta_sweep", "variant": "beta = 8", "metric": "mig"}},
         {"text": "right digit in 40 %", "source": {"output": "recon-check", "pattern": "right digit: ([0-9.]+)",
                                                    "scale": 100}},

@@ -48,7 +48,7 @@ class Settings:
     batch_size: int  # minibatch size for image models
     fit_steps: int  # gradient steps for small optimisations inside a chapter (e.g. fitting q)
 
-    # --- VAE (chapters 03, 04, 07) -----------------------------------------------------------------
+    # --- VAE (chapters 03, 04, 05, 09) -------------------------------------------------------------
     vae_epochs: int  # epochs for the chapter's main VAE
     sweep_epochs: int  # epochs for each model of a sweep (beta, seeds)
     iwae_k: int  # importance samples for the IWAE log-likelihood estimate
@@ -57,14 +57,14 @@ class Settings:
     num_betas: int  # beta values in the rate-distortion sweep (geometrically spaced; one VAE each)
     num_betas_mig: int  # beta values in the disentanglement (MIG) study, each trained num_seeds times
 
-    # --- GAN (chapters 05, 06, 07) -----------------------------------------------------------------
+    # --- GAN (chapters 06, 07, 08, 09) -------------------------------------------------------------
     gan_2d_steps: int  # generator steps for a GAN on 2-D toy data
     gan_epochs: int  # epochs for the DCGAN on digits
     num_eval_samples: int  # generated samples used by a quality metric (FD, precision/recall)
 
-    # --- VAE against GAN, and the students' questions (chapters 07-08) ------------------------------
+    # --- VAE against GAN, and the students' questions (chapters 09-10) ------------------------------
     duel_seconds: float  # wall-clock training budget of each model (and seed) in the head-to-head
-    stability_steps: int  # generator steps of chapter 08's live replicate of the tricks study (2 variants)
+    stability_steps: int  # generator steps of chapter 10's live replicate of the tricks study (2 variants)
 
     def replace(self, **changes) -> "Settings":
         """Return a copy with some fields changed (``cfg.replace(seed=1)``)."""
@@ -115,11 +115,11 @@ _FULL = dict(
     gan_2d_steps=3_000,
     gan_epochs=10,
     num_eval_samples=2_000,
-    # chapter 07: one live pair of twins; each stops at the first checkpoint (50, 100, 200, ..., 1,600 steps)
+    # chapter 09: one live pair of twins; each stops at the first checkpoint (50, 100, 200, ..., 1,600 steps)
     # whose training time reaches 30 s: the VAE at step 800 for 38-75 ms a step, the GAN at step 400 for
     # 75-150 ms (52 and 103 ms measured: duel_step_cost)
     duel_seconds=30.0,
-    stability_steps=500,  # chapter 08: 2 tricks variants x 1 seed, a checkpoint of the shipped study
+    stability_steps=500,  # chapter 10: 2 tricks variants x 1 seed, a checkpoint of the shipped study
 )
 _FAST = dict(
     num_train=1_000,
@@ -141,8 +141,8 @@ _FAST = dict(
     gan_2d_steps=100,
     gan_epochs=1,
     num_eval_samples=300,
-    duel_seconds=2.0,  # chapter 07
-    stability_steps=10,  # chapter 08
+    duel_seconds=2.0,  # chapter 09
+    stability_steps=10,  # chapter 10
 )
 
 

@@ -309,7 +309,7 @@ def binarize(images, seed: int = 0) -> np.ndarray:
     ValueError
         If ``images`` holds values outside [0, 1] or NaN.
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     from vaegan_edu.validation import as_float_array
 
@@ -353,7 +353,7 @@ def toy_2d(name: str, n: int, seed: int = 0):
     std : float, or None
         Standard deviation of each mixture component.
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     if name not in TOY_2D:
         raise ValueError(f"Unknown 2-D toy dataset {name!r}. Accepted names: {list(TOY_2D)}.")

@@ -239,7 +239,7 @@ def vae_architecture():
     return figure
 
 
-# === GAN (chapter 05) ===
+# === GAN (chapter 06) ===
 
 
 def gan_players():
@@ -255,7 +255,7 @@ def gan_players():
     -------
     matplotlib.figure.Figure
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     figure, ax = _canvas(17.0, 8.4, "The GAN: two players, two losses")
     d_colour, g_colour = style.DISCRIMINATOR_COLOR, style.GENERATOR_COLOR
@@ -288,13 +288,13 @@ def gan_training_loop():
 
     Each step has its own optimiser (``d_optimizer``, ``g_optimizer``) and moves only its own network's weights;
     the generator's gradient flows through :math:`D`, whose weights stay fixed. The order is the one of
-    :mod:`vaegan_edu.models.gan_steps` and of the written-out ``train_step`` of chapter 05.
+    :mod:`vaegan_edu.models.gan_steps` and of the written-out ``train_step`` of chapter 06.
 
     Returns
     -------
     matplotlib.figure.Figure
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     figure, ax = _canvas(17.0, 8.6, "Training alternates: D learns with G fixed, then G learns with D fixed")
     d_colour, g_colour = style.DISCRIMINATOR_COLOR, style.GENERATOR_COLOR

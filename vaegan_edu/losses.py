@@ -46,7 +46,7 @@ def _same_shape(name_a, shape_a, name_b, shape_b, hint=""):
             f"`{name_a}` and `{name_b}` must have the same shape; received {shape_a} and {shape_b}.{hint}"
         )
 
-# === GAN (chapters 05-06) ===
+# === GAN (chapters 06-08) ===
 
 GAN_LOSSES = ("minimax", "non_saturating", "wasserstein_gp", "hinge")
 
@@ -106,7 +106,7 @@ def gan_discriminator_loss(real_logits, fake_logits, loss="non_saturating", labe
     >>> round(float(gan_discriminator_loss(np.zeros(4), np.zeros(4))), 6)  # D = 1/2 everywhere: 2 log 2
     1.386294
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     _check_gan_loss(loss)
     if not check_nonnegative_number("label_smoothing", label_smoothing, 0.1) < 0.5:
@@ -169,7 +169,7 @@ def gan_generator_loss(fake_logits, loss="non_saturating"):
     >>> round(float(gan_generator_loss(np.zeros(3), "non_saturating")), 6)  # -log(1/2)
     0.693147
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     _check_gan_loss(loss)
     _check_tensor("fake_logits", fake_logits)
@@ -206,7 +206,7 @@ def gradient_penalty_from_gradients(gradients):
     >>> float(gradient_penalty_from_gradients(np.array([[0.6, 0.8], [0.0, 2.0]])))  # norms 1 and 2
     0.5
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     _check_tensor("gradients", gradients, ndim_at_least=2)
     g = ops.convert_to_tensor(gradients, dtype="float32")
@@ -229,7 +229,7 @@ def interpolate(real, fake, epsilon):
     -------
     tensor of shape (batch, ...)
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     _same_shape("real", _check_tensor("real", real), "fake", _check_tensor("fake", fake))
     eps_values = _readable(epsilon)
@@ -242,7 +242,7 @@ def interpolate(real, fake, epsilon):
     return eps * real + (1.0 - eps) * fake
 
 
-# === VAE (chapters 03-04) ===
+# === VAE (chapters 03-05) ===
 
 import math  # noqa: E402  (kept in this section: only the VAE losses need it)
 
@@ -379,7 +379,7 @@ def discretized_logistic_log_likelihood(x, mean, log_scale, levels=PIXEL_LEVELS)
     TypeError
         For ``log_scale=None`` or an input that is not an array of numbers.
 
-    Taught in: 03_vae, 07_vae_vs_gan
+    Taught in: 03_vae, 09_vae_vs_gan
     """
     x_shape = _check_tensor("x", x, ndim_at_least=2)
     _same_shape("x", x_shape, "mean", _check_tensor("mean", mean, ndim_at_least=2),
@@ -517,7 +517,7 @@ def beta_vae_objective(reconstruction, kl_dims, beta=1.0, free_bits=0.0):
     -------
     scalar tensor
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     if not hasattr(beta, "assign"):  # a variable (the VAE's, changed by KLWarmup) is checked where it is set
         check_nonnegative_number("beta", beta, 1.0)

@@ -198,7 +198,7 @@ def show_latent_grid(ax, images, span: float = 2.5, dims=(0, 1), title: str | No
     return ax
 
 
-# === VAE (chapters 03-04) ===
+# === VAE (chapters 03-05) ===
 
 
 def latent_grid_z(n: int, span: float = 2.5, dims=(0, 1), base=None, latent_dim: int = 2) -> np.ndarray:
@@ -255,7 +255,7 @@ def traversal_z(z0, values) -> np.ndarray:
     -------
     array of shape (latent_dim * num_values, latent_dim), row-major
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     z0, values = as_float_array("z0", z0), as_float_array("values", values)
     if z0.ndim != 1 or values.ndim != 1 or len(values) == 0:
@@ -336,7 +336,7 @@ def plot_latent_scatter(ax, z, labels=None, max_points: int = 5000, title: str |
 def plot_rate_distortion(ax, rate, distortion, betas, title: str | None = None):
     """Rate (KL, nats) against distortion (-log p(x|z), nats), one point per β, annotated; returns ``ax``.
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     check_axes(ax)
     rate, distortion = (as_float_array(name, v, "float64").ravel() for name, v in (("rate", rate),
@@ -356,7 +356,7 @@ def plot_rate_distortion(ax, rate, distortion, betas, title: str | None = None):
 def plot_kl_per_dimension(ax, kl, title: str | None = None):
     """Bar chart of the average KL of each latent (from :func:`vaegan_edu.metrics.kl_per_dimension`).
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     check_axes(ax)
     kl = as_float_array("kl", kl, "float64")
@@ -381,7 +381,7 @@ def plot_mutual_information(ax, mutual_info, entropy, factor_names, title: str |
     The colour bar runs from 0 (the latent says nothing about the factor) to 1 (it determines it); each number
     is written in black or white, whichever reads better on its cell.
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     check_axes(ax)
     mutual_info = as_float_array("mutual_info", mutual_info, "float64")
@@ -416,7 +416,7 @@ def plot_mutual_information(ax, mutual_info, entropy, factor_names, title: str |
     return ax
 
 
-# === GAN (chapters 05-06) ===
+# === GAN (chapters 06-08) ===
 
 
 def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=None, lim=1.5, colorbar=True):
@@ -444,7 +444,7 @@ def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=Non
     -------
     ax
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse
     """
     check_axes(ax)
     real, fake = _check_points("real", real), _check_points("fake", fake)
@@ -488,7 +488,7 @@ def plot_gan_2d(ax, real, fake, surface=None, arrows=None, modes=None, title=Non
 def plot_history(ax, history, keys, title=None, xlabel="generator step"):
     """Curves of a :func:`vaegan_edu.training.fit_gan` history (or any dict with a ``step`` list).
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse, 08_gan
     """
     check_axes(ax)
     if not isinstance(history, Mapping):
@@ -644,7 +644,7 @@ def plot_elbo_gap(ax, log_evidence: float, elbo: float, title: str | None = None
     return ax
 
 
-# === VAE against GAN (chapter 07) ===
+# === VAE against GAN (chapter 09) ===
 
 
 def show_saliency(ax, images, saliency, title: str | None = None, min_image_px: float | None = style.MIN_IMAGE_PX):
@@ -664,7 +664,7 @@ def show_saliency(ax, images, saliency, title: str | None = None, min_image_px: 
     -------
     ax
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     check_axes(ax)
     raw_dtype = getattr(images, "dtype", None)
@@ -690,7 +690,7 @@ def show_saliency(ax, images, saliency, title: str | None = None, min_image_px: 
     return ax
 
 
-# === studies over seeds (chapters 06-08) ===
+# === studies over seeds (chapters 08-10) ===
 
 
 def _interval_arrays(name: str, intervals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -746,7 +746,7 @@ def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str 
     TypeError
         If a value of ``intervals`` has no ``estimate``, ``low`` or ``high``.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     if better not in ("lower", "higher", None):
         raise ValueError(f"Invalid value received for argument `better`. Expected \"lower\", \"higher\" or None. "
@@ -806,7 +806,7 @@ def interval_curves(x, curves: dict, ax=None, xlabel: str = "training time [s]",
     TypeError
         If an entry of a curve has no ``estimate``, ``low`` or ``high``.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     x = as_float_array("x", x, "float64")
     if not isinstance(curves, Mapping):
@@ -861,7 +861,7 @@ def plot_time_to_target(times: dict, cap: float, ax=None, xlabel: str = "trainin
     TypeError
         If ``times`` is not a dict.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     cap = check_positive_number("cap", cap, 120.0)
     if not isinstance(times, Mapping):

@@ -78,7 +78,7 @@ def fit_gan(gan, x, num_steps, batch_size=256, labels=None, eval_every=None, on_
     dict of lists: ``step``, ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (means over each chunk) and
     the keys returned by ``on_eval``.
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     if not hasattr(gan, "check_data") or not hasattr(gan, "d_optimizer"):
         raise TypeError(f"`gan` must be a compiled vaegan_edu.models.GAN (e.g. from make_gan_2d()); received "
@@ -209,7 +209,7 @@ def train_for(model, x, seconds: float | None = None, steps: int | None = None, 
     ValueError
         Both or neither of ``seconds``/``steps``, non-positive sizes, or fewer images than one batch.
 
-    Taught in: 07_vae_vs_gan, 08_student_questions
+    Taught in: 09_vae_vs_gan, 10_student_questions
     """
     if (seconds is None) == (steps is None):
         raise ValueError(
@@ -282,7 +282,7 @@ def steps_per_second(model, x, batch_size: int = 128, steps: int = 50, warmup_st
                      clock: Callable[[], float] = time.perf_counter) -> float:  # fmt: skip
     """Training steps per second of a compiled model, after a warm-up ``fit`` that traces and compiles.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     seed = check_seed(seed)
     steps = check_positive_int("steps", steps, 50)
@@ -302,7 +302,7 @@ def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
     -------
     vaegan_edu.models.GAN, trained
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     from vaegan_edu import config, data
     from vaegan_edu.models.factories import make_dcgan
@@ -316,7 +316,7 @@ def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
     return gan
 
 
-# === VAE (chapters 03-04) ===
+# === VAE (chapters 03-05) ===
 
 
 def _in_notebook() -> bool:
@@ -535,7 +535,7 @@ class BinarizedImages(keras.utils.PyDataset):
     batch_size : int >= 1
     seed : int
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
 
     def __init__(self, images, batch_size: int = 128, seed: int = 0, **kwargs):
@@ -582,7 +582,7 @@ class KLWarmup(keras.callbacks.Callback):
     ----------
     betas : list of float, β used in each epoch
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
 
     def __init__(self, warmup_epochs, target_beta=None):

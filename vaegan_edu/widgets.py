@@ -55,14 +55,14 @@ def _check_in_range(name: str, value, low: float, high: float, example):
 
 
 def _check_vae(model):
-    """The explorers of chapters 03-04 decode with a VAE."""
+    """The explorers of chapters 03 and 05 decode with a VAE."""
     if not all(hasattr(model, a) for a in ("encode", "decode", "latent_dim")):
         raise TypeError(f"`model` must be a trained vaegan_edu.models.VAE (it encodes and decodes); received "
                         f"{type(model).__name__}. For a GAN on 2-D data use GANLab.")  # fmt: skip
     return model
 
 
-# === VAE (chapters 03-04) ===
+# === VAE (chapters 03-05) ===
 
 
 def _draw_decoded(output, figure, image_artist, image, marker_artist=None, z2=None):
@@ -154,7 +154,7 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
     x : array of shape (n, *model.image_shape), the images to start from
     span : float > 0
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
 
     def __init__(self, model, x, span=3.0):
@@ -167,7 +167,7 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
         self.model = model
         self.mu, _ = model.encode(x)  # (n, latent_dim)
         self.kl = metrics.kl_per_dimension(model, x)
-        # latents numbered from 0, as in chapter 04's KL bars, heatmap and traversal grid
+        # latents numbered from 0, as in chapter 05's KL bars, heatmap and traversal grid
         options = [(f"z{j} (KL {k:.2f} nats)", j) for j, k in enumerate(self.kl)]
         self.latent = ipywidgets.Dropdown(options=options, value=int(np.argmax(self.kl)), description="latent")
         self.index = ipywidgets.IntSlider(value=0, min=0, max=len(x) - 1, description="image",
@@ -208,7 +208,7 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
         _draw_decoded(self.output, self.figure, self._artist, self.image)
 
 
-# === GAN (chapters 05-06) ===
+# === GAN (chapters 06-08) ===
 
 GAN_LAB_DATASETS = {"ring8": 1.5, "grid25": 6.0, "moons": 2.0}  # dataset -> half-width of the view
 
@@ -238,7 +238,7 @@ class GANLab(_Explorer, ipywidgets.VBox):
     grid_size : int >= 2
     seed : int
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse
     """
 
     def __init__(self, dataset="ring8", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps_per_frame=50,

@@ -76,7 +76,7 @@ GAN.sample_latent, keras.random.uniform = _real_sample_latent, _real_uniform
 # --- 2. real training on this backend ---
 ve.config.set_seed(0)
 x, modes, std = ve.data.toy_2d("ring8", 20_000, seed=0)
-gan = ve.models.make_gan_2d(seed=0, pack=2)  # PacGAN2, chapter 05's fix: 8/8 modes within 750 steps
+gan = ve.models.make_gan_2d(seed=0, pack=2)  # PacGAN2, chapter 07's fix: 8/8 modes within 750 steps
 z = np.random.default_rng(0).normal(size=(2_000, gan.latent_dim)).astype("float32")
 before = ve.metrics.mode_coverage(gan.generate(z=z), modes, std).modes_captured
 ve.training.fit_gan(gan, x, num_steps=1_500, batch_size=ve.models.GAN_2D_BATCH_SIZE, seed=0)

@@ -2,7 +2,7 @@
 Fréchet distance of diagonal Gaussians, and the slope of each generator loss with respect to the logit
 (why the minimax loss saturates).
 
-Taught in: 05_gan_game, 06_gan, 08_student_questions
+Taught in: 06_gan_game, 08_gan, 10_student_questions
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ def _gan_probability_cases(*names, seed=5):
     return [{name: rng.uniform(0.02, 0.98, size=n) for name in names} for n in (64, 9)]
 
 
-@register(chapter="05_gan_game", solution=_solution_gan_generator_loss)
+@register(chapter="06_gan_game", solution=_solution_gan_generator_loss)
 def check_gan_generator_loss(answer_fn) -> Feedback:
     """Check ``answer_fn(d_fake)``: the non-saturating generator loss from D(G(z)) in (0, 1), a scalar.
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     return compare(
         "gan_generator_loss", answer_fn, _solution_gan_generator_loss, _gan_probability_cases("d_fake"),
@@ -59,11 +59,11 @@ def check_gan_generator_loss(answer_fn) -> Feedback:
     )  # fmt: skip
 
 
-@register(chapter="05_gan_game", solution=_solution_gan_discriminator_loss)
+@register(chapter="06_gan_game", solution=_solution_gan_discriminator_loss)
 def check_gan_discriminator_loss(answer_fn) -> Feedback:
     """Check ``answer_fn(d_real, d_fake)``: the discriminator's loss (to minimise) from D(x) and D(G(z)).
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     return compare(
         "gan_discriminator_loss", answer_fn, _solution_gan_discriminator_loss,
@@ -82,11 +82,11 @@ def check_gan_discriminator_loss(answer_fn) -> Feedback:
     )  # fmt: skip
 
 
-@register(chapter="05_gan_game", solution=_solution_optimal_discriminator)
+@register(chapter="06_gan_game", solution=_solution_optimal_discriminator)
 def check_optimal_discriminator(answer_fn) -> Feedback:
     """Check ``answer_fn(p_data, p_g)``: the optimal discriminator D*(x) from the two densities at x.
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     rng = np.random.default_rng(6)
     cases = [{"p_data": rng.uniform(0.01, 3.0, size=n), "p_g": rng.uniform(0.01, 3.0, size=n)} for n in (50, 7)]
@@ -103,11 +103,11 @@ def check_optimal_discriminator(answer_fn) -> Feedback:
     )  # fmt: skip
 
 
-@register(chapter="06_gan", solution=_solution_frechet_distance_diagonal)
+@register(chapter="08_gan", solution=_solution_frechet_distance_diagonal)
 def check_frechet_distance_diagonal(answer_fn) -> Feedback:
     """Check ``answer_fn(mu_a, var_a, mu_b, var_b)``: the Fréchet distance of two diagonal Gaussians.
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     rng = np.random.default_rng(7)
     cases = [
@@ -142,14 +142,14 @@ def _solution_generator_logit_gradient(logits, loss):
     return -(1.0 - d)  # non_saturating, L = -log D: slope -(1 - D), close to -1 when D -> 0
 
 
-@register(chapter="08_student_questions", solution=_solution_generator_logit_gradient)
+@register(chapter="10_student_questions", solution=_solution_generator_logit_gradient)
 def check_generator_logit_gradient(answer_fn) -> Feedback:
     r"""Check ``answer_fn(logits, loss)``: the slope of each generator loss with respect to the logit.
 
     With :math:`D = \sigma(\ell)`: minimax :math:`\log(1 - \sigma(\ell))` has slope :math:`-\sigma(\ell)`,
     non-saturating :math:`-\log\sigma(\ell)` has slope :math:`-(1 - \sigma(\ell))`.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     rng = np.random.default_rng(10)
     cases = [{"logits": rng.normal(-3.0, 2.0, size=n), "loss": loss}

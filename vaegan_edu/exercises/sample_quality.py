@@ -1,7 +1,7 @@
 """Exercise checkers on comparing generative models by their samples: the distance of each sample to its
 nearest training image (memorisation), and the KL from the class histogram to uniform (mode coverage).
 
-Taught in: 07_vae_vs_gan
+Taught in: 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ def _solution_class_kl_to_uniform(labels, num_classes):
     return np.sum(h[nz] * np.log(int(num_classes) * h[nz]))
 
 
-@register(chapter="07_vae_vs_gan", solution=_solution_nearest_training_distance)
+@register(chapter="09_vae_vs_gan", solution=_solution_nearest_training_distance)
 def check_nearest_training_distance(answer_fn) -> Feedback:
     """Check ``answer_fn(samples, train)``: each flattened sample's Euclidean distance to its nearest training row.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     rng = np.random.default_rng(8)
     cases = [{"samples": rng.uniform(size=(n, d)), "train": rng.uniform(size=(m, d))}
@@ -56,11 +56,11 @@ def check_nearest_training_distance(answer_fn) -> Feedback:
     )  # fmt: skip
 
 
-@register(chapter="07_vae_vs_gan", solution=_solution_class_kl_to_uniform)
+@register(chapter="09_vae_vs_gan", solution=_solution_class_kl_to_uniform)
 def check_class_kl_to_uniform(answer_fn) -> Feedback:
     """Check ``answer_fn(labels, num_classes)``: KL(h || uniform) of the histogram h of integer labels.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     rng = np.random.default_rng(9)
     cases = [

@@ -1,7 +1,7 @@
 """Exercise checkers on the VAE: the reparameterised sample, the one-sample negative ELBO of an image,
 active units, and the MIG disentanglement score from a mutual-information matrix.
 
-Taught in: 03_vae, 04_vae_interpretability
+Taught in: 03_vae, 04_measuring_the_vae, 05_vae_interpretability
 """
 
 from __future__ import annotations
@@ -109,11 +109,11 @@ def _solution_active_units(mu, threshold):
     return np.sum(np.var(mu, axis=0) > threshold)
 
 
-@register(chapter="03_vae", solution=_solution_active_units)
+@register(chapter="04_measuring_the_vae", solution=_solution_active_units)
 def check_active_units(answer_fn) -> Feedback:
     """Check ``answer_fn(mu, threshold)``: how many latents have Var_x(mu_j(x)) > threshold (an int).
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     rng = np.random.default_rng(32)
     scales = np.array([1.0, 0.3, 0.05, 0.01, 0.0, 0.2])
@@ -141,11 +141,11 @@ def _solution_mig_from_mutual_info(mutual_info, entropy):
     return np.mean((top2[0] - top2[1]) / entropy)
 
 
-@register(chapter="04_vae_interpretability", solution=_solution_mig_from_mutual_info)
+@register(chapter="05_vae_interpretability", solution=_solution_mig_from_mutual_info)
 def check_mig_from_mutual_info(answer_fn) -> Feedback:
     """Check ``answer_fn(mutual_info, entropy)``: the MIG from a mutual-information matrix (a float).
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     rng = np.random.default_rng(40)
     cases = []

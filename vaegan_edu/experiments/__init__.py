@@ -9,14 +9,14 @@
 * :mod:`~vaegan_edu.experiments.results`: the results file, :func:`load`, and :class:`Result` (intervals,
   paired verdicts, tables, whether a live replicate agrees);
 * :mod:`~vaegan_edu.experiments.stats`: intervals over seeds, paired differences, :func:`verdict`;
-* the protocols: :mod:`~vaegan_edu.experiments.beta_sweep` (chapter 04's beta-VAE trained to convergence over beta),
-  :mod:`~vaegan_edu.experiments.saturation` (minimax against non-saturating loss with Adam or SGD, chapter 05:
+* the protocols: :mod:`~vaegan_edu.experiments.beta_sweep` (chapter 05's beta-VAE trained to convergence over beta),
+  :mod:`~vaegan_edu.experiments.saturation` (minimax against non-saturating loss with Adam or SGD, chapter 06:
   ``saturation`` on the ring, ``saturation_digits`` on digits), :mod:`~vaegan_edu.experiments.mode_collapse` (ring and
-  grid against the PacGAN and VEEGAN tables, chapter 05), :mod:`~vaegan_edu.experiments.tricks` (nine stability tricks
-  for chapter 06's DCGAN, trained over 5 seeds; chapters 06 and 08), :mod:`~vaegan_edu.experiments.duel_curves` (VAE
-  against GAN with one generator network, quality against training time, chapter 07) and
+  grid against the PacGAN and VEEGAN tables, chapter 07), :mod:`~vaegan_edu.experiments.tricks` (nine stability tricks
+  for chapter 08's DCGAN, trained over 5 seeds; chapters 08 and 10), :mod:`~vaegan_edu.experiments.duel_curves` (VAE
+  against GAN with one generator network, quality against training time, chapter 09) and
   :mod:`~vaegan_edu.experiments.speed` (training time to a stated quality per optimiser, batch size, XLA and backend,
-  chapter 08); and :mod:`~vaegan_edu.experiments.backends` (calling a function in a fresh process of another Keras
+  chapter 10); and :mod:`~vaegan_edu.experiments.backends` (calling a function in a fresh process of another Keras
   backend).
 
 Command line::

@@ -1,4 +1,4 @@
-"""Calling the package on another Keras backend, each time in a fresh process (chapter 08).
+"""Calling the package on another Keras backend, each time in a fresh process (chapter 10).
 
 The backend is fixed when Keras is first imported, so running on another backend needs another process. This
 module's command line is that process: :func:`run_in_backend` runs it with ``KERAS_BACKEND`` set, gives it JSON
@@ -8,7 +8,7 @@ protocol ``speed`` measures a model's time to a quality target this way,
 
       echo '{"seed": 0}' | KERAS_BACKEND=jax python -m vaegan_edu.experiments.backends call MODULE:FUNCTION
 
-Taught in: 08_student_questions
+Taught in: 10_student_questions
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def run_in_backend(backend: str, function: str, kwargs: dict | None = None, time
     ValueError
         For an unknown backend or a function outside the package.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     _check_backend(backend)
     if not isinstance(function, str) or not function.startswith(PACKAGE_PREFIX) or function.count(":") != 1:

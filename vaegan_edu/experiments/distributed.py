@@ -20,7 +20,7 @@ call resumes. Unlike a serial run, a seed's finished variants are not saved befo
 
 Needs ``distributed`` (``pip install "vaegan_edu[cluster]"``).
 
-Taught in: 08_student_questions
+Taught in: 10_student_questions
 """
 
 from __future__ import annotations

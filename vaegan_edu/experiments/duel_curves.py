@@ -1,9 +1,9 @@
-r"""VAE against GAN with one generator network, as quality curves: chapter 07's protocol ``duel_curves``.
+r"""VAE against GAN with one generator network, as quality curves: chapter 09's protocol ``duel_curves``.
 
 The protocol, in the order :func:`run_seed` follows it:
 
 1. **One network generates for both.** :func:`vaegan_edu.models.make_twins`: the VAE's decoder *is* the GAN's
-   generator (chapter 06's DCGAN generator, the same layers; the VAE's sigmoid sits in its likelihood), and the
+   generator (chapter 08's DCGAN generator, the same layers; the VAE's sigmoid sits in its likelihood), and the
    VAE's encoder is the discriminator's body with a mean and a log-variance head instead of one logit. Same
    latent size (64), same data, same batch size (128). Sampling costs the same by construction (the run
    measures it anyway). Each model keeps its usual optimiser: Adam(2e-4, beta_1 = 0.5) for both GAN networks
@@ -34,7 +34,7 @@ The protocol, in the order :func:`run_seed` follows it:
    how many checkpoints a seed reached before its measured budget ran out: a reading at the longest budget
    takes each seed's last checkpoint within it, which is at most that budget.
 
-Taught in: 07_vae_vs_gan
+Taught in: 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def checkpoint_steps(limit: int, first: int = 50, doubling_until: int = 1600, ev
     """The steps at which a run is scored: ``first``, doubling up to ``doubling_until``, then every ``every``
     steps, up to ``limit`` (e.g. 50, 100, 200, 400, 800, 1600, 3200, 4800, ...).
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     limit = check_positive_int("limit", limit, 20_000)
     steps, step = [], check_positive_int("first", first, 50)
@@ -113,7 +113,7 @@ def train_and_score(model, kind: str, data, reference, config: dict, seed: int, 
     the plain names, ``compile_seconds``, ``train_seconds``, ``train_steps``, ``sample_seconds``, ``diverged``
     and, for the VAE, ``iwae_bpd`` with its standard error over images ``iwae_bpd_se``.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     schedule = checkpoint_steps(config["max_steps"], **config["checkpoints"])
     if len(schedule) < 2:
@@ -161,7 +161,7 @@ def train_twin_vae(seed: int = 0, steps: int = 12_800, config: dict | None = Non
     whose scores therefore equal the shipped results' seed at that checkpoint. ``config`` defaults to the
     protocol's full-strength configuration.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     config = config or PROTOCOL.config
     schedule = checkpoint_steps(config["max_steps"], **config["checkpoints"])
@@ -222,7 +222,7 @@ def values_at_budget(result: Result, variant: str, metric: str, seconds: float) 
     """``{seed: value}`` of ``metric`` at the last checkpoint each seed of ``variant`` reached within ``seconds``
     of training (NaN for a seed that had not reached its first checkpoint by then).
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     _check_reading(result)
     seconds = check_positive_number("seconds", seconds, 60.0)
@@ -241,7 +241,7 @@ def budget_intervals(result: Result, metric: str, budgets=BUDGETS, confidence: f
     :func:`vaegan_edu.plots.interval_curves` draws (an interval is unknown where fewer than 2 seeds have a
     value, and the estimate too where none has).
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     budgets = _check_reading(result, metric, budgets)
 
@@ -258,7 +258,7 @@ def budget_verdicts(result: Result, metric: str, budgets=BUDGETS, confidence: fl
     """At each budget, :func:`vaegan_edu.experiments.verdict` on "the VAE is better than the GAN" in ``metric``,
     paired by seed (seeds where either model has no value yet are left out). Returns ``[(seconds, Verdict)]``.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     budgets = _check_reading(result, metric, budgets)
     better = result.metrics[metric]
@@ -280,7 +280,7 @@ def result_at_budget(result: Result, seconds: float) -> Result:
     """The results as they stood after ``seconds`` of training: every curve metric at the last checkpoint each seed
     reached by then, under its plain name (so :meth:`Result.agreement` can compare a live run of that budget).
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     _check_reading(result)
     rows = []
@@ -324,7 +324,7 @@ def run_step_cost(config: dict, seed: int, say, finished=None, on_variant=None) 
 def step_costs(costs: Result) -> dict:
     """``{model: seconds per step}``: the median over the repeats of ``duel_step_cost``.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     _check_reading(costs)
     if costs.name != "duel_step_cost":
@@ -339,7 +339,7 @@ def calibrated(result: Result, costs: Result) -> Result:
     ``train_steps`` x the same; the seconds the run measured are kept as ``measured_seconds@STEP`` and
     ``measured_seconds``. Every reader above works on the returned Result unchanged.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     _check_reading(result)
     per_step = step_costs(costs)
@@ -368,7 +368,7 @@ def guide_markdown(result: Result, questions: dict, budgets=BUDGETS) -> str:
     """A Markdown decision guide: one row per question (``{question: metric}``), one column per budget, each
     cell the model the paired verdict favours there, or "inconclusive".
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     budgets = _check_reading(result, budgets=budgets)
     if not isinstance(questions, dict) or not questions:
@@ -404,7 +404,7 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
            "budget": {"seconds": 1}, "max_steps": 8, "checkpoints": {"first": 2, "doubling_until": 4, "every": 2},
            "num_samples": 150, "num_likelihood": 20, "iwae_k": 5},
-    taught_in="07_vae_vs_gan",
+    taught_in="09_vae_vs_gan",
     saves_variants=True,
 ))  # fmt: skip
 
@@ -427,6 +427,6 @@ STEP_COST = register(Protocol(
     baseline=GAN,
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
            "warmup_steps": 2, "steps": 3, "blocks": 2},
-    taught_in="07_vae_vs_gan",
+    taught_in="09_vae_vs_gan",
     saves_variants=True,
 ))  # fmt: skip

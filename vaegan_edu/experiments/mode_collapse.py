@@ -4,14 +4,14 @@ The 2-D benchmarks of VEEGAN (Srivastava et al. 2017, arXiv:1705.07761) and PacG
 arXiv:1712.04086) in PacGAN's set-up: 8 Gaussians on a circle of radius 1 (std 0.01) and 25 Gaussians on the grid
 :math:`\\{-4, -2, 0, 2, 4\\}^2` (std 0.05), scored on 2,500 generated samples by
 :func:`vaegan_edu.metrics.mode_coverage` (modes captured, the share of high-quality samples within 3 std of a mode,
-the reverse KL of the mode histogram from uniform). Four variants of chapter 05's 2-D GAN
+the reverse KL of the mode histogram from uniform). Four variants of chapter 07's 2-D GAN
 (:func:`vaegan_edu.models.make_gan_2d`: MLPs of 3 x 128 units, 8-D latent, Adam(1e-3, beta_1 = 0.5), batch 512),
 each one change away from the plain GAN: PacGAN2 and PacGAN4 (the discriminator judges 2 or 4 samples at once)
 and WGAN-GP with the settings of its authors' toy script (``gan_toy.py`` of igul222/improved_wgan_training: 5
 critic steps per generator step, penalty weight 0.1 "for toy tasks", Adam's beta_2 = 0.9), at the book's step
 size. Every variant trains from the same seeds for the same number of generator steps; the scores are also
 recorded along the way (``modes_captured@500`` ...), so the curve costs no extra runs. The budget, 3,000 steps,
-is chapter 05's ring run (``settings().gan_2d_steps``): in a pilot on a seed outside the protocol's, the plain GAN's
+is chapter 07's ring run (``settings().gan_2d_steps``): in a pilot on a seed outside the protocol's, the plain GAN's
 high-quality share on the ring was still rising at 2,500 steps and had levelled off (0.85-0.93) from 3,000.
 
 The papers' networks and budgets differ from ours (VEEGAN and PacGAN use larger MLPs and train longer), which is
@@ -25,7 +25,7 @@ reached 0.90-0.95 on both ring and grid by 10,000-12,000 steps (PacGAN's Table 1
 0.2-0.7 at single checkpoints, hence the window; at 3,000 steps it was 0.06-0.83. Beside the models it scores
 :func:`spray`, uniform noise over the data's region, which counts many modes at almost no high quality.
 
-Taught in: 05_gan_game
+Taught in: 07_mode_collapse
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ PROTOCOL = register(Protocol(
     run_seed=run_seed,
     baseline=variant_name("ring8", "GAN"),
     quick={**_QUICK, "budget": {"steps": 10}},
-    taught_in="05_gan_game",
+    taught_in="07_mode_collapse",
     saves_variants=True,
 ))  # fmt: skip
 

@@ -363,7 +363,7 @@ def load(name: str, directory=None, check_config: bool = True) -> Result:
         A damaged file, or (``check_config``) one computed for another configuration than the protocol's
         current one: its numbers would describe a different study.
 
-    Taught in: 07_vae_vs_gan, 08_student_questions
+    Taught in: 09_vae_vs_gan, 10_student_questions
     """
     protocol = get(name)
     if directory is not None and Path(directory).is_file():

@@ -5,7 +5,7 @@ samples with confidence, :math:`D(G(z)) \\approx 0`, where :math:`\\log(1 - D)` 
 gets almost no gradient, while the non-saturating loss :math:`-\\log D` is steep there. The argument is about the
 *size* of the gradient, so it holds for plain gradient descent (SGD), whose step is proportional to it; Adam
 divides each step by a running estimate of the gradient's scale, so a small but consistent gradient still moves
-the generator. Each variant is chapter 05's 2-D GAN (:func:`vaegan_edu.models.make_gan_2d`) with one loss and one
+the generator. Each variant is chapter 06's 2-D GAN (:func:`vaegan_edu.models.make_gan_2d`) with one loss and one
 optimizer, trained for the same generator steps from the same seeds, with or without a head start for the
 discriminator ("D ahead": the discriminator alone learns to reject the untrained generator's samples first, the
 regime the argument describes). Measured: the size of the generator's gradient on its samples and
@@ -15,10 +15,10 @@ protocol, :func:`vaegan_edu.metrics.mode_coverage`).
 SGD's step size 0.05 is the best of {0.01, 0.05, 0.2} for both losses in a two-seed pilot (1,500 steps; the
 others captured at most 2 of 8 modes); Adam keeps the book's settings.
 
-The second protocol here, ``saturation_digits``, asks the same question of chapter 06's DCGAN on glyph digits,
+The second protocol here, ``saturation_digits``, asks the same question of chapter 08's DCGAN on glyph digits,
 scored by Fréchet distance (see its comment block below).
 
-Taught in: 05_gan_game, 08_student_questions
+Taught in: 06_gan_game, 10_student_questions
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def discriminator_head_start(gan, x, steps: int, batch_size: int, seed: int = 0)
     """Train ``gan``'s discriminator alone for ``steps`` steps (real points labelled 1, the frozen generator's
     samples 0, cross-entropy on the logit), with an optimizer like the GAN's own (same class and step size).
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     if steps < 1:
         return
@@ -122,13 +122,13 @@ PROTOCOL = register(Protocol(
     baseline=BASELINE,
     quick={"seeds": 2, "points": {"name": "ring8", "n": 2_000, "seed": 0}, "budget": {"steps": 20},
            "variants": {k: dict(v, d_ahead=min(v["d_ahead"], 5)) for k, v in VARIANTS.items()}, "num_samples": 500},
-    taught_in="05_gan_game, 08_student_questions",
+    taught_in="06_gan_game, 10_student_questions",
 ))  # fmt: skip
 
 
-# === the same question on digits: chapter 06's DCGAN, scored by Fréchet distance ===
+# === the same question on digits: chapter 08's DCGAN, scored by Fréchet distance ===
 #
-# Protocol ``saturation_digits``: the DCGAN of chapter 06 on glyph digits with the minimax or the non-saturating
+# Protocol ``saturation_digits``: the DCGAN of chapter 08 on glyph digits with the minimax or the non-saturating
 # generator loss, with Adam (the book's setting, Adam(2e-4, beta_1 = 0.5)) or with plain SGD, trained from the same
 # seeds for the same 1,000 generator steps (the baseline's FD is then 29.9 and 42.4 for seeds 0 and 1 in ``tricks``:
 # a trained model, not its initialisation) and scored every 250 steps by ``tricks``' runner (FD, precision, recall
@@ -148,7 +148,7 @@ DIGITS_VARIANTS = {  # name -> keyword arguments of vaegan_edu.models.make_gan_v
 
 DIGITS = register(Protocol(
     name="saturation_digits",
-    title="Saturating against non-saturating generator loss for chapter 06's DCGAN on digits, Adam or SGD",
+    title="Saturating against non-saturating generator loss for chapter 08's DCGAN on digits, Adam or SGD",
     config={
         "seeds": 5,
         "data": {"name": "glyphs", "seed": 0, "num_train": 20_000, "num_test": 5_000},
@@ -163,6 +163,6 @@ DIGITS = register(Protocol(
     baseline=DIGITS_BASELINE,
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
            "budget": {"steps": 10}, "eval_every": 5, "num_samples": 150},
-    taught_in="05_gan_game",
+    taught_in="06_gan_game",
     saves_variants=True,
 ))  # fmt: skip

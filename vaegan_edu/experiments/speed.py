@@ -1,12 +1,12 @@
-r"""What makes training faster, measured as time to a stated quality: chapter 08's protocol ``speed``.
+r"""What makes training faster, measured as time to a stated quality: chapter 10's protocol ``speed``.
 
-Chapter 08 used to answer "how do I make training faster?" with single timings of steps per second: an optimiser
+Chapter 10 used to answer "how do I make training faster?" with single timings of steps per second: an optimiser
 at one untuned learning rate, and a speed-up printed from two runs whose difference was within the noise of one.
 A step that costs less is not faster training if each step achieves less, so this protocol measures what a reader
 wants: **training seconds until the model reaches a stated quality**, for one change at a time from the default.
 
-**Models.** The GAN is chapter 06's DCGAN (:func:`vaegan_edu.models.make_dcgan`: Adam(2e-4, beta_1 = 0.5) for both
-networks, batch 128). The VAE is chapter 07's twin VAE (:func:`vaegan_edu.models.make_twins`, Adam(1e-3), batch
+**Models.** The GAN is chapter 08's DCGAN (:func:`vaegan_edu.models.make_dcgan`: Adam(2e-4, beta_1 = 0.5) for both
+networks, batch 128). The VAE is chapter 09's twin VAE (:func:`vaegan_edu.models.make_twins`, Adam(1e-3), batch
 128), not chapter 03's dense 2-latent VAE, for three reasons: its decoder *is* the DCGAN's generator, so the two
 models' rows differ in the objective and not in the network (a step of each costs about the same: 134-139 ms for
 both in one probe process under load); its likelihood (the discretised logistic over 8-bit pixel values) is a
@@ -18,7 +18,7 @@ book trains for quality.
 ``num_scored`` = 1,000 test images), chosen from probes of each default (seed 0, scored every 100 steps):
 
 * GAN: Fréchet distance :math:`\le 50` in the digit classifier's features (the validated metric, computed as
-  :func:`vaegan_edu.metrics.evaluate_samples` does; chapter 06's trained model scores 27.5). The probe's FD was
+  :func:`vaegan_edu.metrics.evaluate_samples` does; chapter 08's trained model scores 27.5). The probe's FD was
   70.3, 50.7, 39.3 and 37.1 after 500, 600, 700 and 800 steps (``tricks``' baseline: 69.4 and 113.6 after 500
   steps for seeds 0 and 1, 29.9 and 42.4 after 1,000), so the default reaches it after about 600-800 steps: about
   35-55 s of training on an unloaded 2-core CPU (43.7 ms per step in ``benchmarks/RESULTS.md``, plus the ``fit``
@@ -40,12 +40,12 @@ with):
   1e-2), 1.80 (RMSprop 1e-3), 1.74 (RMSprop 3e-3), 2.31 (SGD 1e-4), 1.86 (SGD 1e-3), 1.84 (SGD 3e-3, stalled
   there); so smaller rates than 1e-3 were left out, and a best point at the grid's edge (1e-2) says a larger rate
   might be faster still. Restricted to the VAE for cost: a GAN sweep would add about 9 DCGAN runs per repeat,
-  and the DCGAN's Adam(2e-4, 0.5) is the setting chapter 06 and ``tricks`` study;
+  and the DCGAN's Adam(2e-4, 0.5) is the setting chapter 08 and ``tricks`` study;
 * batch size: 32 and 512 for the VAE, 64 and 256 for the GAN (128 is the default; the learning rate is not
   rescaled: one change at a time);
 * XLA: ``jit_compile=True`` against the package's default (Keras's ``"auto"``: off on a CPU-only TensorFlow);
 * backend: TensorFlow against JAX, each in a fresh process (:func:`vaegan_edu.experiments.backends.run_in_backend`;
-  chapter 08 once compared a busy kernel with a fresh process). The TensorFlow-in-a-fresh-process run is also
+  chapter 10 once compared a busy kernel with a fresh process). The TensorFlow-in-a-fresh-process run is also
   compared with the default, which says what the fresh process alone changes.
 
 **Measurement** (:func:`time_to_target`). Training runs in segments of about ``score_every_seconds`` of training
@@ -90,7 +90,7 @@ took 1,424-1,704 s per repeat, **2 h 8 min** in all, above the estimate: the DCG
 probe (its default 47-106 s to the target, JAX's 141-192 s). ``python -m vaegan_edu.experiments run speed`` resumes an
 interrupted run at the next configuration.
 
-Taught in: 08_student_questions
+Taught in: 10_student_questions
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def first_reached(stream, target: float, better: str = "lower") -> tuple:
     >>> first_reached([(5.0, 90.0), (10.0, float("nan"))], 60.0)
     (nan, None)
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     _check_better(better)
     for i, (seconds, value) in enumerate(stream):
@@ -274,7 +274,7 @@ def time_to_target(train_segment: Callable, score: Callable, target: float, cap_
     >>> run.compile_seconds, run.seconds_to_target, run.steps_to_target
     (4.0, 7.0, 70.0)
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     cap_seconds = check_positive_number("cap_seconds", cap_seconds, 120.0)
     score_every_seconds = check_positive_number("score_every_seconds", score_every_seconds, 4.0)
@@ -326,9 +326,9 @@ def _optimizer(name: str, learning_rate: float):
 
 
 def build_model(spec: dict, image_shape, seed: int, config: dict):
-    """A configuration's compiled model, from ``seed``: chapter 07's twin VAE or chapter 06's DCGAN.
+    """A configuration's compiled model, from ``seed``: chapter 09's twin VAE or chapter 08's DCGAN.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     from vaegan_edu import models
 
@@ -355,7 +355,7 @@ def make_scorer(model, kind: str, x_scored, seed: int) -> Callable:
     per pixel value, the GAN's Fréchet distance (as :func:`vaegan_edu.metrics.evaluate_samples` computes it) of
     ``len(x_scored)`` samples; NaN once the model's output is not finite.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     from vaegan_edu.metrics import bits_per_dim, digit_features_and_classes, draw_samples, evaluate_elbo, frechet_distance
 
@@ -386,7 +386,7 @@ def train_to_target(config: dict, variant: str, seed: int, data=None, say=None) 
     (:func:`time_to_target`), on the Keras backend of this process. Returns ``(model, TargetRun)``: the trained
     model (a benchmark may measure more of it) and what the run measured.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     import keras
 
@@ -419,7 +419,7 @@ def measure_variant(config: dict, variant: str, seed: int, data=None, say=None) 
     this process, with the machine's 1-minute load average when it started (``load_average``; NaN where the system
     has none). A fresh process of another backend runs this function (:func:`run_variant` starts it).
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     load = _load_average()
     return {**train_to_target(config, variant, seed, data=data, say=say)[1].row(), "load_average": load}
@@ -460,7 +460,7 @@ def run_order(variants, seed: int) -> list:
     """The order in which one repeat runs the configurations: a permutation seeded by ``seed``, so it differs from
     repeat to repeat (machine-load drift spreads over all configurations) and is the same when rerun.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     names = list(variants)
     rng = np.random.default_rng([check_seed(seed), 2024])  # its own stream: not the models' seed sequence
@@ -545,7 +545,7 @@ def time_verdict(result: Result, variant: str, against: str, confidence: float =
     >>> print(time_verdict(result, "VAE SGD+momentum lr 3e-3", "VAE RMSprop lr 3e-3").status)  # 97 s slower or more
     contradicted
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     specs = result.config["variants"]
     for name, argument in ((variant, "variant"), (against, "against")):
@@ -591,7 +591,7 @@ def summary(result: Result, variants=None, confidence: float = 0.95) -> list:
     (seconds; ``inf`` for a censored order statistic), ``cap``, ``against`` and ``verdict`` (a
     :class:`~vaegan_edu.experiments.stats.Verdict`, or None for a default)
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     if not isinstance(result, Result):
         raise TypeError(f"`result` must be a vaegan_edu.experiments.Result, e.g. ve.experiments.load('speed'); "
@@ -616,7 +616,7 @@ def summary(result: Result, variants=None, confidence: float = 0.95) -> list:
 def summary_markdown(result: Result, variants=None) -> str:
     """:func:`summary` as a Markdown table: one row per configuration.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     lines = ["| configuration | reached | min | median | max | against | verdict (paired; not reached counts at the cap) |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -639,7 +639,7 @@ def best_learning_rates(result: Result, model: str = VAE) -> dict:
     target in the most repeats, then in the least median time. Chosen on the same repeats it is then compared on,
     as every optimiser is (each gets the best of its three rates), which flatters each a little and none more.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     out = {}
     rows = {r["variant"]: r for r in summary(result)}
@@ -680,6 +680,6 @@ PROTOCOL = register(Protocol(
            "targets": {VAE: {"metric": "elbo_bpd", "value": 6.9, "cap_seconds": 0.5, "score_every_seconds": 0.2},
                        GAN: {"metric": "frechet_distance", "value": 50.0, "cap_seconds": 0.5, "score_every_seconds": 0.2}},
            "first_steps": 2, "process_timeout_seconds": 600.0},
-    taught_in="08_student_questions",
+    taught_in="10_student_questions",
     saves_variants=True,
 ))  # fmt: skip

@@ -15,7 +15,7 @@ on several seeds and reports
 
 Everything here is NumPy and SciPy; no Keras.
 
-Taught in: 07_vae_vs_gan
+Taught in: 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Interval:
     ``str(interval)`` rounds to two significant digits of the half-width; ``interval.format(".2f")``
     (or ``f"{interval:.2f}"``) uses a fixed format instead.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
 
     estimate: float  # the point estimate (a mean, or a mean difference)
@@ -225,7 +225,7 @@ def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise", b
     >>> print(mean_interval([0.0, 0.0, 0.3], bounds=(0, 1)))
     0.10 [0.00, 0.53] (95 % Student-t CI clipped to [0, 1], n = 3)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
     low, high = _check_bounds(bounds)
@@ -311,7 +311,7 @@ def prediction_interval(values, confidence: float = 0.95, nan_policy: str = "rai
     >>> print(prediction_interval([10.0, 12.0, 14.0]))
     12.0 [2.1, 21.9] (95 % Student-t prediction interval for one new run, n = 3)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
     low, high = _check_bounds(bounds)
@@ -351,7 +351,7 @@ def proportion_interval(successes, trials, confidence: float = 0.95) -> Interval
     >>> print(proportion_interval(50, 100))
     0.500 [0.404, 0.596] (95 % Wilson score interval, n = 100)
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     confidence = _check_confidence(confidence)
     for name, value in (("successes", successes), ("trials", trials)):
@@ -427,7 +427,7 @@ def paired_difference(a, b, confidence: float = 0.95, nan_policy: str = "raise")
     >>> print(paired_difference({0: 10.0, 1: 12.0}, {1: 13.0, 0: 11.5}))
     -1.2 [-4.4, 1.9] (95 % paired Student-t CI, n = 2)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
     x_a, x_b = _paired_arrays(a, b)
@@ -472,7 +472,7 @@ def welch_difference(a, b, confidence: float = 0.95, nan_policy: str = "raise") 
     >>> print(welch_difference([1.0, 2.0, 3.0], [4.0, 6.0, 8.0, 10.0]))
     -5.0 [-8.9, -1.1] (95 % Welch t CI, 3 vs 4 seeds, n = 7)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     confidence, nan_policy = _check_confidence(confidence), _check_nan_policy(nan_policy)
     groups, dropped = [], 0
@@ -511,7 +511,7 @@ class Verdict:
     ``markdown()`` gives the one-line sentence the book prints; a notebook cell whose last line is a
     Verdict shows it rendered (``_repr_markdown_``).
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
 
     claim: str  # the claim in words, e.g. "spectral norm has lower FD than the baseline"
@@ -600,7 +600,7 @@ def verdict(claim: str, a, b, better: str = "lower", paired: bool = True, confid
     >>> print(v)
     supported: SN has lower FD — difference −11.4 [−14.8, −8.0] (95 % paired Student-t CI, n = 5)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     if not isinstance(claim, str) or not claim.strip():
         raise ValueError(f"`claim` must be a non-empty sentence such as \"spectral norm has lower FD than the "
@@ -648,7 +648,7 @@ def holm_adjust(p_values) -> np.ndarray:
     >>> holm_adjust([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
     [0.03, 0.06, 0.06, 0.02]
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     p = _as_values("p_values", p_values)
     if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
@@ -691,7 +691,7 @@ def paired_family(comparisons: dict, better: dict | str = "lower", alpha: float 
     -------
     list of :class:`FamilyTest`, in the order of ``comparisons``
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     if not isinstance(comparisons, dict) or not comparisons:
         raise ValueError("`comparisons` must be a non-empty dict {claim: (a, b)}, one entry per test of the family.")

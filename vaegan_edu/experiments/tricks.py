@@ -1,11 +1,11 @@
-"""Which stability tricks help chapter 06's DCGAN once it has trained: the protocol ``tricks``.
+"""Which stability tricks help chapter 08's DCGAN once it has trained: the protocol ``tricks``.
 
-Nine variants of the DCGAN on glyph digits, each one change away from the baseline (chapter 06's model:
+Nine variants of the DCGAN on glyph digits, each one change away from the baseline (chapter 08's model:
 non-saturating loss, Adam(2e-4, beta_1 = 0.5) for both networks, batch 128): label smoothing, spectral
 normalisation, hinge loss with spectral normalisation, WGAN-GP with its paper's settings, PacGAN2, two
 discriminator steps per generator step, two time-scales (TTUR) and a learning rate ten times larger. Every variant
 trains from the same seeds for the same number of *generator* steps, long enough that the baseline reaches the
-quality of chapter 06's shipped model (FD 27.5 on the same 1,000 test digits; issue 14 asks for the baseline
+quality of chapter 08's shipped model (FD 27.5 on the same 1,000 test digits; issue 14 asks for the baseline
 within 20 % of it, FD <= 33.0). The budget was chosen from the baseline alone, before any trick was trained at
 it: the smallest multiple of 500 steps at which the upper end of the baseline's 95 % interval over the 5 seeds
 is within that bound. 1,500 steps (the shipped model's 1,560) was not enough (mean FD 37.8); at 2,000 the mean was
@@ -23,7 +23,7 @@ by SAGAN): discriminator 4e-4, generator 1e-4; one-sided label smoothing 0.9 (Sa
 (Lin et al. 2018); spectral normalisation of the discriminator (Miyato et al. 2018), with the hinge loss as in
 SN-GAN.
 
-Taught in: 06_gan, 08_student_questions
+Taught in: 08_gan, 10_student_questions
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def train_and_score(data, kwargs: dict, seed: int, steps: int, eval_every: int, 
     dict: the last checkpoint's metrics under their plain names, every checkpoint's under
     :func:`checkpoint_metric`, ``diverged`` (0 or 1), ``train_seconds`` (scoring excluded) and ``train_steps``
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     gan = models.make_gan_variant(data.image_shape, seed=seed, **kwargs)
     row, scoring = {}, [0.0]
@@ -123,7 +123,7 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
 
 PROTOCOL = register(Protocol(
     name="tricks",
-    title="Stability tricks for chapter 06's DCGAN, trained for chapter 06's budget from the same seeds",
+    title="Stability tricks for chapter 08's DCGAN, trained for chapter 08's budget from the same seeds",
     config={
         "seeds": 5,
         "data": {"name": "glyphs", "seed": 0, "num_train": 20_000, "num_test": 5_000},
@@ -138,6 +138,6 @@ PROTOCOL = register(Protocol(
     baseline=BASELINE,
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 1_000, "num_test": 500},
            "budget": {"steps": 10}, "eval_every": 5, "num_samples": 150},
-    taught_in="06_gan, 08_student_questions",
+    taught_in="08_gan, 10_student_questions",
     saves_variants=True,
 ))  # fmt: skip

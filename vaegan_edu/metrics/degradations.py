@@ -18,10 +18,10 @@ training images copied      memorisation: invisible to FD, precision and recall;
 ==========================  ==========================================================================
 
 A metric passes a case when it moves the known way by a stated margin (:data:`CHECKS`). The suite is a test
-(``tests/test_metrics_degradations.py``) and its table is shown in chapter 06. Nothing here was fitted to
+(``tests/test_metrics_degradations.py``) and its table is shown in chapter 08. Nothing here was fitted to
 the suite: the classifier was trained on clean digits only, the perceptual network is not trained at all.
 
-Taught in: 06_gan
+Taught in: 08_gan
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def run_suite(x_test, y_test, x_train, num: int = SUITE_SAMPLES, seed: int = 0) 
     :data:`CHECKS`. ``memorised`` is :func:`memorised_fraction` with the reference images as the held-out
     set that fixes the threshold.
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     from vaegan_edu.metrics.digits import PR_NEIGHBOURS
 

@@ -2,7 +2,7 @@
 digit images, predicted classes, and the scoring of a set of samples against held-out images
 (:class:`Reference`, :func:`evaluate_samples`).
 
-Taught in: 06_gan, 07_vae_vs_gan
+Taught in: 08_gan, 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ DIGIT_CLASSIFIER_NAME = "digit_classifier"
 def build_digit_classifier(image_shape=(28, 28, 1), num_classes=10, feature_dim=64):
     """A small CNN for 28x28 digits; its ``features`` layer (feature_dim units) feeds the image metrics.
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     x_in = keras.Input(image_shape, name="images")
     h = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x_in)  # (batch, 14, 14, 32)
@@ -42,13 +42,13 @@ def build_digit_classifier(image_shape=(28, 28, 1), num_classes=10, feature_dim=
 def train_digit_classifier(seed=0, num_train=20_000, epochs=3, batch_size=128):
     """Train :func:`build_digit_classifier` on the book's rendered glyph digits (the weight builder).
 
-    Deterministic for a given seed. Its test accuracy is printed by chapter 06 and by the rebuild script.
+    Deterministic for a given seed. Its test accuracy is printed by chapter 08 and by the rebuild script.
 
     Returns
     -------
     keras.Model, trained
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     from vaegan_edu import config, data
     from vaegan_edu.validation import check_positive_int
@@ -75,7 +75,7 @@ def digit_classifier():
     with FIDs in papers (different network, different images, different sample sizes). It is used because
     Inception weights cannot be downloaded offline and were trained on ImageNet photos, not digits.
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     from vaegan_edu import weights
 
@@ -100,7 +100,7 @@ def classify_digits(images, classifier=None):
     -------
     np.ndarray (n, 10): probabilities; ``.argmax(1)`` gives the digit
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     classifier = classifier or digit_classifier()
     x = _digit_images(images, classifier)
@@ -113,7 +113,7 @@ def classify_digits(images, classifier=None):
 def digit_features(images, classifier=None):
     """The classifier's penultimate ``features`` layer for each image, array (n, feature_dim).
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     classifier = classifier or digit_classifier()
     extractor = _feature_extractor(classifier)
@@ -132,7 +132,7 @@ def digit_frechet_distance(images_a, images_b, classifier=None) -> float:
 
     Not the Inception FID (see :func:`digit_classifier`): only compare it with numbers from this function.
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     classifier = classifier or digit_classifier()
     _digit_images(images_a, classifier, "images_a")  # checked here so the error names the right argument
@@ -157,7 +157,7 @@ def digit_features_and_classes(images, batch_size: int = 1000):
     -------
     (features, labels) : float64 (n, feature_dim) and int64 (n,)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     heads = _classifier_heads()
     x = check_image_batch("images", images, heads.input_shape[1:])
@@ -187,7 +187,7 @@ def make_reference(x_test, num_samples: int | None = None) -> Reference:
     """The first ``num_samples`` test images, their classifier features and predicted digits, and their
     perceptual features (:func:`vaegan_edu.metrics.perceptual_features`).
 
-    Taught in: 07_vae_vs_gan, 08_student_questions
+    Taught in: 09_vae_vs_gan, 10_student_questions
     """
     x_test = check_image_batch("x_test", x_test)
     if num_samples is not None:
@@ -214,7 +214,7 @@ def evaluate_samples(samples, reference: Reference, k: int = PR_NEIGHBOURS) -> d
     -------
     dict of floats, plus ``histogram`` (array of 10 class frequencies)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     if not isinstance(reference, Reference):
         raise TypeError(f"`reference` must be a Reference from make_reference(x_test); received {type(reference).__name__}.")

@@ -1,7 +1,7 @@
 """Disentanglement measured: the mutual information gap (MIG) of Chen et al. (NeurIPS 2018) between latent
 codes and known generative factors.
 
-Taught in: 04_vae_interpretability
+Taught in: 05_vae_interpretability
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def mutual_information_gap(latents, factors, num_bins=20) -> MIGResult:
     ValueError
         For mismatched lengths, fewer than 2 latents, or a constant factor (zero entropy).
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     from sklearn.metrics import mutual_info_score
 
@@ -183,7 +183,7 @@ def linear_probe(latents_train, factor_train, latents_test, factor_test) -> Line
     >>> round(probe.r2, 6), probe.latents_for(0.9), int(probe.order[0])
     (1.0, 1, 1)
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     from sklearn.linear_model import LinearRegression
 

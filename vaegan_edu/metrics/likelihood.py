@@ -2,7 +2,7 @@ r"""How well a VAE explains held-out images, and how much of its latent space it
 the importance-weighted bound :math:`\mathcal L_K` on :math:`\log p(x)`, latent activity, active units, the
 KL per latent dimension, and the aggregate posterior against the prior (prior holes).
 
-Taught in: 03_vae, 04_vae_interpretability, 07_vae_vs_gan
+Taught in: 03_vae, 04_measuring_the_vae, 05_vae_interpretability, 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def iwae_log_likelihood(model, x, k=1000, max_rows=8192, batch_size=None, seed=0
     ValueError
         For a bad ``k`` or images that do not fit the model.
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     from vaegan_edu import probability
 
@@ -170,7 +170,7 @@ def bits_per_dim(log_likelihood, image_shape) -> np.ndarray:
         For a positive log-likelihood: a log-probability of a discrete distribution is <= 0, so a positive value
         is a negative log-likelihood (a loss) passed by mistake, or the log-density of a continuous model.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     shape = check_int_tuple("image_shape", image_shape, (28, 28, 1))
     values = as_float_array("log_likelihood", log_likelihood, "float64")
@@ -195,7 +195,7 @@ def latent_activity(model, x) -> np.ndarray:
     -------
     array of shape (latent_dim,)
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     mu, _ = model.encode(_check_vae_inputs(model, x))
     return mu.astype("float64").var(axis=0)
@@ -261,7 +261,7 @@ def active_units(model, x, threshold=0.01) -> int:
     -------
     int between 0 and ``model.latent_dim``
 
-    Taught in: 03_vae
+    Taught in: 04_measuring_the_vae
     """
     threshold = check_nonnegative_number("threshold", threshold, "0.01 (Burda et al.'s)")
     return int(np.sum(latent_activity(model, x) > threshold))
@@ -281,7 +281,7 @@ def kl_per_dimension(model, x) -> np.ndarray:
     -------
     array of shape (latent_dim,)
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     from vaegan_edu import losses
 

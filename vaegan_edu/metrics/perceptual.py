@@ -19,11 +19,11 @@ randomly initialised networks for evaluating generative models are studied by Le
 ("Demystifying Randomly Initialized Networks for Evaluating Generative Models", arXiv:2208.09218), who find
 them complementary to trained features.
 
-The limits, taught in chapter 06: this space knows nothing of digit classes (removing five classes barely moves
+The limits, taught in chapter 08: this space knows nothing of digit classes (removing five classes barely moves
 its recall), and it is sharp: a blur of half a pixel already moves real digits out of the real ones' k-NN
 balls. Use it for "does a sample look like a real image", the classifier's space for "which digits, how many".
 
-Taught in: 06_gan, 07_vae_vs_gan
+Taught in: 08_gan, 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def perceptual_features(images, batch_size: int = 500) -> np.ndarray:
     -------
     float64 array (n, 2 * sum(PERCEPTUAL_CHANNELS)) = (n, 448)
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     x = check_image_batch("images", images)
     network = perceptual_network(tuple(int(d) for d in x.shape[1:]))
@@ -112,7 +112,7 @@ def grey_fraction(images, band=GREY_BAND) -> float:
     -------
     float in [0, 1]
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     images = check_image_batch("images", images)
     edges = np.asarray(band, dtype=object) if isinstance(band, (tuple, list, np.ndarray)) else np.empty(0)

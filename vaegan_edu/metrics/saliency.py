@@ -1,6 +1,6 @@
 """What a GAN's discriminator looks at: input-gradient saliency maps.
 
-Taught in: 08_student_questions
+Taught in: 10_student_questions
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def discriminator_saliency(gan, x) -> np.ndarray:
     ValueError
         Images of the wrong shape, or a conditional GAN.
 
-    Taught in: 08_student_questions
+    Taught in: 10_student_questions
     """
     if not all(hasattr(gan, a) for a in ("discriminator", "data_shape", "check_data")):
         raise TypeError(f"`gan` must be a vaegan_edu.models.GAN (it has a discriminator); received {type(gan).__name__}.")

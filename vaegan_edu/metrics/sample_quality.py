@@ -5,7 +5,7 @@ the nearest-training-image check for memorisation.
 Everything runs outside the model graph on NumPy/SciPy arrays; which features to feed in (the book's digit
 classifier, :mod:`vaegan_edu.metrics.digits`) is the caller's choice.
 
-Taught in: 05_gan_game, 06_gan, 07_vae_vs_gan
+Taught in: 07_mode_collapse, 08_gan, 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def mode_coverage(samples, modes, std, threshold=3.0) -> ModeCoverage:
     >>> mode_coverage(np.array([[0.0, 0.001], [5.0, 5.0]]), modes, std=0.01).modes_captured
     1
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse
     """
     samples, modes = _as_2d("samples", samples), _as_2d("modes", modes)
     _same_dim("samples", samples, "modes", modes)
@@ -152,7 +152,7 @@ def frechet_distance(features_a, features_b) -> float:
     >>> round(frechet_distance(x, x), 6)
     0.0
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     a, b = _as_2d("features_a", features_a), _as_2d("features_b", features_b)
     _same_dim("features_a", a, "features_b", b)
@@ -220,7 +220,7 @@ def precision_recall(real_features, fake_features, k=3):
     ValueError
         Empty sets, different dimensions, or ``k`` not smaller than a set's size.
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     real, fake = _as_2d("real_features", real_features), _as_2d("fake_features", fake_features)
     _same_dim("real_features", real, "fake_features", fake)
@@ -251,7 +251,7 @@ def class_histogram(labels, num_classes=10):
     -------
     np.ndarray (num_classes,) summing to 1
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0 or not np.issubdtype(labels.dtype, np.integer):
@@ -286,7 +286,7 @@ def kl_to_uniform(histogram) -> float:
     >>> round(kl_to_uniform([1.0, 0.0]), 6)  # log 2
     0.693147
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     h = np.asarray(histogram, dtype=np.float64)
     if h.ndim != 1 or len(h) == 0 or np.any(h < 0) or not np.isclose(h.sum(), 1.0):
@@ -316,7 +316,7 @@ def nearest_training_images(samples, x_train):
     -------
     (indices, distances) : int64 (n,) and float64 (n,)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     from sklearn.neighbors import NearestNeighbors
 
@@ -344,7 +344,7 @@ def memorised_fraction(samples, x_train, x_heldout, quantile: float = 0.01) -> f
     x_train : array (m, height, width, channels)
     quantile : float in (0, 1)
 
-    Taught in: 06_gan, 07_vae_vs_gan
+    Taught in: 08_gan, 09_vae_vs_gan
     """
     if not 0.0 < float(quantile) < 1.0:
         raise ValueError(f"`quantile` must be in (0, 1); received {quantile!r}. Fix: e.g. quantile=0.01.")

@@ -1,7 +1,7 @@
 """Drawing images from the book's generative models, the same way for both: a VAE's decoder mean image or a
 GAN's generator output at seeded standard-normal codes; and how long drawing takes.
 
-Taught in: 07_vae_vs_gan, 08_student_questions
+Taught in: 09_vae_vs_gan, 10_student_questions
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def draw_samples(model, num_samples: int, seed: int = 0) -> np.ndarray:
     -------
     float32 array (num_samples, height, width, channels) in [0, 1]
 
-    Taught in: 07_vae_vs_gan, 08_student_questions
+    Taught in: 09_vae_vs_gan, 10_student_questions
     """
     num_samples = check_positive_int("num_samples", num_samples, 1000, maximum=10**7)
     z = np.random.default_rng(check_seed(seed)).standard_normal((num_samples, model_latent_dim(model))).astype("float32")
@@ -61,7 +61,7 @@ def sample_seconds(model, num_samples: int = SAMPLE_TIMING_COUNT, repeats: int =
     Both models are timed the same way: one call of the network on the whole batch (plus the sigmoid
     for the VAE's logits), after one warm-up call that is not counted.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     num_samples = check_positive_int("num_samples", num_samples, 1000, maximum=10**7)
     repeats = check_positive_int("repeats", repeats, 3, maximum=1000)

@@ -1,4 +1,4 @@
-"""The book's Keras models: the VAE and its building blocks (chapters 03-04), the GANs (chapters 05-06), and
+"""The book's Keras models: the VAE and its building blocks (chapters 03-05), the GANs (chapters 06-08), and
 the factories that build them compiled with the book's settings.
 
 Everything public is re-exported here: ``ve.models.VAE``, ``ve.models.Sampling``, ``ve.models.make_dcgan`` ...

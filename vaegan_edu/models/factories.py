@@ -1,8 +1,8 @@
-"""Factories of the book's compiled GANs: the DCGAN on digits (chapter 06), its stability variants (chapter
-08), the small GAN on 2-D points (chapter 05), each with the optimizer settings the book measured, and the
-VAE/GAN twins of chapter 07 (one generator network for both).
+"""Factories of the book's compiled GANs: the DCGAN on digits (chapter 08), its stability variants (chapter
+10), the small GAN on 2-D points (chapters 06-07), each with the optimizer settings the book measured, and the
+VAE/GAN twins of chapter 09 (one generator network for both).
 
-Taught in: 05_gan_game, 06_gan, 07_vae_vs_gan, 08_student_questions
+Taught in: 06_gan_game, 07_mode_collapse, 08_gan, 09_vae_vs_gan, 10_student_questions
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
     ``gan_kwargs`` (``label_smoothing``, ``spectral_norm``, ``d_steps`` ...) go to
     :class:`vaegan_edu.models.GAN`, so a stability trick is one keyword away. A ``seed`` also seeds Keras's
     global random state (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same
-    weights in any process, whatever ran before (chapter 06's live model is then a ``tricks`` baseline from a seed of its own).
+    weights in any process, whatever ran before (chapter 08's live model is then a ``tricks`` baseline from a seed of its own).
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     if seed is not None:
         config.set_seed(seed)
@@ -45,13 +45,13 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
     return gan
 
 
-GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapter 05 (measured in bench_gan.py)
+GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapters 06-07 (measured in bench_gan.py)
 GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
 GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
 
 
 def _step_rule(optimizer: str, beta_1: float, beta_2: float):
-    """``rate -> optimizer``: plain SGD, or Adam with the given decays (chapter 05 compares them: SGD's step follows
+    """``rate -> optimizer``: plain SGD, or Adam with the given decays (chapter 06 compares them: SGD's step follows
     the gradient's size, Adam's does not)."""
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
@@ -64,7 +64,7 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
                 optimizer="adam", beta_2=0.999, **gan_kwargs):  # fmt: skip
     """The book's GAN on 2-D points: MLPs of 3 x 128 units, 8-D latent, Adam(lr, beta_1=0.5, beta_2) for both.
 
-    ``optimizer="sgd"`` gives both networks plain gradient descent with step size ``lr`` instead (chapter 05
+    ``optimizer="sgd"`` gives both networks plain gradient descent with step size ``lr`` instead (chapter 06
     compares them: Adam's step does not depend on the gradient's scale, SGD's does). ``beta_2`` is Adam's
     second-moment decay (WGAN-GP's authors use 0.9).
     ``gan_kwargs`` (``pack``, ``d_steps``, ``spectral_norm`` ...) go to :class:`vaegan_edu.models.GAN`.
@@ -74,7 +74,7 @@ def make_gan_2d(loss="non_saturating", lr=GAN_2D_LEARNING_RATE, data_scale=1.0, 
     A ``seed`` also seeds Keras's global random state (:func:`vaegan_edu.config.set_seed`) before building, so
     the same seed gives the same weights in any process.
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     lr = check_positive_number("lr", lr, GAN_2D_LEARNING_RATE)
     if isinstance(beta_2, bool) or not isinstance(beta_2, (int, float)) or not 0.0 <= beta_2 < 1.0:
@@ -97,17 +97,17 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
                      d_learning_rate: float | None = None, g_learning_rate: float | None = None,
                      beta_1: float = DCGAN_BETA_1, beta_2: float = 0.999, optimizer: str = "adam",
                      **gan_kwargs):  # fmt: skip
-    """Chapter 06's DCGAN with stability knobs changed: the loss, learning rates, Adam's betas, spectral norm,
+    """Chapter 08's DCGAN with stability knobs changed: the loss, learning rates, Adam's betas, spectral norm,
     and any other keyword of :class:`vaegan_edu.models.GAN` (``label_smoothing``, ``pack``, ``d_steps`` ...).
     ``optimizer="sgd"`` gives both networks plain gradient descent with the same step sizes instead of Adam
-    (chapter 05's question: SGD's step follows the gradient's size, Adam's does not; the betas are then unused).
+    (chapter 06's question: SGD's step follows the gradient's size, Adam's does not; the betas are then unused).
 
     ``learning_rate`` None keeps the DCGAN default (2e-4); ``d_learning_rate`` / ``g_learning_rate`` set one
     network's step size (two time-scales, TTUR: Heusel et al. 2017). ``beta_1``, ``beta_2`` are Adam's decays
     for both networks (DCGAN: 0.5, 0.999; WGAN-GP's paper: 0.0, 0.9). Seeds Keras's global random state
     (:func:`vaegan_edu.config.set_seed`) before building, so the same seed gives the same weights.
 
-    Taught in: 06_gan, 08_student_questions
+    Taught in: 08_gan, 10_student_questions
     """
     lr = DCGAN_LEARNING_RATE if learning_rate is None else check_positive_number("learning_rate", learning_rate, 2e-4)
     d_lr = lr if d_learning_rate is None else check_positive_number("d_learning_rate", d_learning_rate, 4e-4)
@@ -123,16 +123,16 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
     return gan
 
 
-TWIN_VAE_LEARNING_RATE = 1e-3  # Adam's step size for chapter 07's twin VAE (the book's VAE setting)
+TWIN_VAE_LEARNING_RATE = 1e-3  # Adam's step size for chapter 09's twin VAE (the book's VAE setting)
 
 
 def make_twin_vae(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_LATENT_DIM,
                   width: int = DCGAN_WIDTH, likelihood: str = "discretized_logistic"):  # fmt: skip
-    """Chapter 07's twin VAE, untrained and not compiled: the DCGAN's generator as decoder (``output="logits"``)
+    """Chapter 09's twin VAE, untrained and not compiled: the DCGAN's generator as decoder (``output="logits"``)
     and its discriminator's body with two heads as encoder (see :func:`make_twins`). Seeds Keras's global random
     state from ``seed`` first, so the same seed gives the same weights in any process.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     config.set_seed(seed)
     return VAE(image_shape=tuple(image_shape), latent_dim=latent_dim, likelihood=likelihood, seed=seed,
@@ -142,9 +142,9 @@ def make_twin_vae(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGA
 
 def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_LATENT_DIM, width: int = DCGAN_WIDTH,
                vae_learning_rate: float = TWIN_VAE_LEARNING_RATE, likelihood: str = "discretized_logistic"):  # fmt: skip
-    """Chapter 07's contenders: a VAE and a GAN that generate with the *same* network, both compiled.
+    """Chapter 09's contenders: a VAE and a GAN that generate with the *same* network, both compiled.
 
-    * The GAN is chapter 06's DCGAN (:func:`make_dcgan`: generator :func:`~vaegan_edu.models.dcgan_generator`,
+    * The GAN is chapter 08's DCGAN (:func:`make_dcgan`: generator :func:`~vaegan_edu.models.dcgan_generator`,
       discriminator :func:`~vaegan_edu.models.dcgan_discriminator`, Adam(2e-4, beta_1=0.5) for both).
     * The VAE's decoder is that generator built with ``output="logits"`` (the same layers, the sigmoid moved into
       the likelihood, so its mean image is computed exactly like a GAN sample); its encoder,
@@ -155,7 +155,7 @@ def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_L
     Both are seeded from ``seed`` (:func:`vaegan_edu.config.set_seed` before each is built), so the same seed
     gives the same weights in any process. Returns ``(vae, gan)``.
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     vae_learning_rate = check_positive_number("vae_learning_rate", vae_learning_rate, TWIN_VAE_LEARNING_RATE)
     vae = make_twin_vae(image_shape, seed=seed, latent_dim=latent_dim, width=width, likelihood=likelihood)

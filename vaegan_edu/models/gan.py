@@ -5,7 +5,7 @@ The maths of one training step (losses, packing, gradient penalty) is written he
 only taking gradients needs the backend's autodiff, so the per-backend train steps live in
 :mod:`vaegan_edu.models.gan_steps` (TensorFlow, PyTorch and JAX), which only this module imports.
 
-Taught in: 05_gan_game, 06_gan
+Taught in: 06_gan_game, 07_mode_collapse, 08_gan
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from vaegan_edu.validation import (
     check_optional_seed, check_positive_int, check_positive_number, check_unit_range,
 )  # fmt: skip
 
-# === GAN (chapters 05-06) ===
+# === GAN (chapters 06-08) ===
 
 
 def _check_positive_int(name, value, example):
@@ -52,7 +52,7 @@ def _dense(units, spectral_norm, name=None, activation=None):
 
 def mlp_generator(latent_dim=8, data_dim=2, hidden_units=128, num_hidden=3, num_classes=None, data_scale=1.0,
                   name="generator"):
-    r"""A fully connected generator :math:`G(z)` for low-dimensional data (the 2-D toys of chapter 05).
+    r"""A fully connected generator :math:`G(z)` for low-dimensional data (the 2-D toys of chapters 06-07).
 
     .. math:: x = s \cdot W_L\, \mathrm{ReLU}(\dots \mathrm{ReLU}(W_1 [z; \text{onehot}(y)])), \quad z \sim N(0, I)
 
@@ -70,7 +70,7 @@ def mlp_generator(latent_dim=8, data_dim=2, hidden_units=128, num_hidden=3, num_
     -------
     keras.Model mapping (batch, latent_dim) [and (batch,)] to (batch, data_dim)
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     latent_dim = _check_positive_int("latent_dim", latent_dim, 8)
     data_dim = _check_positive_int("data_dim", data_dim, 2)
@@ -114,7 +114,7 @@ def mlp_discriminator(data_dim=2, hidden_units=128, num_hidden=3, pack=1, num_cl
     -------
     keras.Model mapping (batch, pack * data_dim) [and (batch,)] to (batch, 1)
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     data_dim = _check_positive_int("data_dim", data_dim, 2)
     hidden_units = _check_positive_int("hidden_units", hidden_units, 128)
@@ -143,7 +143,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
 
     Dense to a (h/4, w/4, 2*width) map, then two stride-2 transposed convolutions with batch normalisation;
     a sigmoid output matches images in [0, 1]. With ``output="logits"`` the same network stops before the
-    sigmoid: chapter 07 uses it as a VAE's decoder (whose mean image is the sigmoid of its logits), so the
+    sigmoid: chapter 09 uses it as a VAE's decoder (whose mean image is the sigmoid of its logits), so the
     VAE and the GAN generate with one and the same network.
 
     .. math:: x = \sigma(\mathrm{ConvT}(\mathrm{ReLU}(\mathrm{BN}(\mathrm{ConvT}(\dots W [z; \text{onehot}(y)])))))
@@ -159,7 +159,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
     -------
     keras.Model mapping (batch, latent_dim) [and (batch,)] to (batch, *image_shape)
 
-    Taught in: 06_gan, 07_vae_vs_gan
+    Taught in: 08_gan, 09_vae_vs_gan
     """
     if output not in ("image", "logits"):
         raise ValueError(f"`output` must be 'image' (a GAN's generator) or 'logits' (a VAE's decoder); "
@@ -204,7 +204,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
     -------
     keras.Model mapping (batch, h, w, pack * channels) [and (batch,)] to (batch, 1)
 
-    Taught in: 06_gan
+    Taught in: 08_gan
     """
     width = _check_positive_int("width", width, 32)
     pack = _check_positive_int("pack", pack, 2)
@@ -238,7 +238,7 @@ def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encode
         h = \mathrm{flatten}(\mathrm{LReLU}(\mathrm{Conv}(\mathrm{LReLU}(\mathrm{Conv}(x)))))
 
     where the discriminator ends in one logit :math:`w^	op h`. With :func:`dcgan_generator` (``output="logits"``)
-    as decoder it makes chapter 07's VAE the GAN's twin (:func:`vaegan_edu.models.make_twins`).
+    as decoder it makes chapter 09's VAE the GAN's twin (:func:`vaegan_edu.models.make_twins`).
 
     Parameters
     ----------
@@ -249,7 +249,7 @@ def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encode
     -------
     keras.Model mapping (batch, *image_shape) to ``[mu, log_var]``, each (batch, latent_dim)
 
-    Taught in: 07_vae_vs_gan
+    Taught in: 09_vae_vs_gan
     """
     latent_dim = _check_positive_int("latent_dim", latent_dim, 64)
     width = _check_positive_int("width", width, 32)
@@ -295,7 +295,7 @@ def pack_samples(x, pack):
     -------
     tensor of shape (batch // pack, pack * d) or (batch // pack, h, w, pack * c)
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse
     """
     if not hasattr(x, "shape"):  # a list or a number: NumPy first, so a list of points works like an array
         x = as_float_array("x", x)
@@ -389,7 +389,7 @@ class GAN(keras.Model):
     >>> gan.generate(3).shape
     (3, 2)
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
 
     def __init__(self, generator=None, discriminator=None, latent_dim=8, data_shape=(2,), num_classes=None,
@@ -695,7 +695,7 @@ def decision_surface(gan, lim=1.5, grid_size=100):
     -------
     (a, S) : axis values (grid_size,) and D on the grid (grid_size, grid_size), rows along the y axis
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse
     """
     if gan.data_shape != (2,):
         raise ValueError(f"decision_surface needs a GAN on 2-D points; this one has data_shape={gan.data_shape}.")
@@ -713,7 +713,7 @@ def generator_sample_gradients(gan, z):
     .. math:: v_i = -\frac{\partial}{\partial x_i} \sum_j \ell_G(D(x_j)), \qquad x_i = G(z_i)
 
     The generator's parameters move so that its samples follow these arrows (chain rule through
-    :math:`G`), which is what chapter 05's live view draws.
+    :math:`G`), which is what chapter 07's live view draws.
 
     Parameters
     ----------
@@ -724,7 +724,7 @@ def generator_sample_gradients(gan, z):
     -------
     (x, v) : NumPy arrays (n, *data_shape): the samples and the descent directions
 
-    Taught in: 05_gan_game
+    Taught in: 07_mode_collapse
     """
     x = gan.generate(z=z)
     n = len(x)

@@ -7,7 +7,7 @@ guides ``custom_train_step_in_tensorflow.py``, ``custom_train_step_in_torch.py``
 ``custom_train_step_in_jax.py``. Only :mod:`vaegan_edu.models.gan` imports it (plus :func:`input_gradient`'s
 users), and it imports no model, so the GAN and its steps form no import circle.
 
-Taught in: 05_gan_game, 06_gan
+Taught in: 06_gan_game, 08_gan
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def input_gradient(fn, x):
     .. math:: g_i = \nabla_{x_i} \sum_j f(x)_j
 
     Used for the WGAN-GP penalty (inside a train step, so the result keeps its graph for the second
-    derivative) and for drawing the generator's gradient on its samples in chapter 05.
+    derivative) and for drawing the generator's gradient on its samples in chapter 07.
 
     Parameters
     ----------
@@ -52,7 +52,7 @@ def input_gradient(fn, x):
     -------
     tensor of shape (batch, ...)
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     backend = _backend()
     if backend == "tensorflow":
@@ -88,7 +88,7 @@ def gan_train_step(model, data, state=None):
     the :class:`~vaegan_edu.models.GAN` docstring, once per backend: TensorFlow (``GradientTape``), PyTorch
     (``backward``) and JAX (stateless: ``state`` in, ``(logs, state)`` out, see :func:`_jax_gan_step`).
 
-    Taught in: 05_gan_game
+    Taught in: 06_gan_game
     """
     real, labels = unpack(data)
     if model.num_classes and labels is None:
