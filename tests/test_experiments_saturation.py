@@ -61,3 +61,24 @@ def test_digits_protocol_quick_run_scores_every_variant_with_its_optimizer(tmp_p
     spec = saturation.DIGITS_VARIANTS
     assert spec["minimax, SGD"] == {**spec["non-saturating, SGD"], "loss": "minimax"}
     assert spec["minimax, Adam"] == {**spec[saturation.DIGITS_BASELINE], "loss": "minimax"}
+
+
+def test_the_plateau_protocol_gives_every_arm_the_same_search_and_picks_the_best_rate():
+    config = experiments.get("saturation_plateau").config
+    arms = {name.rsplit(", lr ", 1)[0] for name in config["variants"]}
+    assert arms == set(saturation.PLATEAU_ARMS) and len(config["variants"]) == 3 * len(arms)
+    assert all(v["d_ahead"] == saturation.PLATEAU_HEAD_START for v in config["variants"].values())
+    rows = [{"model": name, "seed": seed, "high_quality_late": 0.1 * (i % 3) + 0.01 * seed}
+            for i, name in enumerate(config["variants"]) for seed in range(2)]
+    result = experiments.Result.from_rows("saturation_plateau", rows)
+    assert saturation.best_rate(result, "minimax, SGD") == "minimax, SGD, lr 0.2"
+    assert saturation.best_rate(result, saturation.BASELINE) == "non-saturating, Adam, lr 0.003"
+    with pytest.raises(ValueError, match="`arm` must be one of"):
+        saturation.best_rate(result, "hinge, Adam")
+
+
+def test_a_plateau_run_records_the_start_signal_and_the_late_window(tmp_path):
+    result = experiments.run("saturation_plateau", quick=True, seeds=[0], directory=tmp_path, say=lambda t: None)
+    row = result.payload["seeds"]["0"]["variants"][result.variants[0]]
+    assert row["start_gradient"] > 0 and 0 < row["start_d_fake"] < 1
+    assert {"high_quality_late", "modes_captured_late", "high_quality@20"} <= set(row)

@@ -74,8 +74,11 @@ def variant_name(dataset: str, model: str) -> str:
 
 
 def train_and_score(x, modes, std, kwargs: dict, seed: int, steps: int, eval_every: int, batch_size: int,
-                    num_samples: int) -> dict:  # fmt: skip
+                    num_samples: int, prepare=None) -> dict:  # fmt: skip
     """Train one 2-D GAN from ``seed`` for ``steps`` generator steps and score its samples every ``eval_every``.
+
+    ``prepare(gan)`` (optional) runs on the built GAN before training and returns more ``{metric: value}`` for
+    the row (``saturation_plateau`` gives the discriminator its head start there and measures the gradient).
 
     Returns
     -------
@@ -83,7 +86,7 @@ def train_and_score(x, modes, std, kwargs: dict, seed: int, steps: int, eval_eve
     ``diverged`` (0 or 1: non-finite samples, scored as no mode captured)
     """
     gan = models.make_gan_2d(seed=seed, **kwargs)
-    row = {"diverged": 0.0}
+    row = {"diverged": 0.0, **(prepare(gan) if prepare is not None else {})}
     z = np.random.default_rng(seed + 10_000).standard_normal((num_samples, gan.latent_dim)).astype("float32")
 
     def score(step):  # the same z at every checkpoint, drawn apart from the generator's own random state

@@ -166,3 +166,100 @@ DIGITS = register(Protocol(
     taught_in="06_gan_game",
     saves_variants=True,
 ))  # fmt: skip
+
+
+# === at the plateau (issue 31): each arm's step size tuned, trained until the plain GAN's share is flat ===
+#
+# Protocol ``saturation_plateau``: the ring of ``saturation`` with the discriminator's head start (the regime the
+# textbook argument is about: D rejects the generator's samples when the game starts), the four arms {minimax,
+# non-saturating} x {Adam, SGD}, and for each arm the same search over three step sizes (Adam: the book's 1e-3
+# and a factor of three either side; SGD: the pilot's 0.01, 0.05 and 0.2). Every run trains for 10,000
+# generator steps, scored every 500: in ``mode_collapse_plateau`` the plain GAN's high-quality share on the ring
+# is flat from 4,000-5,000 steps (0.89-0.96 in the seed mean), so the late window (the last 30 %, as there) reads
+# each run where its training has settled or has had twice the time the baseline needs. An arm is compared at
+# its best step size (highest mean late high-quality share): best against best, every arm with the same budget of
+# three settings. The gradient at the start is measured as in ``saturation``.
+
+PLATEAU_ARMS = {  # name -> (generator loss, optimizer)
+    BASELINE: ("non_saturating", "adam"),
+    "minimax, Adam": ("minimax", "adam"),
+    "non-saturating, SGD": ("non_saturating", "sgd"),
+    "minimax, SGD": ("minimax", "sgd"),
+}
+PLATEAU_RATES = {"adam": (3e-4, 1e-3, 3e-3), "sgd": (0.01, 0.05, 0.2)}
+PLATEAU_HEAD_START = 500  # discriminator-only steps before the game, as ``saturation``'s "D ahead"
+
+
+def plateau_variant(arm: str, lr: float) -> str:
+    """The results file's name for one arm at one step size ("minimax, SGD, lr 0.05")."""
+    return f"{arm}, lr {lr:g}"
+
+
+PLATEAU_VARIANTS = {plateau_variant(arm, lr): {"loss": loss, "optimizer": opt, "lr": lr, "d_ahead": PLATEAU_HEAD_START}
+                    for arm, (loss, opt) in PLATEAU_ARMS.items() for lr in PLATEAU_RATES[opt]}  # fmt: skip
+PLATEAU_METRICS = {"high_quality_late": "higher", "modes_captured_late": "higher", "reverse_kl_late": "lower",
+                   "start_gradient": "higher", "start_d_fake": "higher", "diverged": "lower"}  # fmt: skip
+
+
+def best_rate(result, arm: str, metric: str = "high_quality_late") -> str:
+    """The variant of ``arm`` (one of :data:`PLATEAU_ARMS`) with the highest mean ``metric`` over seeds in a
+    ``saturation_plateau`` result: the arm's tuned setting.
+
+    Taught in: 06_gan_game
+    """
+    if arm not in PLATEAU_ARMS:
+        raise ValueError(f"`arm` must be one of {list(PLATEAU_ARMS)}; received {arm!r}.")
+    names = [v for v in result.variants if v.startswith(arm + ", lr ")]
+    if not names:
+        raise ValueError(f"The result {result.name!r} has no variant of the arm {arm!r}; is it saturation_plateau?")
+    return max(names, key=lambda v: float(np.nanmean(list(result.values(v, metric).values()))))
+
+
+def run_plateau_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
+    """One seed of ``saturation_plateau``: every arm at every step size, each with the head start, trained and
+    scored along the way (resumes after ``finished``)."""
+    from vaegan_edu.experiments.mode_collapse import train_and_score
+
+    points = config["points"]
+    x, modes, std = data_module.toy_2d(points["name"], points["n"], seed=points["seed"])
+    table = dict(finished or {})
+    for name, settings in config["variants"].items():
+        if name in table:
+            continue
+
+        def prepare(gan, settings=settings):
+            discriminator_head_start(gan, x, settings["d_ahead"], config["batch_size"], seed=seed)
+            gradient, d_fake = generator_signal(gan, seed=seed)
+            return {"start_gradient": gradient, "start_d_fake": d_fake}
+
+        kwargs = {"loss": settings["loss"], "optimizer": settings["optimizer"], "lr": settings["lr"]}
+        row = train_and_score(x, modes, std, kwargs, seed, config["budget"]["steps"], config["eval_every"],
+                              config["batch_size"], config["num_samples"], prepare=prepare)  # fmt: skip
+        table[name] = row
+        say(f"{name}: late high quality {row.get('high_quality_late', float('nan')):.3f}, start gradient "
+            f"{row['start_gradient']:.2g}")  # fmt: skip
+        if on_variant is not None:
+            on_variant(name, row)
+    return {name: table[name] for name in config["variants"]}
+
+
+PLATEAU = register(Protocol(
+    name="saturation_plateau",
+    title="Saturating against non-saturating loss on the ring at the plateau, each arm's step size tuned",
+    config={
+        "seeds": 5,
+        "points": {"name": "ring8", "n": 20_000, "seed": 0},
+        "variants": PLATEAU_VARIANTS,
+        "budget": {"steps": 10_000},
+        "eval_every": 500,
+        "batch_size": 512,
+        "num_samples": 2_500,
+        "metrics": PLATEAU_METRICS,
+    },
+    run_seed=run_plateau_seed,
+    baseline=plateau_variant(BASELINE, 1e-3),
+    quick={"seeds": 2, "points": {"name": "ring8", "n": 2_000, "seed": 0}, "budget": {"steps": 20}, "eval_every": 5,
+           "variants": {k: dict(v, d_ahead=5) for k, v in list(PLATEAU_VARIANTS.items())[::3]}, "num_samples": 500},
+    taught_in="06_gan_game",
+    saves_variants=True,
+))  # fmt: skip
