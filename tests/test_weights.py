@@ -230,7 +230,8 @@ def test_cli_list_and_verify(capsys):
 
 def test_readme_lists_the_current_checksums_of_the_vae_files():
     readme = (weights.weights_dir().parent / "README.md").read_text(encoding="utf-8")
-    for name in ("vae_glyphs_2d", "betavae_sprites"):
+    for name in ("vae_glyphs_2d", "vae_glyphs_2d_conv", "betavae_sprites", "betavae_sprites_beta1",
+                 "betavae_sprites_beta8"):
         entry = weights.read_manifest()[name]
         assert entry["sha256"] in readme, f"data/README.md is stale for {name}: copy the sha256 from the manifest"
         assert entry["command"] in readme

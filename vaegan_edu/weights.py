@@ -113,6 +113,25 @@ RECIPES: dict[str, Recipe] = {
         seed=0,
         description="chapter 03's main VAE: dense, 2-D latent space, Bernoulli likelihood, glyph digits",
     ),
+    "vae_glyphs_2d_conv": Recipe(
+        builder="vaegan_edu.weights:train_vae_converged",
+        kwargs=dict(dataset="glyphs", latent_dim=2, architecture="conv", beta=1.0),
+        seed=0,
+        description="chapter 03's converged picture model: convolutional, 2-D latent space, Bernoulli likelihood, "
+                    "glyph digits, trained until the held-out ELBO stopped improving",
+    ),
+    "betavae_sprites_beta1": Recipe(
+        builder="vaegan_edu.experiments.beta_sweep:train_sweep_model",
+        kwargs=dict(beta=1.0),
+        seed=0,
+        description="chapter 05's beta = 1 VAE of the converged beta_sweep (seed 0, dense, 8 latents, sprites)",
+    ),
+    "betavae_sprites_beta8": Recipe(
+        builder="vaegan_edu.experiments.beta_sweep:train_sweep_model",
+        kwargs=dict(beta=8.0),
+        seed=0,
+        description="chapter 05's beta = 8 VAE of the converged beta_sweep (seed 0, dense, 8 latents, sprites)",
+    ),
     "betavae_sprites": Recipe(
         builder="vaegan_edu.weights:train_vae",
         kwargs=dict(dataset="sprites", latent_dim=8, architecture="dense", beta=4.0, epochs_setting="vae_epochs"),
@@ -727,6 +746,38 @@ def train_vae(seed=0, dataset="glyphs", epochs_setting="vae_epochs", callbacks=(
     vae.compile(optimizer=keras.optimizers.Adam(VAE_LEARNING_RATE))
     vae.fit(ds.x_train, epochs=getattr(cfg, epochs_setting), batch_size=cfg.batch_size, verbose=0,
             callbacks=[NaNGuard(), *callbacks])  # fmt: skip
+    return vae
+
+
+def train_vae_converged(seed=0, dataset="glyphs", num_validation=2_000, max_epochs=100, **vae_kwargs):
+    """Train a book VAE to convergence from ``seed``: the builder of the recipes whose pictures the chapters show.
+
+    The full-mode data of ``dataset``; the last ``num_validation`` training images are held out, and training
+    runs epoch by epoch with Adam(``VAE_LEARNING_RATE``) until the held-out β-weighted −ELBO improved by less than
+    0.5 % over the last 10 epochs (after at least 20), or ``max_epochs``: the stopping rule of the ``beta_sweep``
+    study (:func:`vaegan_edu.experiments.beta_sweep.converged`).
+
+    Returns
+    -------
+    vaegan_edu.models.VAE, trained
+
+    Taught in: 03_vae
+    """
+    import keras
+
+    from vaegan_edu import config, data
+    from vaegan_edu.experiments.beta_sweep import train_to_convergence
+    from vaegan_edu.models import VAE
+
+    cfg = config.settings(seed=seed, fast=False)
+    ds = data.load(dataset, seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
+    x_fit, x_validation = ds.x_train[:-num_validation], ds.x_train[-num_validation:]
+    config.set_seed(seed)
+    vae = VAE(image_shape=ds.image_shape, seed=seed, **vae_kwargs)
+    vae.compile(optimizer=keras.optimizers.Adam(VAE_LEARNING_RATE))
+    rule = {"tolerance": 0.005, "window": 10, "min_epochs": 20, "max_epochs": max_epochs}
+    train_to_convergence(vae, x_fit, x_validation, vae.beta, {"batch_size": cfg.batch_size, "convergence": rule},
+                         seed, say=lambda line: print(f"[{dataset} VAE] {line}", flush=True))  # fmt: skip
     return vae
 
 

@@ -326,6 +326,29 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
     return {variant_name(b): table[variant_name(b)] for b in config["betas"]}
 
 
+def train_sweep_model(seed: int = 0, beta: float = 1.0):
+    """The β-VAE of ``beta_sweep`` for ``seed`` and ``beta``, trained as the study trains it: the recipe of the
+    shipped sweep models (``python -m vaegan_edu.weights build betavae_sprites_beta8``).
+
+    Same data, split, initial weights, data order and stopping rule as :func:`run_seed`, so the model is the one
+    whose scores the shipped file records for that seed and β (on the machine that ran the study; another
+    machine's floating point may differ in the last digits).
+
+    Returns
+    -------
+    vaegan_edu.models.VAE, trained to convergence (or to the cap of ``max_epochs``)
+
+    Taught in: 04_vae_interpretability
+    """
+    config = PROTOCOL.config
+    data = load_dataset(config)
+    x_fit, x_validation = split(data, config["num_validation"])
+    model = build_vae(data.image_shape, beta, config, seed)
+    train_to_convergence(model, x_fit, x_validation, beta, config, seed,
+                         say=lambda line: print(f"[beta_sweep seed {seed}] {line}", flush=True))
+    return model
+
+
 PROTOCOL = register(Protocol(
     name="beta_sweep",
     title="β against disentanglement (MIG, linear probes) and the ELBO on the sprites, trained to convergence",
