@@ -76,3 +76,59 @@ def test_bad_input_says_what_to_pass(latents):
         metrics.linear_probe(latents[:100], v[:100], latents[100:200], np.ones(100))
     with pytest.raises(ValueError, match="`latents_test` contains NaN"):
         metrics.linear_probe(latents[:100], v[:100], np.full((100, 6), np.nan), v[100:200])
+
+
+# --- issue 30: rotation read on the circle, and the rate split into its three parts ----------------------------
+
+
+def test_the_circular_probe_reads_an_angle_that_a_linear_probe_of_the_angle_cannot():
+    from vaegan_edu.metrics import circular_probe, linear_probe
+
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, 4000)
+    code = np.stack([np.cos(angle), np.sin(angle), rng.normal(size=4000)], 1) + 0.05 * rng.normal(size=(4000, 3))
+    assert circular_probe(code[:3000], angle[:3000], code[3000:], angle[3000:]) > 0.99
+    assert linear_probe(code[:3000], angle[:3000], code[3000:], angle[3000:]).r2 < 0.8  # the seam at 2 pi
+    noise = rng.normal(size=(4000, 3))
+    assert abs(circular_probe(noise[:3000], angle[:3000], noise[3000:], angle[3000:])) < 0.01
+
+
+def test_the_circular_probe_sees_only_what_the_symmetry_leaves():
+    from vaegan_edu.metrics import circular_probe
+
+    rng = np.random.default_rng(1)
+    angle = rng.uniform(0, 2 * np.pi, 4000)
+    square_code = np.stack([np.cos(4 * angle), np.sin(4 * angle)], 1)  # what a square's pixels can show
+    assert circular_probe(square_code[:3000], angle[:3000], square_code[3000:], angle[3000:], order=4) > 0.999
+    assert circular_probe(square_code[:3000], angle[:3000], square_code[3000:], angle[3000:], order=1) < 0.01
+    with pytest.raises(ValueError, match="`order` must be"):
+        circular_probe(square_code, angle, square_code, angle, order=0)
+
+
+def test_the_kl_decomposition_adds_up_and_respects_its_bounds():
+    from vaegan_edu.metrics import kl_decomposition
+
+    rng = np.random.default_rng(2)
+    n, d = 1500, 3
+    mu = rng.normal(size=(n, d)) * np.array([2.0, 1.0, 0.1])
+    log_var = np.full((n, d), np.log(0.05))
+    parts = kl_decomposition(mu, log_var, seed=0)
+    total = parts.index_code_mi + parts.total_correlation + parts.dimension_wise_kl
+    assert parts.kl == pytest.approx(total, abs=1e-9)
+    analytic = np.mean(np.sum(-0.5 * (1 + log_var - mu**2 - np.exp(log_var)), axis=1))
+    assert parts.kl == pytest.approx(analytic, rel=0.05)  # one sample per image: Monte Carlo error only
+    assert 0 < parts.index_code_mi <= np.log(n)
+    assert abs(parts.total_correlation) < 0.05  # independent latents: no total correlation
+    correlated = mu[:, [0, 0, 2]] + [0.0, 0.01, 0.0]  # the second latent copies the first
+    assert kl_decomposition(correlated, log_var, seed=0).total_correlation > 1.0
+
+
+def test_the_kl_decomposition_of_posteriors_that_ignore_the_image_is_all_dimension_wise():
+    from vaegan_edu.metrics import kl_decomposition
+
+    mu = np.full((500, 2), 1.5)
+    parts = kl_decomposition(mu, np.zeros((500, 2)), seed=0)
+    assert abs(parts.index_code_mi) < 1e-9 and abs(parts.total_correlation) < 0.05
+    assert parts.dimension_wise_kl == pytest.approx(2 * 0.5 * 1.5**2, rel=0.1)
+    with pytest.raises(ValueError, match="`mu` and `log_var` must both have shape"):
+        kl_decomposition(mu, np.zeros((500, 3)))

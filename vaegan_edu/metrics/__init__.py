@@ -39,14 +39,14 @@ from vaegan_edu.metrics.likelihood import (  # noqa: F401
     kl_per_dimension,
 )
 from vaegan_edu.metrics.disentanglement import (  # noqa: F401
-    MIGResult, mutual_information_gap, LinearProbe, linear_probe,
+    MIGResult, mutual_information_gap, LinearProbe, linear_probe, circular_probe, KLDecomposition, kl_decomposition,
 )
 from vaegan_edu.metrics.saliency import (  # noqa: F401
     discriminator_saliency,
 )
 
 __all__ = [
-    'aggregate_posterior_log_density', 'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'GREY_BAND', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
+    'aggregate_posterior_log_density', 'circular_probe', 'KLDecomposition', 'kl_decomposition', 'CHECKS', 'DIGIT_CLASSIFIER_NAME', 'GREY_BAND', 'MAX_PR_SAMPLES', 'PERCEPTUAL_CHANNELS', 'PERCEPTUAL_SEED',
     'PR_NEIGHBOURS', 'SAMPLE_TIMING_COUNT', 'SUITE_SAMPLES', 'active_units', 'add_noise', 'bits_per_dim', 'blur',
     'build_digit_classifier', 'Check', 'class_histogram', 'classify_digits', 'degradation_cases',
     'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',
