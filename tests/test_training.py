@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import vaegan_edu as ve
-from vaegan_edu import data, models, training
+from vaegan_edu import data, models, style, training
 from vaegan_edu.models import VAE
 
 
@@ -104,6 +104,10 @@ def test_live_progress_records_and_draws_each_epoch(digits):
     np.testing.assert_allclose(val_line.get_ydata(), progress.history["val_kl"])
     assert progress.summary.startswith("trained 3 epochs in")
     assert f"kl {progress.history['kl'][-1]:.2f}" in progress.summary
+    # review turn 3: the live curves' text was 7-9 pt (about 8 px); every text is now the book's size
+    texts = [t for ax in axes for t in (ax.title, ax.xaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels())]
+    texts += axes[0].get_legend().get_texts()
+    assert min(t.get_fontsize() for t in texts) >= style.MIN_FONT_SIZE
 
 
 class _Handle:

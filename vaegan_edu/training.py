@@ -24,6 +24,7 @@ from typing import Callable
 import keras
 import numpy as np
 
+from vaegan_edu import style
 from vaegan_edu.callbacks import NaNGuard, TrainingDiverged  # noqa: F401  (ve.training.TrainingDiverged)
 from vaegan_edu.validation import (
     check_bool, check_image_batch, check_positive_int, check_positive_number, check_seed,
@@ -363,7 +364,7 @@ class LiveProgress(keras.callbacks.Callback):
         self.metrics_to_plot = tuple(metrics)
         self.update_every = check_positive_int("update_every", update_every, 25)
         self.show = _in_notebook() if show is None else bool(show)
-        self.figsize = figsize or (3.2 * len(self.metrics_to_plot), 2.4)
+        self.figsize = figsize or (4.2 * len(self.metrics_to_plot), 3.0)  # room for the book's 12-pt text
         self.history = {}
         self.summary = ""
         self.figure = None
@@ -421,14 +422,15 @@ class LiveProgress(keras.callbacks.Callback):
         epochs = np.arange(1, len(next(iter(self.history.values()), [])) + 1)
         for ax, key in zip(self._axes[0], self.metrics_to_plot):
             ax.clear()
-            for prefix, style in (("", "-"), ("val_", "--")):
+            for prefix, line in (("", "-"), ("val_", "--")):
                 if prefix + key in self.history:
                     label = "validation" if prefix else "training"
-                    ax.plot(epochs, self.history[prefix + key], style, marker=".", label=label)
-            ax.set_title(f"{key} (nats / image)", fontsize=9)
-            ax.set_xlabel("epoch", fontsize=8)
-            ax.tick_params(labelsize=7)
-        self._axes[0][0].legend(fontsize=7)
+                    ax.plot(epochs, self.history[prefix + key], line, marker=".", label=label)
+            # the book's text size (style.FONT_SIZE), so the curves read as well as every other figure
+            ax.set_title(f"{key} (nats / image)", fontsize=style.FONT_SIZE)
+            ax.set_xlabel("epoch", fontsize=style.FONT_SIZE)
+            ax.tick_params(labelsize=style.FONT_SIZE)
+        self._axes[0][0].legend(fontsize=style.FONT_SIZE)
         self.figure.tight_layout()
 
     def on_train_end(self, logs=None):
