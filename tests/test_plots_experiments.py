@@ -48,6 +48,13 @@ def test_interval_bars_draw_one_bar_and_one_error_bar_per_variant(ax):
     np.testing.assert_allclose(reference.get_ydata(), [35.5, 35.5])
 
 
+def test_interval_bars_write_every_number_in_one_format(ax):
+    # review turn 3 (chapter 05's sweep figure): ".3g" wrote 0.0696 beside 0.08; one fixed format for all
+    plots.interval_bars({"a": mean_interval([0.0696] * 3), "b": mean_interval([0.08] * 3)}, ax=ax,
+                        number_format=".2f")  # fmt: skip
+    assert [t.get_text() for t in ax.texts] == ["0.07", "0.08"]
+
+
 def test_interval_bars_accept_any_object_with_estimate_low_high_and_make_an_axes():
     ax = plots.interval_bars({"a": SimpleNamespace(estimate=2.0, low=1.0, high=4.0)})
     (errorbars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]

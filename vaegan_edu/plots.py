@@ -716,7 +716,7 @@ def _new_axes(ax):
 
 
 def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str | None = None,
-                  reference: float | None = None, title: str | None = None):  # fmt: skip
+                  reference: float | None = None, title: str | None = None, number_format: str = ".3g"):  # fmt: skip
     r"""One bar per variant at its estimate, the confidence interval as an error bar, the estimate written on top.
 
     The error bar of variant :math:`k` runs from ``low`` to ``high`` of its interval (for a Student-t
@@ -734,6 +734,8 @@ def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str 
     reference : float or None; a dashed horizontal line at this value (0 for differences, the real data's
         own score for a quality metric)
     title : str or None
+    number_format : str, the format of the numbers written on the bars (one for all of them, e.g. ".2f", so
+        that 0.0696 and 0.08 are not written with different precisions side by side)
 
     Returns
     -------
@@ -766,7 +768,7 @@ def interval_bars(intervals: dict, ax=None, ylabel: str = "metric", better: str 
     ax.errorbar(positions, estimate, yerr=np.stack([estimate - low, high - estimate]), fmt="none", ecolor="k",
                 capsize=4, linewidth=1)  # fmt: skip
     for x, value, top in zip(positions, estimate, np.where(np.isfinite(high), high, estimate)):
-        ax.annotate(style.number(value), (x, top), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom",
+        ax.annotate(style.number(value, number_format), (x, top), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom",
                     fontsize=style.FONT_SIZE)  # fmt: skip
     if reference is not None:
         ax.axhline(float(reference), color="k", linestyle="--", linewidth=1)
