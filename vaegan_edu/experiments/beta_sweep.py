@@ -61,7 +61,7 @@ minutes on idle cores (1.4 s per epoch of 20,000 images in ``benchmarks/RESULTS.
 The cap bounds it: if every run went to 100 epochs, 2,500 epochs, 160 minutes loaded and 65 idle. The run
 saves every finished variant and resumes (``python -m vaegan_edu.experiments run beta_sweep``).
 
-Taught in: 04_vae_interpretability
+Taught in: 05_vae_interpretability
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def verdict(result, variant: str, metric: str, against: str | None = None, direc
     ``direction="higher"`` on ``"neg_elbo"`` tests the price of β instead: "β = 4 has higher −ELBO (β = 1) than
     β = 1".
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     against = against or PROTOCOL.baseline
     better = direction or result.metrics[metric.partition("@")[0]]
@@ -161,7 +161,7 @@ def converged(curve, tolerance: float = 0.005, window: int = 10, min_epochs: int
     >>> converged([100, 80, 75, 70, 65, 60], window=3, min_epochs=1)
     False
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     window = check_positive_int("window", window, 10)
     min_epochs = check_positive_int("min_epochs", min_epochs, 20)
@@ -232,7 +232,7 @@ def train_to_convergence(model, x_fit, x_validation, beta: float, config: dict, 
     ``converged`` (1.0 when the rule stopped training, 0.0 at ``max_epochs``), ``train_seconds`` (``fit`` only)
     and ``train_steps``
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     rule = dict(config["convergence"])
     max_epochs = check_positive_int("max_epochs", rule.pop("max_epochs"), 100)
@@ -338,7 +338,7 @@ def train_sweep_model(seed: int = 0, beta: float = 1.0):
     -------
     vaegan_edu.models.VAE, trained to convergence (or to the cap of ``max_epochs``)
 
-    Taught in: 04_vae_interpretability
+    Taught in: 05_vae_interpretability
     """
     config = PROTOCOL.config
     data = load_dataset(config)
@@ -372,6 +372,6 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "data": {"name": "sprites", "seed": 0, "num_train": 600, "num_test": 300},
            "num_validation": 100, "convergence": {"tolerance": 0.005, "window": 1, "min_epochs": 2, "max_epochs": 2},
            "track_every": 1, "num_probe_train": 300},
-    taught_in="04_vae_interpretability",
+    taught_in="05_vae_interpretability",
     saves_variants=True,
 ))  # fmt: skip
