@@ -496,9 +496,10 @@ def score_function_gradient(f, mu, log_var, num_samples, seed=None, baseline=0.0
     It needs only values of f (f may be a black box, even discrete), but its variance is large
     (Williams 1992; compared in Mohamed et al., *Monte Carlo Gradient Estimation in Machine Learning*,
     arXiv:1906.10652). A constant **baseline** :math:`b` (a control variate) leaves it unbiased, because
-    :math:`\mathbb E_q[\nabla_\theta \log q] = 0`, and lowers the variance when :math:`b` is near
-    :math:`\mathbb E_q[f]`; estimate :math:`b` from samples *other* than the ones it is used with, or the
-    estimator is no longer unbiased.
+    :math:`\mathbb E_q[\nabla_\theta \log q] = 0`. The constant that minimises the variance of one component,
+    with score :math:`\psi = \partial_\theta \log q`, is :math:`b^* = \mathbb E_q[f\psi^2]/\mathbb E_q[\psi^2]`,
+    not :math:`\mathbb E_q[f]` (a common, simpler choice that also helps); estimate :math:`b` from samples
+    *other* than the ones it is used with, or the estimator is no longer unbiased.
 
     Parameters
     ----------
