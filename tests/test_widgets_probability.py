@@ -78,3 +78,15 @@ def test_plots_draw_what_they_are_given_and_check_their_inputs():
     with pytest.raises(ValueError, match="lower bound"):
         plots.plot_elbo_gap(ax, log_evidence=-3.0, elbo=-2.0)
     plt.close("all")
+
+
+def test_an_explorer_does_not_leave_its_figure_to_the_next_plt_show():
+    """The widget draws its own figure; left open in pyplot, the notebook's next plt.show() drew it again."""
+    before = set(plt.get_fignums())
+    explorer = widgets.KLExplorer(GRID, LOG_P, mu=0.0, sigma=1.0)
+    explorer.mu.value = 1.0  # a redraw after closing still works
+    assert set(plt.get_fignums()) == before
+    assert explorer.figure.axes and "KL(q ‖ p)" in explorer.readout.value
+    model, x = _model_1d(), np.array([[1.0, 0.8]])
+    widgets.ELBOExplorer(model, x)
+    assert set(plt.get_fignums()) == before

@@ -115,6 +115,7 @@ class LatentExplorer(_Explorer, ipywidgets.VBox):
         with plt.ioff():
             self.figure, axes = plt.subplots(1, 2 if show_map else 1, figsize=(7.0 if show_map else 3.0, 3.2),
                                              squeeze=False)  # fmt: skip
+        plt.close(self.figure)  # drawn by the widget only: the notebook's next plt.show() must not draw it again
         self.image = model.decode(self.z[None])[0]
         self._artist = axes[0][0].imshow(self.image[..., 0], cmap="gray", vmin=0, vmax=1)
         axes[0][0].set_axis_off()
@@ -177,6 +178,7 @@ class TraversalExplorer(_Explorer, ipywidgets.VBox):
         self.output = ipywidgets.Output()
         with plt.ioff():
             self.figure, ax = plt.subplots(figsize=(3.0, 3.0))
+        plt.close(self.figure)  # drawn by the widget only
         self.z = self.mu[0].copy()
         self.image = model.decode(self.z[None])[0]
         self._artist = ax.imshow(self.image[..., 0], cmap="gray", vmin=0, vmax=1)
@@ -435,6 +437,7 @@ class KLExplorer(_Explorer, ipywidgets.VBox):
         self.output = ipywidgets.Output()
         with plt.ioff():
             self.figure, self.ax = plt.subplots(figsize=(6.0, 3.0))
+        plt.close(self.figure)  # drawn by the widget only
         for slider in (self.mu, self.sigma):
             slider.observe(self._on_change, names="value")
         super().__init__([_row(self.mu, self.sigma), self.readout, self.output])
@@ -536,6 +539,7 @@ class ELBOExplorer(_Explorer, ipywidgets.VBox):
         self.output = ipywidgets.Output()
         with plt.ioff():
             self.figure, (self.ax_density, self.ax_bars) = plt.subplots(1, 2, figsize=(7.5, 3.0))
+        plt.close(self.figure)  # drawn by the widget only
         for slider in (self.q_mean, self.q_log_std):
             slider.observe(self._on_change, names="value")
         super().__init__([_row(self.q_mean, self.q_log_std), self.readout, self.output])
