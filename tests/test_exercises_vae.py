@@ -5,7 +5,8 @@ import pytest
 
 from vaegan_edu import exercises
 
-VAE_EXERCISES = ["reparameterize", "vae_negative_elbo", "active_units", "mig_from_mutual_info"]
+VAE_EXERCISES = ["reparameterize", "vae_negative_elbo", "active_units", "mig_from_mutual_info",
+                 "gaussian_total_correlation"]
 
 
 def _sigmoid(t):
@@ -37,6 +38,11 @@ def test_solutions_pass(name):
          "left out the KL"),
         ("active_units", lambda mu, threshold: np.sum(np.var(mu, axis=1) > threshold), "axis=0"),
         ("mig_from_mutual_info", lambda mutual_info, entropy: np.mean(np.max(mutual_info, 0) / entropy), "gap"),
+        ("gaussian_total_correlation", lambda cov: 0.5 * (np.trace(cov) - len(cov) - np.linalg.slogdet(cov)[1]),
+         "N(0, I), the prior"),
+        ("gaussian_total_correlation", lambda cov: -0.5 * np.linalg.slogdet(cov)[1], "left out the marginal"),
+        ("gaussian_total_correlation", lambda cov: np.sum(np.log(np.diag(cov))) - np.linalg.slogdet(cov)[1],
+         "1/2"),
     ],
 )  # fmt: skip
 def test_known_mistakes_are_named(name, wrong, message):
@@ -47,4 +53,11 @@ def test_known_mistakes_are_named(name, wrong, message):
 def test_exercises_are_registered_for_their_chapters():
     assert set(exercises.list_exercises("03_vae")) == {"reparameterize", "vae_negative_elbo"}
     assert exercises.list_exercises("04_measuring_the_vae") == ["active_units"]
-    assert exercises.list_exercises("05_vae_interpretability") == ["mig_from_mutual_info"]
+    assert exercises.list_exercises("05_vae_interpretability") == ["gaussian_total_correlation", "mig_from_mutual_info"]
+
+
+def test_gaussian_total_correlation_is_zero_for_a_diagonal_covariance_and_matches_a_known_case():
+    tc = exercises.show_solution("gaussian_total_correlation").function
+    assert tc(np.diag([0.5, 2.0, 3.0])) == pytest.approx(0.0, abs=1e-12)
+    rho = 0.8  # two unit-variance latents with correlation rho: TC = -log(1 - rho^2) / 2
+    assert tc(np.array([[1.0, rho], [rho, 1.0]])) == pytest.approx(-0.5 * np.log(1 - rho**2))

@@ -51,6 +51,7 @@ from vaegan_edu.exercises.gan import (
 from vaegan_edu.exercises.kl import check_gaussian_kl, check_kl_monte_carlo
 from vaegan_edu.exercises.vae import (
     check_active_units,
+    check_gaussian_total_correlation,
     check_mig_from_mutual_info,
     check_reparameterize,
     check_vae_negative_elbo,
@@ -60,6 +61,7 @@ __all__ = ["Exercise", "Feedback", "Solution", "check", "compare", "grade", "lis
 __all__ += ["show_solution"]
 __all__ += ["check_gaussian_kl", "check_kl_monte_carlo", "check_iwae_bound", "check_linear_gaussian_elbo"]
 __all__ += ["check_active_units", "check_mig_from_mutual_info", "check_reparameterize", "check_vae_negative_elbo"]
+__all__ += ["check_gaussian_total_correlation"]
 __all__ += [
     "check_frechet_distance_diagonal",
     "check_gan_discriminator_loss",

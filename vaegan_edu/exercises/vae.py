@@ -1,5 +1,6 @@
 """Exercise checkers on the VAE: the reparameterised sample, the one-sample negative ELBO of an image,
-active units, and the MIG disentanglement score from a mutual-information matrix.
+active units, the MIG disentanglement score from a mutual-information matrix, and the total correlation of a
+Gaussian.
 
 Taught in: 03_vae, 04_measuring_the_vae, 05_vae_interpretability
 """
@@ -165,5 +166,37 @@ def check_mig_from_mutual_info(answer_fn) -> Feedback:
             "(sort along axis 0).":
                 lambda mutual_info, entropy: np.mean(
                     (np.sort(mutual_info, axis=1)[:, -1] - np.sort(mutual_info, axis=1)[:, -2])),
+        },
+    )  # fmt: skip
+
+
+def _solution_gaussian_total_correlation(cov):
+    # cov: (latent_dim, latent_dim) covariance of a Gaussian q(z). The product of its marginals is the Gaussian
+    # with only the diagonal, so TC = KL(N(m, cov) || N(m, diag(cov))) = (sum_j log cov_jj - log det cov) / 2.
+    return 0.5 * (np.sum(np.log(np.diag(cov))) - np.linalg.slogdet(cov)[1])
+
+
+@register(chapter="05_vae_interpretability", solution=_solution_gaussian_total_correlation)
+def check_gaussian_total_correlation(answer_fn) -> Feedback:
+    """Check ``answer_fn(cov)``: the total correlation of a Gaussian with covariance ``cov``, in nats (a float).
+
+    Taught in: 05_vae_interpretability
+    """
+    rng = np.random.default_rng(41)
+    cases = []
+    for d in (3, 5):
+        a = rng.normal(size=(d, d))
+        cases.append(dict(cov=a @ a.T + np.diag(rng.uniform(0.2, 2.0, size=d))))  # symmetric positive definite
+    return compare(
+        "gaussian_total_correlation", answer_fn, _solution_gaussian_total_correlation, cases,
+        mistakes={
+            "you computed the KL from N(0, I), the prior, not from the product of the marginals: that adds the "
+            "dimension-wise KL. The product of a Gaussian's marginals keeps its variances: diag(cov).":
+                lambda cov: 0.5 * (np.trace(cov) - len(cov) - np.linalg.slogdet(cov)[1]),
+            "you left out the marginal variances: -log det(cov) / 2 is the total correlation only when every "
+            "variance is 1. Add sum_j log cov_jj / 2.":
+                lambda cov: -0.5 * np.linalg.slogdet(cov)[1],
+            "you used the variances where the log-variances belong: sum_j log cov_jj, not sum_j cov_jj.":
+                lambda cov: 0.5 * (np.sum(np.diag(cov)) - np.linalg.slogdet(cov)[1]),
         },
     )  # fmt: skip
