@@ -750,7 +750,7 @@ BAD = [
         r"`sha256` must be", weights.WeightsError),  # fmt: skip
     Bad("weights", "file one byte longer", lambda: _load_damaged(_append_byte),
         r"wrong size: expected \d+ bytes, found \d+", weights.WeightsError),  # fmt: skip
-    Bad("weights", "consistent swap of one VAE for another", lambda: _load_damaged(_swap_in("betavae_sprites")),
+    Bad("weights", "consistent swap of one VAE for another", lambda: _load_damaged(_swap_in("betavae_sprites_beta8")),
         r"image_shape \[32, 32, 1\] where the manifest records \[28, 28, 1\]", weights.WeightsError),  # fmt: skip
 ]
 

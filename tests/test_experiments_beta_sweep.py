@@ -182,9 +182,9 @@ def test_metric_directions_and_the_chapters_model():
     cfg = proto.config
     assert proto.baseline == "β = 1" == beta_sweep.variant_name(cfg["betas"][0])
     assert {1.0, 2.0, 4.0, 8.0} <= set(cfg["betas"]) and cfg["seeds"] >= 5
-    shipped = ve.weights.RECIPES["betavae_sprites"].kwargs  # the same network as chapter 05's shipped model
-    assert (cfg["latent_dim"], cfg["architecture"], cfg["data"]["name"]) == (
-        shipped["latent_dim"], shipped["architecture"], shipped["dataset"])
+    shipped = ve.weights.read_manifest()["betavae_sprites_beta8"]  # chapter 05's pictures: the sweep's seed 0
+    assert ve.weights.RECIPES["betavae_sprites_beta8"].builder.endswith("beta_sweep:train_sweep_model")
+    assert (cfg["latent_dim"], cfg["data"]["name"]) == (shipped["latent_dim"], shipped["data"]["name"])
     assert cfg["learning_rate"] == ve.weights.VAE_LEARNING_RATE
     assert beta_sweep.variant_name(16) == "β = 16" and beta_sweep.variant_name(0.5) == "β = 0.5"
 

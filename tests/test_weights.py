@@ -68,10 +68,10 @@ def test_weights_trained_on_other_data_are_refused_with_the_rebuild_command(ship
 
 def test_an_entry_that_does_not_name_its_data_is_refused(shipped_copy):
     manifest = json.loads((shipped_copy / weights.MANIFEST_NAME).read_text())
-    del manifest["files"]["betavae_sprites"]["data"]
+    del manifest["files"]["betavae_sprites_beta8"]["data"]
     (shipped_copy / weights.MANIFEST_NAME).write_text(json.dumps(manifest))
-    with pytest.raises(weights.StaleWeightsError, match="does not say which data.*weights build betavae_sprites"):
-        weights.load_pretrained("betavae_sprites", shipped_copy)
+    with pytest.raises(weights.StaleWeightsError, match="does not say which data.*weights build betavae_sprites_beta8"):
+        weights.load_pretrained("betavae_sprites_beta8", shipped_copy)
 
 
 def test_cli_verify_reports_stale_data_and_fails(shipped_copy, capsys):
@@ -142,7 +142,7 @@ def test_weights_that_do_not_fit_the_model_built_in_code_are_refused(shipped_cop
     import io
     import zipfile
 
-    glyphs, sprites = (shipped_copy / f"{n}.keras" for n in ("vae_glyphs_2d", "betavae_sprites"))
+    glyphs, sprites = (shipped_copy / f"{n}.keras" for n in ("vae_glyphs_2d", "betavae_sprites_beta8"))
     out = io.BytesIO()
     with zipfile.ZipFile(sprites) as src, zipfile.ZipFile(glyphs) as cfg, zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
@@ -230,7 +230,7 @@ def test_cli_list_and_verify(capsys):
 
 def test_readme_lists_the_current_checksums_of_the_vae_files():
     readme = (weights.weights_dir().parent / "README.md").read_text(encoding="utf-8")
-    for name in ("vae_glyphs_2d", "vae_glyphs_2d_conv", "betavae_sprites", "betavae_sprites_beta1",
+    for name in ("vae_glyphs_2d", "vae_glyphs_2d_conv", "betavae_sprites_beta1",
                  "betavae_sprites_beta8"):
         entry = weights.read_manifest()[name]
         assert entry["sha256"] in readme, f"data/README.md is stale for {name}: copy the sha256 from the manifest"
@@ -351,7 +351,7 @@ def test_load_pretrained_refuses_a_name_that_is_not_a_string():
 @pytest.mark.parametrize(
     "name, impostor, difference",
     [
-        ("vae_glyphs_2d", "betavae_sprites", "image_shape [32, 32, 1] where the manifest records [28, 28, 1]; "
+        ("vae_glyphs_2d", "betavae_sprites_beta8", "image_shape [32, 32, 1] where the manifest records [28, 28, 1]; "
                                              "latent_dim 8 where the manifest records 2"),
         ("dcgan_glyphs", "cgan_glyphs", "num_classes 10 where the manifest records None"),
     ],
@@ -377,7 +377,7 @@ def test_keras_loads_the_bytes_that_were_hashed_not_the_path_again(shipped_copy,
 
     shipped = shipped_copy / "vae_glyphs_2d.keras"
     hashed = shipped.read_bytes()
-    impostor = (shipped_copy / "betavae_sprites.keras").read_bytes()
+    impostor = (shipped_copy / "betavae_sprites_beta8.keras").read_bytes()
     real_load_weights = keras.Model.load_weights
     given = []
 
@@ -418,7 +418,7 @@ def test_every_shipped_entry_records_its_models_interface():
     their values: test_cli_verify_reports_stale_data_and_fails and the packaging test load them all)."""
     for name, entry in weights.read_manifest().items():
         assert {"class", "image_shape", "latent_dim", "num_classes"} <= set(entry), name
-    assert weights.read_manifest()["betavae_sprites"]["image_shape"] == [32, 32, 1]
+    assert weights.read_manifest()["betavae_sprites_beta8"]["image_shape"] == [32, 32, 1]
 
 
 # === limits (issue 33): nothing hangs, nothing inflates without bound ===

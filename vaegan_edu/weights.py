@@ -132,12 +132,6 @@ RECIPES: dict[str, Recipe] = {
         seed=0,
         description="chapter 05's beta = 8 VAE of the converged beta_sweep (seed 0, dense, 8 latents, sprites)",
     ),
-    "betavae_sprites": Recipe(
-        builder="vaegan_edu.weights:train_vae",
-        kwargs=dict(dataset="sprites", latent_dim=8, architecture="dense", beta=4.0, epochs_setting="vae_epochs"),
-        seed=0,
-        description="chapter 04's main beta-VAE: dense, 8 latents, beta = 4, dSprites-style sprites",
-    ),
 }
 
 

@@ -1,8 +1,8 @@
-r"""β against disentanglement on the sprites, trained to convergence: chapter 04's protocol ``beta_sweep``.
+r"""β against disentanglement on the sprites, trained to convergence: chapter 05's protocol ``beta_sweep``.
 
 The protocol, in the order :func:`run_seed` follows it:
 
-1. **Chapter 04's model, five values of β.** The β-VAE of the shipped ``betavae_sprites`` weights (dense
+1. **Chapter 05's model, five values of β.** The book's dense β-VAE (dense
    encoder and decoder, 8 latents, Bernoulli likelihood, Adam(1e-3), batch 128) with β = 1, 2, 4, 8 and 16
    (Higgins et al., ICLR 2017), on the book's dSprites-style sprites (``data.load("sprites", seed=0)``:
    20,000 training and 5,000 test images with their five known factors: shape, scale, rotation, x, y). For one
