@@ -287,3 +287,80 @@ def kl_per_dimension(model, x) -> np.ndarray:
 
     mu, log_var = model.encode(_check_vae_inputs(model, x))
     return keras.ops.convert_to_numpy(losses.kl_per_latent(mu.astype("float64"), log_var.astype("float64"))).mean(0)
+
+
+class _PerImagePosterior(keras.Model):
+    """One free Gaussian q(z | x_n) per image (its mean and log-variance are weights) before a frozen decoder:
+    ``fit`` on the images maximises each image's ELBO over its own q, the non-amortised optimum of Cremer et al."""
+
+    def __init__(self, decoder, mu, log_var, seed=0):
+        super().__init__(name="per_image_posterior")
+        self.decoder = decoder  # frozen by the caller: only mu and log_var train
+        self.mu = self.add_weight(shape=mu.shape, initializer=keras.initializers.Constant(mu), name="mu")
+        self.log_var = self.add_weight(shape=mu.shape, initializer=keras.initializers.Constant(log_var),
+                                       name="log_var")  # fmt: skip
+        self.noise = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=None):
+        eps = keras.random.normal(keras.ops.shape(self.mu), seed=self.noise)
+        return self.decoder(self.mu + keras.ops.exp(0.5 * self.log_var) * eps, training=False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        from vaegan_edu import losses
+
+        mu, log_var = keras.ops.add(self.mu, 0.0), keras.ops.add(self.log_var, 0.0)  # tensors, not variables
+        rec, kl = losses.vae_loss_terms(x, y_pred, mu, log_var)
+        return keras.ops.mean(rec + kl)  # the images' mean negative ELBO: each q gets its own image's gradient
+
+
+def inference_gaps(model, x, steps=300, learning_rate=0.05, num_samples=100, k=1000, seed=0) -> dict:
+    r"""Split the gap :math:`\log p(x) - \mathrm{ELBO}` into approximation and amortisation gaps, per image
+    (Cremer, Li & Duvenaud, *Inference Suboptimality in Variational Autoencoders*, arXiv:1801.03558).
+
+    .. math::
+        \log p(x) - \mathrm{ELBO}(q_\phi) = \underbrace{\log p(x) - \mathrm{ELBO}(q^*)}_{\text{approximation}}
+            + \underbrace{\mathrm{ELBO}(q^*) - \mathrm{ELBO}(q_\phi)}_{\text{amortisation}}
+
+    :math:`q_\phi` is the encoder's Gaussian; :math:`q^*` the best diagonal Gaussian for each image on its own,
+    found by ``steps`` full-batch Adam steps on the ELBO (one-sample reparameterised gradients, the decoder
+    frozen), started at the encoder's output. :math:`\log p(x)` is estimated by the importance-weighted bound
+    :math:`\mathcal L_k` (:func:`iwae_log_likelihood`), itself a lower bound, so the approximation gap is
+    underestimated. Both ELBOs are averaged over ``num_samples`` draws with the same seed. Bernoulli VAEs only.
+
+    Returns
+    -------
+    dict of arrays of shape (n,), nats per image: ``log_px``, ``elbo_encoder``, ``elbo_optimal``,
+    ``approximation`` and ``amortisation`` (the two gaps).
+
+    Taught in: 04_measuring_the_vae
+    """
+    from vaegan_edu import losses
+
+    x = _check_vae_inputs(model, x)
+    if model.likelihood != "bernoulli":
+        raise ValueError(f"inference_gaps needs a Bernoulli VAE; received likelihood={model.likelihood!r}.")
+    steps = check_positive_int("steps", steps, 300)
+    num_samples = check_positive_int("num_samples", num_samples, 100, maximum=MAX_IMPORTANCE_SAMPLES)
+    seed = check_seed(seed)
+    mu, log_var = model.encode(x)
+    was_trainable, model.decoder.trainable = model.decoder.trainable, False
+    try:
+        q = _PerImagePosterior(model.decoder, mu, log_var, seed=seed)
+        q.compile(optimizer=keras.optimizers.Adam(check_nonnegative_number("learning_rate", learning_rate, 0.05)))
+        q.fit(x, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
+    finally:
+        model.decoder.trainable = was_trainable
+    rng = np.random.default_rng(seed)
+
+    def elbo(m, lv):  # the mean of num_samples one-sample ELBOs, per image
+        kl = keras.ops.convert_to_numpy(keras.ops.sum(losses.kl_per_latent(m, lv), axis=-1)).astype("float64")
+        draws = [model.observation_log_likelihood(x, model.decode(
+            m + np.exp(0.5 * lv) * rng.standard_normal(m.shape).astype("float32"), logits=True))
+            for _ in range(num_samples)]  # fmt: skip
+        return np.mean([keras.ops.convert_to_numpy(d) for d in draws], axis=0) - kl
+
+    elbo_encoder = elbo(mu, log_var)
+    elbo_optimal = elbo(keras.ops.convert_to_numpy(q.mu), keras.ops.convert_to_numpy(q.log_var))
+    log_px = iwae_log_likelihood(model, x, k=k, seed=seed)
+    return {"log_px": log_px, "elbo_encoder": elbo_encoder, "elbo_optimal": elbo_optimal,
+            "approximation": log_px - elbo_optimal, "amortisation": elbo_optimal - elbo_encoder}  # fmt: skip
