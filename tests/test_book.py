@@ -220,6 +220,20 @@ def test_colab_points_links_to_other_chapters_at_the_fork(tmp_path, configured):
                     "alice/vae-course/blob/teach/notebooks/01_b.ipynb)).")  # fmt: skip
 
 
+def test_a_title_cell_may_link_other_pages_on_colab_beside_its_one_badge(tmp_path, configured):
+    root = _book_checkout(tmp_path, "https://colab.research.google.com/github/someone/else/blob/dev/notebooks/{name}")
+    path = root / "notebooks" / "00_a.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    old = "https://colab.research.google.com/github/someone/else/blob/dev/notebooks/01_b.ipynb"
+    nb.cells[0].source += f"\n\nSee [01](01_b.ipynb) ([on Colab]({old}))."
+    nbformat.write(nb, path)
+    book.colab("alice/vae-course", "teach", root=root)
+    title = nbformat.read(path, as_version=4).cells[0].source
+    assert "github/alice/vae-course/blob/teach/notebooks/00_a.ipynb)" in title  # the badge
+    assert "([on Colab](https://colab.research.google.com/github/alice/vae-course/blob/teach/notebooks/01_b.ipynb))" in (
+        title)  # fmt: skip
+
+
 def test_every_link_to_a_chapter_also_opens_it_on_colab():
     """A relative link (to a chapter or an appendix page) works on GitHub and in Jupyter but not on Colab: each has
     the Colab link beside it."""

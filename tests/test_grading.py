@@ -168,12 +168,12 @@ def test_exercises_command_checks_and_marks_a_chapters_folder(tmp_path, capsys):
     nbformat.write(_mini_chapter(starter_05=False), tmp_path / "08_gan.ipynb")  # no exercise of 08 in it
     assert main(["exercises", "--check", "--notebooks", str(tmp_path)]) == 1
     assert "06_gan_game: out of date" in capsys.readouterr().out
-    assert main(["exercises", "--notebooks", str(tmp_path), "05"]) == 0
+    assert main(["exercises", "--notebooks", str(tmp_path), "06"]) == 0
     assert main(["exercises", "--check", "--notebooks", str(tmp_path)]) == 1  # 06 lacks its own exercise
     out = capsys.readouterr().out
     assert "08_gan: exercise cells NOT MARKED" in out and "frechet_distance_diagonal: no starter cell" in out
     assert "06_gan_game: gan_generator_loss (cells 3-6), gan_discriminator_loss (cells 8, 9, 12)" in out
-    assert main(["exercises", "--check", "--notebooks", str(tmp_path), "05"]) == 0
+    assert main(["exercises", "--check", "--notebooks", str(tmp_path), "06"]) == 0
     marked = nbformat.read(tmp_path / "06_gan_game.ipynb", as_version=4)
     assert marked.cells[3].metadata["vaegan_edu"]["role"] == "starter"
 
@@ -225,17 +225,17 @@ def test_assignment_refuses_a_chapter_that_needs_a_left_out_cell():
 def test_assignment_command_writes_source_notebook_and_config(tmp_path, capsys):
     nbformat.write(_mini_chapter(), tmp_path / "06_gan_game.ipynb")
     course = tmp_path / "course"
-    assert main(["assignment", "05", "--course", str(course), "--notebooks", str(tmp_path), "--name", "hw1"]) == 0
+    assert main(["assignment", "06", "--course", str(course), "--notebooks", str(tmp_path), "--name", "hw1"]) == 0
     assert "nbgrader generate_assignment hw1" in capsys.readouterr().out
     assert (course / "source" / "hw1" / "06_gan_game.ipynb").is_file()
     config = (course / "nbgrader_config.py").read_text()
     assert 'os.environ.setdefault("VAEGAN_EDU_FAST", "1")' in config and "c.Execute.timeout = 120" in config
     (course / "nbgrader_config.py").write_text("# the lecturer's own\n")
-    main(["assignment", "05", "--course", str(course), "--notebooks", str(tmp_path), "--name", "hw1"])
+    main(["assignment", "06", "--course", str(course), "--notebooks", str(tmp_path), "--name", "hw1"])
     assert (course / "nbgrader_config.py").read_text() == "# the lecturer's own\n"  # never overwritten
     # exit status 2 and the message on stderr, one line
-    assert main(["assignment", "06", "--course", str(course), "--notebooks", str(tmp_path)]) == 2
-    assert "No chapter matches '06'" in capsys.readouterr().err
+    assert main(["assignment", "08", "--course", str(course), "--notebooks", str(tmp_path)]) == 2
+    assert "No chapter matches '08'" in capsys.readouterr().err
 
 
 # --- nbgrader's round trip on chapter 01 ---------------------------------------------------------------------

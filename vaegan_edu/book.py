@@ -305,7 +305,7 @@ if "google.colab" in sys.modules:  # on Colab only; {mark}
 """
 _IMPORT_NAMES = {"scikit-learn": "sklearn", "tensorflow-cpu": "tensorflow"}  # requirement -> module, where not alike
 _COLAB_PLATFORM = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
-_BADGE_URL = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
+_BADGE_URL = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\((https://colab\.research\.google\.com/github/[^)\s]+)\)")
 _COLAB_CHAPTER_URL = re.compile(
     r"https://colab\.research\.google\.com/github/[^)\s]+/notebooks/((?:evidence/)?\w+\.ipynb)")
 _BLOCK_START = 'if "google.colab" in sys.modules'
@@ -378,7 +378,7 @@ def _colab_rewrite(nb, name: str, block: str, repo: str, branch: str) -> list[st
     if urls[0] != badge:
         title.source = title.source.replace(urls[0], badge)
         changed.append("badge")
-    for cell in nb.cells[1:]:  # links to chapters on Colab (beside each relative link, which Colab cannot follow)
+    for cell in nb.cells:  # links to chapters on Colab (beside each relative link, which Colab cannot follow)
         if cell.cell_type == "markdown":
             linked = _COLAB_CHAPTER_URL.sub(lambda m: repository.colab_url(m.group(1), repo, branch), cell.source)
             if linked != cell.source:
