@@ -80,33 +80,33 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    # === GAN (chapters 05-06) ===
+    # === GAN (chapters 06-09) ===
     "digit_classifier": Recipe(
         builder="vaegan_edu.metrics:train_digit_classifier",
         kwargs=dict(num_train=20_000, epochs=3),
         seed=0,
-        description="chapter 06's small CNN on glyph digits: labels and features for FD and precision/recall",
+        description="chapter 08's small CNN on glyph digits: labels and features for FD and precision/recall",
     ),
     "dcgan_glyphs": Recipe(
         builder="vaegan_edu.training:train_dcgan",
         kwargs=dict(conditional=False),
         seed=0,
-        description="chapter 06's DCGAN on glyph digits (non-saturating loss, full-mode settings)",
+        description="chapter 08's DCGAN on glyph digits (non-saturating loss, full-mode settings)",
     ),
     "cgan_glyphs": Recipe(
         builder="vaegan_edu.training:train_dcgan",
         kwargs=dict(conditional=True),
         seed=0,
-        description="chapter 06's class-conditional DCGAN on glyph digits (digit in, image out)",
+        description="chapter 08's class-conditional DCGAN on glyph digits (digit in, image out)",
     ),
     "twin_vae_glyphs": Recipe(
         builder="vaegan_edu.experiments.duel_curves:train_twin_vae",
         kwargs=dict(steps=11_200),
         seed=0,
-        description="chapter 07's VAE twin of the DCGAN: seed 0 of the duel_curves protocol at its last checkpoint "
+        description="chapter 09's VAE twin of the DCGAN: seed 0 of the duel_curves protocol at its last checkpoint "
                     "(11,200 steps; its scores equal the shipped seed 0's there)",
     ),
-    # === VAE (chapters 03-04) ===
+    # === VAE (chapters 03-05) ===
     "vae_glyphs_2d": Recipe(
         builder="vaegan_edu.weights:train_vae",
         kwargs=dict(dataset="glyphs", latent_dim=2, architecture="dense", beta=1.0, epochs_setting="vae_epochs"),
@@ -114,7 +114,7 @@ RECIPES: dict[str, Recipe] = {
         description="chapter 03's main VAE: dense, 2-D latent space, Bernoulli likelihood, glyph digits",
     ),
     "vae_glyphs_2d_conv": Recipe(
-        builder="vaegan_edu.weights:train_vae_converged",
+        builder="vaegan_edu.experiments.beta_sweep:train_converged_vae",
         kwargs=dict(dataset="glyphs", latent_dim=2, architecture="conv", beta=1.0),
         seed=0,
         description="chapter 03's converged picture model: convolutional, 2-D latent space, Bernoulli likelihood, "
@@ -708,7 +708,7 @@ def build(name: str, directory=None, seed: int | None = None) -> dict:
     return entry
 
 
-# === VAE (chapters 03-04) ===
+# === VAE (chapters 03-05) ===
 
 VAE_LEARNING_RATE = 1e-3  # Adam's step size for every VAE of the book
 
@@ -740,38 +740,6 @@ def train_vae(seed=0, dataset="glyphs", epochs_setting="vae_epochs", callbacks=(
     vae.compile(optimizer=keras.optimizers.Adam(VAE_LEARNING_RATE))
     vae.fit(ds.x_train, epochs=getattr(cfg, epochs_setting), batch_size=cfg.batch_size, verbose=0,
             callbacks=[NaNGuard(), *callbacks])  # fmt: skip
-    return vae
-
-
-def train_vae_converged(seed=0, dataset="glyphs", num_validation=2_000, max_epochs=100, **vae_kwargs):
-    """Train a book VAE to convergence from ``seed``: the builder of the recipes whose pictures the chapters show.
-
-    The full-mode data of ``dataset``; the last ``num_validation`` training images are held out, and training
-    runs epoch by epoch with Adam(``VAE_LEARNING_RATE``) until the held-out β-weighted −ELBO improved by less than
-    0.5 % over the last 10 epochs (after at least 20), or ``max_epochs``: the stopping rule of the ``beta_sweep``
-    study (:func:`vaegan_edu.experiments.beta_sweep.converged`).
-
-    Returns
-    -------
-    vaegan_edu.models.VAE, trained
-
-    Taught in: 03_vae
-    """
-    import keras
-
-    from vaegan_edu import config, data
-    from vaegan_edu.experiments.beta_sweep import train_to_convergence
-    from vaegan_edu.models import VAE
-
-    cfg = config.settings(seed=seed, fast=False)
-    ds = data.load(dataset, seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
-    x_fit, x_validation = ds.x_train[:-num_validation], ds.x_train[-num_validation:]
-    config.set_seed(seed)
-    vae = VAE(image_shape=ds.image_shape, seed=seed, **vae_kwargs)
-    vae.compile(optimizer=keras.optimizers.Adam(VAE_LEARNING_RATE))
-    rule = {"tolerance": 0.005, "window": 10, "min_epochs": 20, "max_epochs": max_epochs}
-    train_to_convergence(vae, x_fit, x_validation, vae.beta, {"batch_size": cfg.batch_size, "convergence": rule},
-                         seed, say=lambda line: print(f"[{dataset} VAE] {line}", flush=True))  # fmt: skip
     return vae
 
 
