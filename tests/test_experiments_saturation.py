@@ -34,7 +34,7 @@ def test_make_gan_2d_optimizers():
     sgd = models.make_gan_2d(optimizer="sgd", lr=0.05, seed=0)
     assert isinstance(sgd.d_optimizer, keras.optimizers.SGD) and isinstance(sgd.g_optimizer, keras.optimizers.SGD)
     assert isinstance(models.make_gan_2d(seed=0).g_optimizer, keras.optimizers.Adam)
-    with pytest.raises(ValueError, match="`optimizer` must be 'adam' or 'sgd'"):
+    with pytest.raises(ValueError, match="`optimizer` must be 'adam', 'sgd' or 'momentum'"):
         models.make_gan_2d(optimizer="rmsprop")
     with pytest.raises(ValueError, match="`lr` must be a positive number"):
         models.make_gan_2d(lr=0)
@@ -46,7 +46,7 @@ def test_make_gan_variant_trains_with_sgd_when_asked():
     assert float(sgd.g_optimizer.learning_rate) == pytest.approx(0.05)
     adam = models.make_gan_variant((28, 28, 1), seed=0)
     assert isinstance(adam.g_optimizer, keras.optimizers.Adam)
-    with pytest.raises(ValueError, match="`optimizer` must be 'adam' or 'sgd'"):
+    with pytest.raises(ValueError, match="`optimizer` must be 'adam', 'sgd' or 'momentum'"):
         models.make_gan_variant((28, 28, 1), optimizer="rmsprop")
 
 

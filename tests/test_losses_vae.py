@@ -107,6 +107,7 @@ def test_bad_arguments(kwargs, match):
 
 # --- the discretised logistic: a normalised distribution over 8-bit pixel values ------------------------------
 
+
 def _all_levels_log_probs(mean, log_scale):
     """log P(x) of every one of the 256 values, for one pixel of the given mean and log-scale."""
     levels = np.arange(256, dtype="float32") / 255.0
@@ -137,8 +138,11 @@ def test_discretized_logistic_rounds_to_the_nearest_8_bit_value_and_is_finite_fa
     mean = np.full_like(x, 0.5)
     got = _np(losses.discretized_logistic_log_likelihood(x, mean, np.log(0.05)))
     np.testing.assert_allclose(got[0], got[1], rtol=1e-6)
-    far = _np(losses.discretized_logistic_log_likelihood(np.ones((1, 1, 1, 1), "float32"),
-                                                         np.zeros((1, 1, 1, 1), "float32"), np.log(1e-3)))
+    far = _np(
+        losses.discretized_logistic_log_likelihood(
+            np.ones((1, 1, 1, 1), "float32"), np.zeros((1, 1, 1, 1), "float32"), np.log(1e-3)
+        )
+    )
     assert np.isfinite(far).all() and far[0] < -900  # about -(1 - h/2) / s: tiny, but not log(0)
 
 
@@ -158,13 +162,37 @@ def test_bits_per_dim_of_known_models():
         bits_per_dim(-log_p + 1.0, d_shape)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"x": np.full((1, 2, 2, 1), 2.0, "float32")}, "x / 255.0"),
-    ({"mean": np.zeros((1, 3, 3, 1), "float32")}, "mean"),
-    ({"levels": 1}, "levels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"x": np.full((1, 2, 2, 1), 2.0, "float32")}, "x / 255.0"),
+        ({"mean": np.zeros((1, 3, 3, 1), "float32")}, "mean"),
+        ({"levels": 1}, "levels"),
+    ],
+)
 def test_discretized_logistic_refuses_bad_input(kwargs, message):
     args = {"x": np.zeros((1, 2, 2, 1), "float32"), "mean": np.zeros((1, 2, 2, 1), "float32"), "log_scale": 0.0}
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         losses.discretized_logistic_log_likelihood(**args)
+
+
+def test_calibrated_gaussian_is_the_gaussian_with_the_learnt_scale_and_its_best_variance_is_the_mse():
+    rng = np.random.default_rng(3)
+    x = rng.random((6, 4, 4, 1)).astype("float32")
+    logits = rng.normal(size=x.shape).astype("float32")
+    x_hat = 1 / (1 + np.exp(-logits.astype("float64")))
+    for s in (0.05, 0.3):
+        expected = stats.norm.logpdf(x, x_hat, s).reshape(6, -1).sum(1)
+        got = _np(
+            losses.reconstruction_log_likelihood(x, logits, "calibrated_gaussian", log_scale=np.float32(np.log(s)))
+        )
+        np.testing.assert_allclose(got, expected, rtol=1e-5)
+    # over log s, the summed log-likelihood peaks at s^2 = the mean squared error, where it is -d/2 log(2 pi e MSE)
+    mse, d = np.mean((x - x_hat) ** 2), 16
+    grid = np.log(np.sqrt(mse)) + np.linspace(-0.5, 0.5, 201)
+    totals = [np.sum(_np(losses.reconstruction_log_likelihood(x, logits, "calibrated_gaussian",
+                                                               log_scale=np.float32(v)))) for v in grid]  # fmt: skip
+    best = grid[int(np.argmax(totals))]
+    np.testing.assert_allclose(np.exp(2 * best), mse, rtol=0.01)
+    np.testing.assert_allclose(max(totals) / 6, -d / 2 * np.log(2 * np.pi * np.e * mse), rtol=1e-4)

@@ -118,7 +118,9 @@ def test_discretized_logistic_vae_learns_its_scale_and_bounds_a_true_log_probabi
     path = tmp_path / "vae.keras"
     vae.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded.log_scale), keras.ops.convert_to_numpy(vae.log_scale))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded.log_scale), keras.ops.convert_to_numpy(vae.log_scale)
+    )
     np.testing.assert_allclose(ve.metrics.evaluate_elbo(loaded, x[:200], seed=0)["elbo"], after, rtol=1e-6)
 
 
@@ -180,3 +182,23 @@ def test_vae_contract_on_another_backend(backend, tmp_path):
     assert report["after"] < 0.8 * report["before"]
     assert report["max_abs_diff_after_load"] == 0.0
     assert report["warmup_loss_equals_reconstruction"]
+
+
+def test_calibrated_gaussian_vae_learns_one_scale_near_the_mse_and_saves_it(tmp_path, digits):
+    ve.config.set_seed(0)
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=4, likelihood="calibrated_gaussian", obs_std=0.5, seed=0)
+    assert tuple(vae.log_scale.shape) == ()  # one standard deviation shared by all pixels (the σ-VAE)
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    vae.fit(digits, epochs=20, batch_size=64, verbose=0)
+    s2 = float(np.exp(2 * keras.ops.convert_to_numpy(vae.log_scale)))
+    x_hat = keras.ops.convert_to_numpy(keras.ops.sigmoid(vae(digits)["logits"]))  # decoded from sampled codes
+    mse = float(np.mean((x_hat - digits) ** 2))
+    assert s2 < 0.25 * 0.5**2  # learnt: far below its start
+    np.testing.assert_allclose(s2, mse, rtol=0.25)
+    path = tmp_path / "sigma_vae.keras"
+    vae.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.likelihood == "calibrated_gaussian"
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded.log_scale), keras.ops.convert_to_numpy(vae.log_scale)
+    )

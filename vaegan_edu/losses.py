@@ -30,7 +30,9 @@ def _check_tensor(name, x, ndim_at_least=1):
         raise TypeError(f"`{name}` must be an array or tensor of numbers; received {type(x).__name__}.")
     shape = tuple(getattr(x, "shape", np.shape(x)))
     if len(shape) < ndim_at_least:
-        raise ValueError(f"`{name}` must have at least {ndim_at_least} axes (a batch axis first); received shape {shape}.")
+        raise ValueError(
+            f"`{name}` must have at least {ndim_at_least} axes (a batch axis first); received shape {shape}."
+        )
     if any(d == 0 for d in shape):  # a mean over nothing is NaN, never a loss
         raise ValueError(f"`{name}` is empty (shape {shape}); a loss needs at least one example and one value each.")
     values = _readable(x)
@@ -42,9 +44,8 @@ def _check_tensor(name, x, ndim_at_least=1):
 def _same_shape(name_a, shape_a, name_b, shape_b, hint=""):
     known = all(d is not None for d in shape_a + shape_b)
     if len(shape_a) != len(shape_b) or known and shape_a != shape_b:
-        raise ValueError(
-            f"`{name_a}` and `{name_b}` must have the same shape; received {shape_a} and {shape_b}.{hint}"
-        )
+        raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape; received {shape_a} and {shape_b}.{hint}")
+
 
 # === GAN (chapters 06-08) ===
 
@@ -246,7 +247,7 @@ def interpolate(real, fake, epsilon):
 
 import math  # noqa: E402  (kept in this section: only the VAE losses need it)
 
-VAE_LIKELIHOODS = ("bernoulli", "gaussian", "discretized_logistic")
+VAE_LIKELIHOODS = ("bernoulli", "gaussian", "calibrated_gaussian", "discretized_logistic")
 _LOG_2PI = 1.8378770664093453  # log(2 * pi)
 PIXEL_LEVELS = 256  # 8-bit images: the discretised logistic's pixel values are k / 255, k = 0..255
 
@@ -256,7 +257,8 @@ def _check_likelihood(likelihood):
         raise ValueError(
             f"Invalid value received for argument `likelihood`. Expected one of {VAE_LIKELIHOODS}. "
             f"Received: likelihood={likelihood!r}. Fix: use likelihood='bernoulli' for images in [0, 1] "
-            f"(the decoder outputs logits), likelihood='gaussian' for a fixed-variance Gaussian, or "
+            f"(the decoder outputs logits), likelihood='gaussian' for a fixed-variance Gaussian, "
+            f"likelihood='calibrated_gaussian' for a Gaussian with one learnt variance (the σ-VAE), or "
             f"likelihood='discretized_logistic' for a normalised distribution over 8-bit pixel values."
         )
     return likelihood
@@ -279,7 +281,10 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
         \text{gaussian:}\quad \log p(x\mid z) = -\sum_i \Big[\frac{(x_i - \hat x_i)^2}{2 s^2}
             + \log s + \tfrac12 \log 2\pi\Big]
 
-    with :math:`s` = ``obs_std``. The Bernoulli form is written with ``softplus`` so that it never takes the
+    with :math:`s` = ``obs_std``; ``"calibrated_gaussian"`` is the same Gaussian with :math:`\log s` =
+    ``log_scale``, one number shared by all pixels and images that the model learns (the σ-VAE of Rybkin et al.,
+    arXiv:2006.13202: for fixed :math:`\hat x` the best :math:`s^2` is the mean squared error, and the term
+    becomes :math:`-\frac d2 \log(2\pi e\,\mathrm{MSE})` per image). The Bernoulli form is written with ``softplus`` so that it never takes the
     log of 0. For grey-level pixels (not just 0 and 1) the Bernoulli "likelihood" is the usual
     cross-entropy shortcut, not a normalised density over [0, 1]; it is what Kingma & Welling
     (arXiv:1312.6114) and most tutorials use. ``"discretized_logistic"`` is a normalised distribution over
@@ -290,11 +295,11 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
     ----------
     x : tensor of shape (batch, height, width, channels), values in [0, 1]
     logits : tensor of the same shape, the decoder's output before the sigmoid
-    likelihood : {"bernoulli", "gaussian", "discretized_logistic"}
+    likelihood : {"bernoulli", "gaussian", "calibrated_gaussian", "discretized_logistic"}
     obs_std : float > 0, the Gaussian's fixed standard deviation (ignored for Bernoulli)
     log_scale : tensor broadcastable to ``x`` or None
-        The discretised logistic's log-scale (e.g. a VAE's learnt per-pixel scale); None means
-        :math:`\log` ``obs_std``. Only for ``"discretized_logistic"``.
+        The learnt log-scale of ``"discretized_logistic"`` (per pixel) or ``"calibrated_gaussian"`` (a
+        scalar); None means :math:`\log` ``obs_std``. Ignored by the other two.
 
     Returns
     -------
@@ -318,7 +323,7 @@ def reconstruction_log_likelihood(x, logits, likelihood="bernoulli", obs_std=0.1
         hint = " Add the batch axis with `x[None]`."
     _same_shape("x", x_shape, "logits", logits_shape, hint or " Fix: pass images of the decoder's output shape.")
     values = _readable(x)
-    if likelihood != "gaussian" and values is not None and values.size and (values.min() < 0 or values.max() > 1):
+    if "gaussian" not in likelihood and values is not None and values.size and (values.min() < 0 or values.max() > 1):
         raise ValueError(
             f"The {likelihood} likelihood needs `x` in [0, 1]; received values in [{values.min():.4g}, "
             f"{values.max():.4g}]. Fix: rescale, e.g. `x / 255.0` for 8-bit images, or use likelihood='gaussian'."
@@ -336,6 +341,8 @@ def _reconstruction_log_likelihood(x, logits, likelihood, obs_std, log_scale=Non
         log_scale = math.log(obs_std) if log_scale is None else log_scale
         return _flat_sum(_discretized_logistic(x, ops.sigmoid(logits), log_scale, PIXEL_LEVELS))
     x_hat = ops.sigmoid(logits)
+    if likelihood == "calibrated_gaussian" and log_scale is not None:  # log s: a learnt scalar tensor
+        return -_flat_sum(0.5 * ops.square(x - x_hat) * ops.exp(-2.0 * log_scale) + log_scale + 0.5 * _LOG_2PI)
     log_norm = math.log(obs_std) + 0.5 * _LOG_2PI  # log(s) + log(2 pi) / 2, a Python float
     return -_flat_sum(0.5 * ops.square((x - x_hat) / obs_std) + log_norm)
 

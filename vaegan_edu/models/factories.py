@@ -14,7 +14,6 @@ from vaegan_edu.validation import check_positive_number
 from vaegan_edu.models.gan import GAN, dcgan_encoder, dcgan_generator
 from vaegan_edu.models.vae import VAE
 
-
 DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
 DCGAN_WIDTH = 32  # filters of the first discriminator layer / last generator layer
 DCGAN_LEARNING_RATE = 2e-4  # Adam's step size for both networks (Radford et al. 2015)
@@ -48,15 +47,19 @@ def make_dcgan(image_shape=(28, 28, 1), conditional=False, loss="non_saturating"
 GAN_2D_LEARNING_RATE = 1e-3  # Adam's step size for the small 2-D GANs of chapters 06-07 (measured in bench_gan.py)
 GAN_2D_BETA_1 = 0.5  # Adam's first-moment decay, as for the DCGAN
 GAN_2D_BATCH_SIZE = 512  # large batches: cheap for 2-D MLPs and steadier mode coverage
+SGD_MOMENTUM = 0.9  # the heavy-ball decay of ``optimizer="momentum"``
 
 
 def _step_rule(optimizer: str, beta_1: float, beta_2: float):
-    """``rate -> optimizer``: plain SGD, or Adam with the given decays (chapter 06 compares them: SGD's step follows
-    the gradient's size, Adam's does not)."""
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"`optimizer` must be 'adam' or 'sgd'; received optimizer={optimizer!r}.")
+    """``rate -> optimizer``: plain SGD, SGD with momentum 0.9 (``"momentum"``: heavy-ball, v <- 0.9 v - rate g,
+    as Goodfellow et al. 2014 trained the first GANs), or Adam with the given decays (chapter 06 compares them:
+    SGD's step follows the gradient's size, with or without momentum; Adam's does not)."""
+    if optimizer not in ("adam", "sgd", "momentum"):
+        raise ValueError(f"`optimizer` must be 'adam', 'sgd' or 'momentum'; received optimizer={optimizer!r}.")
     if optimizer == "sgd":
         return keras.optimizers.SGD
+    if optimizer == "momentum":
+        return lambda rate: keras.optimizers.SGD(rate, momentum=SGD_MOMENTUM)
     return lambda rate: keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
 
 

@@ -43,10 +43,11 @@ def check_images(x, image_shape, likelihood="bernoulli", name="x") -> np.ndarray
     if x.shape[0] == 0:
         raise ValueError(f"`{name}` is empty (shape {x.shape}); pass at least one image.")
     check_finite(name, x)
-    if likelihood != "gaussian" and (x.min() < 0.0 or x.max() > 1.0):
+    if "gaussian" not in likelihood and (x.min() < 0.0 or x.max() > 1.0):
         raise ValueError(
             f"`{name}` must hold pixel values in [0, 1] for the {likelihood} likelihood; received values in "
-            f"[{x.min():.3g}, {x.max():.3g}]" + (f" (dtype {raw_dtype})" if raw_dtype is not None else "")
+            f"[{x.min():.3g}, {x.max():.3g}]"
+            + (f" (dtype {raw_dtype})" if raw_dtype is not None else "")
             + f". Fix: rescale, e.g. `{name} / 255.0` for 8-bit images, or use likelihood='gaussian'."
         )
     return x
@@ -104,13 +105,15 @@ class VAE(keras.Model):
     beta : float >= 0
         Weight of the KL term (β-VAE, Higgins et al. ICLR 2017). Stored in a non-trainable variable so
         :class:`vaegan_edu.training.KLWarmup` can change it between epochs.
-    likelihood : {"bernoulli", "gaussian", "discretized_logistic"}
+    likelihood : {"bernoulli", "gaussian", "calibrated_gaussian", "discretized_logistic"}
         ``"discretized_logistic"`` (:func:`vaegan_edu.losses.discretized_logistic_log_likelihood`) is a
         normalised distribution over 8-bit pixel values, so its ELBO and IWAE bound are bounds on a true
         log-probability; its per-pixel log-scale is a learnt weight (``log_scale``, independent of z), so the
-        decoder network stays a plain image generator.
+        decoder network stays a plain image generator. ``"calibrated_gaussian"`` is the σ-VAE (Rybkin et al.
+        2021): a Gaussian whose one standard deviation, shared by all pixels, is a learnt scalar weight
+        (``log_scale`` = log s); at its optimum s² equals the reconstructions' mean squared error.
     obs_std : float > 0
-        Standard deviation of the Gaussian likelihood; the discretised logistic's starting scale.
+        Standard deviation of the Gaussian likelihood; the starting scale of the learnt ones.
     architecture : {"dense", "conv"}
         Used to build the encoder and decoder when they are not given.
     free_bits : float >= 0
@@ -163,11 +166,12 @@ class VAE(keras.Model):
         self.decoder = decoder or build_decoder(self.image_shape, self.latent_dim, architecture)
         self.sampling = Sampling(seed=seed, name="sampling")
         self.log_scale = None
-        if self.likelihood == "discretized_logistic":
+        if self.likelihood in ("discretized_logistic", "calibrated_gaussian"):
             self.log_scale = self.add_weight(
-                shape=self.image_shape, initializer=keras.initializers.Constant(float(np.log(self.obs_std))),
+                shape=self.image_shape if self.likelihood == "discretized_logistic" else (),
+                initializer=keras.initializers.Constant(float(np.log(self.obs_std))),
                 name="log_scale",
-            )  # per-pixel log s of p(x | z), learnt with the networks
+            )  # log s of p(x | z), learnt with the networks: per pixel (logistic) or one shared (calibrated)
         # beta is a variable, not a Python float, so a callback can change it after compile (KL warm-up)
         self.beta_weight = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(float(beta)), trainable=False, name="beta"
@@ -299,7 +303,11 @@ class VAE(keras.Model):
     def sample(self, num_samples, seed=0):
         r"""Generate images: draw :math:`z \sim \mathcal N(0, I)` (NumPy, seeded) and decode its mean image."""
         num_samples = check_positive_int("num_samples", num_samples, 64, maximum=10**6)
-        z = np.random.default_rng(check_seed(seed)).standard_normal((int(num_samples), self.latent_dim)).astype("float32")
+        z = (
+            np.random.default_rng(check_seed(seed))
+            .standard_normal((int(num_samples), self.latent_dim))
+            .astype("float32")
+        )
         return self.decode(z)
 
     # --- serialisation ---------------------------------------------------------------------------------
