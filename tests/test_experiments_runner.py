@@ -171,6 +171,8 @@ def test_a_replicate_inside_or_outside_the_shipped_distribution(toy):
     assert "**inside**" in text and "live seed 7" in text
     outside = experiments.Result.from_rows("toy", [{"model": "a", "seed": 9, "loss": 1000.0, "acc": 0.5}])
     assert "**outside**" in shipped.agreement(outside, "loss")
+    stopped = experiments.Result.from_rows("toy", [{"model": "a", "seed": 9, "loss": float("nan"), "acc": 0.5}])
+    assert "**outside** (no finite value" in shipped.agreement(stopped, "loss")
 
 
 def test_quick_runs_never_become_shipped_results(toy, tmp_path):

@@ -288,7 +288,7 @@ class Result:
                                  f"than 2 shipped seeds have a finite value ({band.describe()})")  # fmt: skip
                     continue
                 if not math.isfinite(x):
-                    word = "**outside** (the live run diverged)"
+                    word = "**outside** (no finite value: the run diverged, or stopped before it was scored)"
                 else:
                     word = "**inside**" if band.low <= x <= band.high else "**outside**"
                 lines.append(f"* {v}, live seed {seed}: {metric_label(metric)} {x:.3g} is {word} the range "
