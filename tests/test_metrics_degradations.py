@@ -22,10 +22,26 @@ def suite(glyphs):
 def test_every_metric_passes_every_case_with_a_known_answer(suite):
     assert suite.passed, "\n".join(suite.failures())
     assert suite.num == 1000 == ve.metrics.MAX_PR_SAMPLES and suite.k == ve.metrics.PR_NEIGHBOURS == 3
-    assert len(suite.checks) == len(ve.metrics.CHECKS) == 18
+    assert len(suite.checks) == len(ve.metrics.CHECKS) == 21  # 18 against the control, 3 along a series
     table = suite.table_markdown()
-    assert table.count("✓") == 18 and "✗" not in table
+    # 18 cells of the checks against the control, 14 of the graded ones (the control and 13 damaged sets)
+    assert table.count("✓") == 18 + 14 and "✗" not in table
     assert table.splitlines()[2].startswith("| real (held-out) | 1.")
+
+
+def test_the_perceptual_realism_falls_gradually_where_perceptual_precision_falls_off_a_cliff(suite):
+    """The graded checks pass for the book's "looks real" score and fail for perceptual precision, which is at 0
+    from blur 0.75 px and noise 0.1 on (about half of its value lost in each of the two steps before)."""
+    for name, cases in ve.metrics.SERIES.items():
+        realism = [suite.scores[case]["perceptual_realism"] for case in cases]
+        grading = ve.metrics.graded_response(realism, tolerance=0.01, min_total=0.2)
+        assert grading.graded and grading.largest_step < 0.45, (name, realism)
+    for name in ("blur", "noise"):
+        cliff = ve.metrics.GradedCheck(name, ve.metrics.SERIES[name], "perceptual_precision", 0.2, 0.01)
+        grading = cliff.grading([suite.scores[case]["perceptual_precision"] for case in cliff.cases])
+        assert grading.responds and not grading.graded and not grading.still_falling, (name, grading)  # at 0 early
+        assert grading.largest_step > 0.45, (name, grading)  # and most of the fall in one step
+        assert "perceptual_precision falls gradually along" in cliff.failure(grading.largest_step, grading.total)
 
 
 def test_the_suite_can_fail_a_blind_metric(suite):

@@ -36,6 +36,18 @@ def test_real_images_against_themselves_score_perfectly(glyphs):
     assert scores["class_kl"] == pytest.approx(expected)
 
 
+def test_evaluate_samples_adds_the_graded_realism_and_keeps_every_old_key(glyphs):
+    reference = metrics.make_reference(glyphs.x_test)
+    scores = metrics.evaluate_samples(glyphs.x_test, reference)
+    assert list(scores) == ["frechet_distance", "precision", "recall", "class_kl", "perceptual_frechet_distance",
+                            "perceptual_precision", "perceptual_recall", "perceptual_realism", "histogram"]  # fmt: skip
+    assert scores["perceptual_realism"] == metrics.realism(reference.perceptual, reference.perceptual)
+    assert 0.5 <= scores["perceptual_realism"] < 1  # the kept half of the balls' centres count 1 each
+    blurred = metrics.evaluate_samples(metrics.blur(glyphs.x_test, 1.0), reference)
+    assert blurred["perceptual_realism"] < scores["perceptual_realism"] - 0.2  # blur is seen, in part ...
+    assert blurred["perceptual_realism"] > 0.3  # ... not as a fall to 0
+
+
 def test_features_match_the_gan_chapter_helpers(glyphs):
     features, labels = metrics.digit_features_and_classes(glyphs.x_test[:50])
     np.testing.assert_allclose(features, metrics.digit_features(glyphs.x_test[:50]), rtol=1e-5, atol=1e-5)

@@ -7,7 +7,8 @@
   samples against held-out images (:class:`Reference`, :func:`evaluate_samples`);
 * :mod:`~vaegan_edu.metrics.perceptual`: a perceptual feature space (a fixed random convolutional network);
 * :mod:`~vaegan_edu.metrics.degradations`: the suite of damaged real digits with known answers that the
-  sample-quality metrics pass;
+  sample-quality metrics pass, and the definition of a graded response;
+* :mod:`~vaegan_edu.metrics.dose_response`: candidate "looks real" scores under damage at rising strengths;
 * :mod:`~vaegan_edu.metrics.sampling`: drawing images from a VAE or a GAN the same way, and timing it;
 * :mod:`~vaegan_edu.metrics.likelihood`: ELBO, IWAE bound on log p(x), active units, KL per latent;
 * :mod:`~vaegan_edu.metrics.disentanglement`: the mutual information gap, a linear probe of each factor;
@@ -18,7 +19,7 @@ Every public name is re-exported here (``ve.metrics.frechet_distance`` ...).
 
 from vaegan_edu.metrics.sample_quality import (  # noqa: F401
     ModeCoverage, mode_coverage, frechet_distance, precision_recall, class_histogram, kl_to_uniform,
-    nearest_training_images, memorised_fraction,
+    nearest_training_images, memorised_fraction, density_coverage, REALISM_PRUNE_QUANTILE, realism_scores, realism,
 )
 from vaegan_edu.metrics.perceptual import (  # noqa: F401
     GREY_BAND, PERCEPTUAL_SEED, PERCEPTUAL_CHANNELS, grey_fraction, perceptual_network, perceptual_features,
@@ -30,6 +31,10 @@ from vaegan_edu.metrics.digits import (  # noqa: F401
 )
 from vaegan_edu.metrics.degradations import (  # noqa: F401
     SUITE_SAMPLES, CHECKS, Check, SuiteResult, blur, add_noise, grey_blobs, degradation_cases, run_suite,
+    mix_grey_blobs, Grading, graded_response, GradedCheck, SERIES,
+)
+from vaegan_edu.metrics.dose_response import (  # noqa: F401
+    BLUR_SIGMAS, NOISE_SIGMAS, BLOB_SHARES, DOSES, CANDIDATES, DoseResponse, damage, score_candidates, dose_response,
 )
 from vaegan_edu.metrics.sampling import (  # noqa: F401
     SAMPLE_TIMING_COUNT, draw_samples, model_latent_dim, sampling_network, sample_seconds,
@@ -56,4 +61,7 @@ __all__ = [
     'mutual_information_gap', 'nearest_training_images', 'perceptual_features', 'perceptual_network',
     'precision_recall', 'Reference', 'run_suite', 'sample_seconds', 'sampling_network', 'SuiteResult',
     'train_digit_classifier',
+    'density_coverage', 'REALISM_PRUNE_QUANTILE', 'realism_scores', 'realism', 'mix_grey_blobs', 'Grading',
+    'graded_response', 'GradedCheck', 'SERIES', 'BLUR_SIGMAS', 'NOISE_SIGMAS', 'BLOB_SHARES', 'DOSES', 'CANDIDATES',
+    'DoseResponse', 'damage', 'score_candidates', 'dose_response',
 ]
