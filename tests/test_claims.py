@@ -77,3 +77,15 @@ def test_the_command_reports_and_exits_1_on_a_problem(tmp_path, capsys):
     (tmp_path / claims.CLAIMS_FILE).write_text(json.dumps({"09_x": [{"text": "gap of 0.25",
                                                                      "source": {"constant": "an example"}}]}))
     assert book.main(["claims", "--notebooks", str(tmp_path)]) == 0
+
+
+def test_a_benchmark_claim_reads_its_results_file_along_its_path(tmp_path, monkeypatch):
+    (tmp_path / "toy.json").write_text(json.dumps({"checkpoints": {"rho": [0.5, 0.6394]}}))
+    monkeypatch.setattr(claims, "BENCHMARKS_DIR", tmp_path)
+    page = _page(tmp_path, "It orders them with a ρ of 0.64 here.")
+    good = {"09_x": [{"text": "ρ of 0.64", "source": {"benchmark": "toy", "path": ["checkpoints", "rho", 1]}}]}
+    assert claims.check(page, good) == []
+    good["09_x"][0]["source"]["path"][-1] = 0
+    assert claims.check(page, good) == ["09_x claim 1: the prose says 'ρ of 0.64', its source gives 0.50."]
+    good["09_x"][0]["source"]["path"][-1] = 5
+    assert "cannot be read" in claims.check(page, good)[0] and "python benchmarks/toy.py" in claims.check(page, good)[0]

@@ -17,6 +17,9 @@ A source is one of
   ``statistic`` over its seeds: ``mean`` (default), ``low`` / ``high`` (the ends of the 95 % interval), ``n``;
 - ``output``: the committed output of the chapter's code cell tagged ``claim:<name>``, read with ``pattern`` (a
   regular expression whose first group is the number);
+- ``benchmark``: a benchmark's results file in the checkout (``benchmarks/results/NAME.json``), read along
+  ``path``, a list of keys and indices (``["checkpoints", "agreement", "perceptual", "realism k=3",
+  "agrees_with_fd"]``); the check needs the checkout, where the benchmarks live;
 - ``constant``: a number that is not measured (a setting, a worked example, a date); the value says why.
 
 ``scale`` multiplies the source's value (100 for a share written as a percentage). :func:`check` finds each
@@ -36,6 +39,7 @@ from pathlib import Path
 
 CLAIMS_FILE = "claims.json"  # in the chapters' folder; it also registers the pages of notebooks/evidence/
 STATISTICS = ("mean", "low", "high", "n")
+BENCHMARKS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "results"  # in a checkout of the book
 
 _NUMBER = re.compile(r"[−-]?\d[\d,]*(?:\.\d+)?")
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
@@ -123,7 +127,18 @@ def source_value(source: dict, nb, where: str) -> float | None:
         if match is None:
             raise ClaimError(f"{where}: the output of the cell tagged {tag!r} does not match {source.get('pattern')!r}.")
         return float(match.group(1).replace(",", "").replace("−", "-")) * scale
-    raise ClaimError(f"{where}: a source names a `result`, an `output` or a `constant`; received {source}.")
+    if "benchmark" in source:
+        path = BENCHMARKS_DIR / f"{source['benchmark']}.json"
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+            for key in source["path"]:
+                value = value[key]
+            return float(value) * scale
+        except (OSError, KeyError, IndexError, TypeError, ValueError) as error:
+            raise ClaimError(f"{where}: the benchmark source {source} cannot be read from {path} ({error!r}); run "
+                             f"`python benchmarks/{source['benchmark']}.py` in the checkout.") from None
+    raise ClaimError(f"{where}: a source names a `result`, an `output`, a `benchmark` or a `constant`; received "
+                     f"{source}.")  # fmt: skip
 
 
 def check(path, registry: dict | None = None) -> list[str]:

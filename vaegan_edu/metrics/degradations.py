@@ -252,7 +252,7 @@ SERIES = {
     "grey blobs": ("real (held-out)", "grey blobs 25 %", "grey blobs 50 %", "grey blobs 75 %", "grey blobs"),
 }
 # The tolerance is several times the score's spread over independent sets of 1,000 real digits (about 0.002 for
-# the perceptual realism; data/experiments/metric_dose_response.json); the minimal fall is a fifth of its range.
+# the perceptual realism; benchmarks/results/metric_dose_response.json); the minimal fall is a fifth of its range.
 GRADED_TOLERANCE = 0.01
 GRADED_MIN_FALL = 0.2
 
