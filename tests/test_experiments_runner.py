@@ -199,7 +199,7 @@ def test_a_protocol_returning_a_bad_table_is_reported(toy):
 # Full-strength runs still computing, seed by seed across sessions (their files may be absent or partial; no
 # chapter reads them yet). A finished one must leave this set, which the test enforces.
 # issue 31: `python -m vaegan_edu.experiments run NAME` resumes where it stopped
-IN_PROGRESS: set = {"saturation_plateau"}
+IN_PROGRESS: set = set()
 
 
 def test_the_shipped_results_match_their_protocols_and_data():
@@ -219,6 +219,7 @@ def test_intervals_of_bounded_metrics_stay_in_their_range():
     assert metric_range("precision@500") == (0.0, 1.0) and metric_range("mig_x") == (0.0, 1.0)
     assert metric_range("frechet_distance") == (0.0, None) and metric_range("probe_r2_x") == (None, 1.0)
     assert metric_range("neg_elbo") is None  # a density's -ELBO can be negative: no bound is assumed
+    assert metric_range("high_quality_late") == (0.0, 1.0) and metric_range("high_quality_late_gain") is None
     # minimax with SGD barely trains: its precision is near 0 and the plain t interval goes below it
     digits = experiments.load("saturation_digits")
     values = list(digits.values("minimax, SGD", "precision").values())

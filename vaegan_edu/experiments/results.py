@@ -51,9 +51,11 @@ _RANGE_PREFIXES = {"mig_": _UNIT, "kl_z": _NON_NEGATIVE, "mi_": _NON_NEGATIVE, "
 def metric_range(metric: str):
     """The values a metric (or ``"METRIC@STEP"``) can take, as ``(low, high)`` with None for no bound, or None
     when it is unbounded or unknown: shares and MIG lie in [0, 1]; distances, divergences, counts, bits and
-    seconds are >= 0; a held-out R^2 is at most 1. :meth:`Result.interval` clips its intervals to it
+    seconds are >= 0; a held-out R^2 is at most 1; a late-window mean ("high_quality_late") has its metric's
+    range. :meth:`Result.interval` clips its intervals to it
     (:func:`~vaegan_edu.experiments.stats.mean_interval`)."""
     base = metric.partition("@")[0]
+    base = base.removesuffix("_late")  # a late-window mean (vaegan_edu.experiments.mode_collapse.late_window)
     if base in _RANGES:
         return _RANGES[base]
     return next((bounds for prefix, bounds in _RANGE_PREFIXES.items() if base.startswith(prefix)), None)
