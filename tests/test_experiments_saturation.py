@@ -1,6 +1,7 @@
 """The ``saturation`` protocol (issue 14): minimax against non-saturating loss, Adam or SGD, with D ahead or not."""
 
 import keras
+import numpy as np
 import pytest
 
 from vaegan_edu import data, experiments, models
@@ -68,8 +69,11 @@ def test_the_plateau_protocol_gives_every_arm_the_same_search_and_picks_the_best
     arms = {name.rsplit(", lr ", 1)[0] for name in config["variants"]}
     assert arms == set(saturation.PLATEAU_ARMS) and len(config["variants"]) == 3 * len(arms)
     assert all(v["d_ahead"] == saturation.PLATEAU_HEAD_START for v in config["variants"].values())
-    rows = [{"model": name, "seed": seed, "high_quality_late": 0.1 * (i % 3) + 0.01 * seed}
-            for i, name in enumerate(config["variants"]) for seed in range(2)]
+    rows = [
+        {"model": name, "seed": seed, "high_quality_late": 0.1 * (i % 3) + 0.01 * seed}
+        for i, name in enumerate(config["variants"])
+        for seed in range(2)
+    ]
     result = experiments.Result.from_rows("saturation_plateau", rows)
     assert saturation.best_rate(result, "minimax, SGD") == "minimax, SGD, lr 0.2"
     assert saturation.best_rate(result, saturation.BASELINE) == "non-saturating, Adam, lr 0.003"
@@ -82,3 +86,23 @@ def test_a_plateau_run_records_the_start_signal_and_the_late_window(tmp_path):
     row = result.payload["seeds"]["0"]["variants"][result.variants[0]]
     assert row["start_gradient"] > 0 and 0 < row["start_d_fake"] < 1
     assert {"high_quality_late", "modes_captured_late", "high_quality@20"} <= set(row)
+
+
+def test_the_plateau_family_compares_adam_outcomes_and_both_gradients_on_a_log_scale():
+    from vaegan_edu.experiments import saturation
+
+    result = experiments.load("saturation_plateau")
+    family = saturation.plateau_family(result)
+    assert [t.claim.split(" · ")[1] for t in family] == [
+        "log10 gradient at the start",
+        "high-quality share",
+        "modes",
+        "reverse KL",
+        "log10 gradient at the start",
+    ]
+    assert [t.claim.split(":")[0] for t in family] == ["Adam"] * 4 + ["SGD"]  # no outcome of an untrained arm
+    ns, mm = (saturation.best_rate(result, arm) for arm in ("non-saturating, Adam", "minimax, Adam"))
+    a, b = result.values(ns, "start_gradient"), result.values(mm, "start_gradient")
+    ratios = [np.log10(a[s] / b[s]) for s in result.seeds]
+    np.testing.assert_allclose(family[0].effect.estimate, np.mean(ratios))
+    assert all(t.p_holm >= t.p_value for t in family)

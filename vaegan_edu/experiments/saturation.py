@@ -215,6 +215,40 @@ def best_rate(result, arm: str, metric: str = "high_quality_late") -> str:
     return max(names, key=lambda v: float(np.nanmean(list(result.values(v, metric).values()))))
 
 
+PLATEAU_OUTCOMES = {"high_quality_late": "high-quality share", "modes_captured_late": "modes",
+                    "reverse_kl_late": "reverse KL"}  # fmt: skip
+
+
+def plateau_family(result) -> list:
+    """The family of comparisons that ``saturation_plateau``'s verdicts come from, corrected together with Holm's
+    method (:func:`vaegan_edu.experiments.stats.paired_family`), each a paired t-test over the seeds.
+
+    With Adam, the non-saturating arm at its tuned step size (:func:`best_rate`) against the minimax arm at its own,
+    on each late-window outcome of :data:`PLATEAU_OUTCOMES` and on the gradient at the start; with SGD, on the
+    gradient at the start only: no SGD arm reaches a plateau, and outcomes of runs that never trained are not
+    compared. The gradient is compared as :math:`\\log_{10}` of the ratio, seed by seed,
+    :math:`\\log_{10} g_\\text{non-sat} - \\log_{10} g_\\text{minimax}`: a magnitude that varies several-fold
+    between seeds, asked "how many times smaller" (``10 ** effect.estimate`` is the geometric mean of the ratios).
+
+    Taught in: 06_gan_game
+    """
+    from vaegan_edu.experiments import stats
+
+    pairs, better = {}, {}
+    for optimizer in ("Adam", "SGD"):
+        ns, mm = best_rate(result, f"non-saturating, {optimizer}"), best_rate(result, f"minimax, {optimizer}")
+        log_a, log_b = ({seed: float(np.log10(v)) for seed, v in result.values(arm, "start_gradient").items()}
+                        for arm in (ns, mm))  # fmt: skip
+        claim = f"{optimizer}: non-saturating vs minimax, tuned · log10 gradient at the start"
+        pairs[claim], better[claim] = (log_a, log_b), "higher"
+        if optimizer == "Adam":
+            for metric, label in PLATEAU_OUTCOMES.items():
+                claim = f"{optimizer}: non-saturating vs minimax, tuned · {label}"
+                pairs[claim] = (result.values(ns, metric), result.values(mm, metric))
+                better[claim] = PLATEAU_METRICS[metric]
+    return stats.paired_family(pairs, better)
+
+
 def run_plateau_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
     """One seed of ``saturation_plateau``: every arm at every step size, each with the head start, trained and
     scored along the way (resumes after ``finished``)."""
