@@ -561,3 +561,27 @@ def test_binarize_draws_each_pixel_with_its_grey_level_as_probability():
 def test_binarize_refuses_values_that_are_not_probabilities(bad):
     with pytest.raises(ValueError, match=r"`images` must hold probabilities in \[0, 1\]"):
         data.binarize(bad)
+
+
+# --- downsampling (the stability study's 14x14 glyphs) -----------------------------------------------------
+
+
+def test_downsample_averages_each_block_and_keeps_the_ink(glyphs):
+    x = np.arange(32, dtype=np.float32).reshape(2, 4, 4, 1)
+    np.testing.assert_array_equal(data.downsample(x)[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_array_equal(data.downsample(x, 4)[:, 0, 0, 0], [7.5, 23.5])
+    np.testing.assert_array_equal(data.downsample(x, 1), x)
+    small = data.downsample(glyphs.x_train)
+    _check_images(small, (14, 14, 1))
+    np.testing.assert_allclose(4 * small.sum(axis=(1, 2, 3)), glyphs.x_train.sum(axis=(1, 2, 3)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("images, factor, match", [
+    (np.zeros((2, 15, 15, 1)), 2, r"`images` must have shape \(n, height, width, channels\) with height and width "
+                                  r"divisible by factor=2; received shape \(2, 15, 15, 1\)"),
+    (np.zeros((15, 15)), 2, "`images` must have shape"),
+    (np.zeros((2, 4, 4, 1)), 0, "`factor` must be a positive integer"),
+])  # fmt: skip
+def test_downsample_names_the_bad_argument(images, factor, match):
+    with pytest.raises(ValueError, match=match):
+        data.downsample(images, factor)

@@ -252,3 +252,40 @@ def test_gan_variants_change_one_knob():
     assert any("spectral" in type(layer).__name__.lower() for layer in gan.discriminator.layers)
     base = ve.models.make_gan_variant((28, 28, 1), seed=0)
     assert float(base.g_optimizer.learning_rate) == pytest.approx(ve.models.DCGAN_LEARNING_RATE)
+
+
+# --- 14x14 images (the stability study): one stride-2 layer each way -----------------------------------------
+
+
+@pytest.mark.parametrize("width", [8, 12])
+def test_a_14x14_dcgan_has_the_counted_parameters_and_shapes(width):
+    gan = ve.models.make_gan_variant((14, 14, 1), seed=0, width=width)
+    # generator: dense 64 -> 7*7*2w (no bias) + its batch norm (4 numbers per unit), a 4x4 stride-1 transposed
+    # convolution 2w -> w (no bias) + batch norm, a 4x4 stride-2 one w -> 1 with a bias
+    dense, first, last = 64 * 49 * 2 * width + 4 * 98 * width, 16 * 2 * width**2 + 4 * width, 16 * width + 1
+    assert gan.generator.count_params() == dense + first + last
+    # discriminator: 4x4 stride-2 convolution 1 -> w, 4x4 stride-1 convolution w -> 2w (both with biases), a logit
+    assert gan.discriminator.count_params() == 17 * width + 32 * width**2 + 2 * width + 98 * width + 1
+    assert tuple(gan.discriminator.get_layer("conv_1").output.shape) == (None, 7, 7, 2 * width)
+    assert gan.generate(3).shape == (3, 14, 14, 1) and gan.discriminate(np.zeros((2, 14, 14, 1))).shape == (2,)
+    sn = ve.models.make_gan_variant((14, 14, 1), seed=0, width=width, spectral_norm=True, loss="hinge")
+    assert any(isinstance(layer, keras.layers.SpectralNormalization) for layer in sn.discriminator.layers)
+
+
+def test_the_28x28_dcgan_is_unchanged_by_the_strides_option():
+    gan = ve.models.make_gan_variant((28, 28, 1), seed=0)
+    assert (gan.generator.count_params(), gan.discriminator.count_params()) == (246_657, 36_513)
+    assert tuple(gan.discriminator.get_layer("conv_1").output.shape) == (None, 7, 7, 64)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: dcgan_generator(image_shape=(14, 14, 1)), r"divisible by 4 \(the product of strides=\(2, 2\)\) \(or "
+                                                       r"strides=\(1, 2\) for sides divisible by 2 only"),
+    (lambda: dcgan_discriminator(image_shape=(15, 15, 1), strides=(2, 1)), "divisible by 2"),
+    (lambda: dcgan_generator(image_shape=(14, 14, 1), strides=(3, 1)), r"`strides`. Expected two strides, each 1 or 2"),
+    (lambda: dcgan_discriminator(strides=2), r"`strides`.*Received: strides=2"),
+    (lambda: ve.models.make_gan_variant((14, 14, 1), width=0), "`width` must be a positive integer"),
+])  # fmt: skip
+def test_strides_and_width_errors_name_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

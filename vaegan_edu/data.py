@@ -326,6 +326,45 @@ def binarize(images, seed: int = 0) -> np.ndarray:
     return (rng.random(x.shape, dtype=np.float32) < x).astype(np.float32)
 
 
+def downsample(images, factor: int = 2) -> np.ndarray:
+    r"""Images shrunk by ``factor`` on each side, each pixel the mean of a ``factor`` x ``factor`` block.
+
+    .. math:: y_{ij} = \frac{1}{f^2} \sum_{a=0}^{f-1} \sum_{b=0}^{f-1} x_{fi + a,\, fj + b}
+
+    Mean pooling keeps the total ink (up to the factor :math:`f^2`) and the values in [0, 1]: 28x28 glyphs
+    become 14x14 digits that still read as digits, a smaller problem for studies that must train many models
+    for long (:mod:`vaegan_edu.experiments.stability`).
+
+    Parameters
+    ----------
+    images : array of shape (n, height, width, channels), height and width divisible by ``factor``
+    factor : int >= 1
+
+    Returns
+    -------
+    np.ndarray of float32, shape (n, height / factor, width / factor, channels)
+
+    Examples
+    --------
+    >>> downsample(np.arange(16, dtype="float32").reshape(1, 4, 4, 1))[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+
+    Taught in: (not yet in a chapter: the data of the ``stability`` study, :mod:`vaegan_edu.experiments.stability`)
+    """
+    from vaegan_edu.validation import as_float_array, check_positive_int
+
+    factor = check_positive_int("factor", factor, 2)
+    x = as_float_array("images", images)
+    if x.ndim != 4 or x.shape[1] % factor or x.shape[2] % factor:
+        raise ValueError(f"`images` must have shape (n, height, width, channels) with height and width divisible "
+                         f"by factor={factor}; received shape {x.shape}. Fix: pass a batch such as ds.x_train "
+                         f"(28x28 with factor 2 or 4).")  # fmt: skip
+    n, height, width, channels = x.shape
+    blocks = x.reshape(n, height // factor, factor, width // factor, factor, channels)
+    return blocks.mean(axis=(2, 4), dtype=np.float32)  # (n, height / factor, width / factor, channels)
+
+
 MAX_TOY_POINTS = 10_000_000  # 80 MB of float32 points
 
 

@@ -13,7 +13,9 @@
   :mod:`~vaegan_edu.experiments.saturation` (minimax against non-saturating loss with Adam or SGD, chapter 06:
   ``saturation`` on the ring, ``saturation_digits`` on digits), :mod:`~vaegan_edu.experiments.mode_collapse` (ring and
   grid against the PacGAN and VEEGAN tables, chapter 07), :mod:`~vaegan_edu.experiments.tricks` (nine stability tricks
-  for chapter 08's DCGAN, trained over 5 seeds; chapters 08 and 10), :mod:`~vaegan_edu.experiments.duel_curves` (VAE
+  for chapter 08's DCGAN, trained over 5 seeds; chapters 08 and 10), :mod:`~vaegan_edu.experiments.stability` (four
+  of those variants on 14x14 digits over seeds and a learning-rate grid: stability as Lucic et al. 2018 measure it),
+  :mod:`~vaegan_edu.experiments.duel_curves` (VAE
   against GAN with one generator network, quality against training time, chapter 09) and
   :mod:`~vaegan_edu.experiments.speed` (training time to a stated quality per optimiser, batch size, XLA and backend,
   chapter 10); and :mod:`~vaegan_edu.experiments.backends` (calling a function in a fresh process of another Keras
@@ -30,7 +32,7 @@ A chapter loads a shipped result (``ve.experiments.load("tricks")``), renders it
 store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
 """
 
-from vaegan_edu.experiments import backends, beta_sweep, duel_curves, mode_collapse, saturation, speed, tricks  # noqa: F401  (they register protocols)
+from vaegan_edu.experiments import backends, beta_sweep, duel_curves, mode_collapse, saturation, speed, stability, tricks  # noqa: F401  (they register protocols)
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify

@@ -7,11 +7,13 @@ Taught in: 06_gan_game, 07_mode_collapse, 08_gan, 09_vae_vs_gan, 10_student_ques
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 
 from vaegan_edu import config
 from vaegan_edu.validation import check_positive_number
-from vaegan_edu.models.gan import GAN, dcgan_encoder, dcgan_generator
+from vaegan_edu.models.gan import GAN, dcgan_discriminator, dcgan_encoder, dcgan_generator
 from vaegan_edu.models.vae import VAE
 
 DCGAN_LATENT_DIM = 64  # latent size of the book's DCGANs
@@ -99,11 +101,14 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
                      learning_rate: float | None = None, spectral_norm: bool = False,
                      d_learning_rate: float | None = None, g_learning_rate: float | None = None,
                      beta_1: float = DCGAN_BETA_1, beta_2: float = 0.999, optimizer: str = "adam",
-                     **gan_kwargs):  # fmt: skip
+                     width: int = DCGAN_WIDTH, **gan_kwargs):  # fmt: skip
     """Chapter 08's DCGAN with stability knobs changed: the loss, learning rates, Adam's betas, spectral norm,
     and any other keyword of :class:`vaegan_edu.models.GAN` (``label_smoothing``, ``pack``, ``d_steps`` ...).
     ``optimizer="sgd"`` gives both networks plain gradient descent with the same step sizes instead of Adam
     (chapter 06's question: SGD's step follows the gradient's size, Adam's does not; the betas are then unused).
+    ``width`` is the filters of the discriminator's first and the generator's last layer (the network's size).
+    Images whose sides are even but not multiples of 4 (14x14 glyphs) get networks with one stride-2 layer each
+    way and the other at stride 1 (``strides`` of :func:`~vaegan_edu.models.dcgan_generator`).
 
     ``learning_rate`` None keeps the DCGAN default (2e-4); ``d_learning_rate`` / ``g_learning_rate`` set one
     network's step size (two time-scales, TTUR: Heusel et al. 2017). ``beta_1``, ``beta_2`` are Adam's decays
@@ -119,9 +124,18 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
             raise ValueError(f"`{name}` must be a number in [0, 1) such as 0.5; received {name}={beta!r}.")
     step_rule = _step_rule(optimizer, beta_1, beta_2)
+    image_shape = tuple(image_shape)
     config.set_seed(seed)
-    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=tuple(image_shape), width=DCGAN_WIDTH, seed=seed,
-              spectral_norm=bool(spectral_norm), **gan_kwargs)  # fmt: skip
+    networks = {}
+    if len(image_shape) == 3 and all(isinstance(s, numbers.Integral) and s % 2 == 0 and s % 4 for s in image_shape[:2]):
+        num_classes = gan_kwargs.get("num_classes")
+        networks = {  # built here, generator first as GAN would, because GAN itself builds 4-divisible sides only
+            "generator": dcgan_generator(DCGAN_LATENT_DIM, image_shape, width, num_classes, strides=(1, 2)),
+            "discriminator": dcgan_discriminator(image_shape, width, gan_kwargs.get("pack", 1), num_classes,
+                                                 bool(spectral_norm), strides=(2, 1)),
+        }  # fmt: skip
+    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=width, seed=seed,
+              spectral_norm=bool(spectral_norm), **networks, **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=step_rule(d_lr), g_optimizer=step_rule(g_lr), loss=loss)
     return gan
 

@@ -138,11 +138,13 @@ def mlp_discriminator(data_dim=2, hidden_units=128, num_hidden=3, pack=1, num_cl
 
 
 def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classes=None, name="generator",
-                    output="image"):
+                    output="image", strides=(2, 2)):
     r"""A DCGAN-style generator (Radford et al. 2015, arXiv:1511.06434) for 28x28 or 32x32 images.
 
     Dense to a (h/4, w/4, 2*width) map, then two stride-2 transposed convolutions with batch normalisation;
-    a sigmoid output matches images in [0, 1]. With ``output="logits"`` the same network stops before the
+    a sigmoid output matches images in [0, 1]. ``strides=(1, 2)`` makes the first transposed convolution keep
+    the map's size, for images whose sides are even but not multiples of 4 (14x14 glyphs: 7 -> 7 -> 14, as the
+    TensorFlow DCGAN tutorial does for 28x28). With ``output="logits"`` the same network stops before the
     sigmoid: chapter 09 uses it as a VAE's decoder (whose mean image is the sigmoid of its logits), so the
     VAE and the GAN generate with one and the same network.
 
@@ -151,9 +153,11 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
     Parameters
     ----------
     latent_dim, width : int >= 1
-    image_shape : tuple (height, width, channels), height and width divisible by 4
+    image_shape : tuple (height, width, channels), height and width divisible by the product of ``strides``
     num_classes : int >= 2 or None
     output : {"image", "logits"}
+    strides : (int, int), each 1 or 2
+        The two transposed convolutions' strides, in order.
 
     Returns
     -------
@@ -167,25 +171,27 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
     latent_dim = _check_positive_int("latent_dim", latent_dim, 64)
     width = _check_positive_int("width", width, 32)
     num_classes = _check_num_classes(num_classes)
-    height, wide, channels = _check_image_shape(image_shape)
+    strides = _check_strides(strides)
+    height, wide, channels = _check_image_shape(image_shape, strides)
+    base_h, base_w = height // (strides[0] * strides[1]), wide // (strides[0] * strides[1])
     z_in = keras.Input((latent_dim,), name="z")
     inputs, h = [z_in], z_in
     if num_classes:
         y_in = keras.Input((), dtype="int32", name="labels")
         inputs.append(y_in)
         h = layers.Concatenate()([z_in, layers.CategoryEncoding(num_classes, output_mode="one_hot")(y_in)])
-    h = layers.Dense((height // 4) * (wide // 4) * 2 * width, use_bias=False)(h)
+    h = layers.Dense(base_h * base_w * 2 * width, use_bias=False)(h)
     h = layers.ReLU()(layers.BatchNormalization()(h))
-    h = layers.Reshape((height // 4, wide // 4, 2 * width))(h)  # (batch, h/4, w/4, 2 width)
-    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
+    h = layers.Reshape((base_h, base_w, 2 * width))(h)  # (batch, h/4, w/4, 2 width) with strides (2, 2)
+    h = layers.Conv2DTranspose(width, 4, strides=strides[0], padding="same", use_bias=False)(h)
     h = layers.ReLU()(layers.BatchNormalization()(h))  # (batch, h/2, w/2, width)
     activation = "sigmoid" if output == "image" else None
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation=activation)(h)
+    x = layers.Conv2DTranspose(channels, 4, strides=strides[1], padding="same", activation=activation)(h)
     return keras.Model(inputs if num_classes else z_in, x, name=name)  # (batch, h, w, channels)
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=None, spectral_norm=False,
-                        name="discriminator"):
+                        name="discriminator", strides=(2, 2)):
     r"""A DCGAN-style discriminator: two stride-2 convolutions with LeakyReLU, then one logit.
 
     No batch normalisation, so the same network also serves as a WGAN-GP critic (the penalty is per
@@ -195,10 +201,13 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
 
     Parameters
     ----------
-    image_shape : tuple (height, width, channels), height and width divisible by 4
+    image_shape : tuple (height, width, channels), height and width divisible by the product of ``strides``
     width, pack : int >= 1
     num_classes : int >= 2 or None
     spectral_norm : bool
+    strides : (int, int), each 1 or 2
+        The two convolutions' strides, in order: ``(2, 1)`` mirrors a generator built with ``(1, 2)``
+        (14x14 -> 7x7 -> 7x7).
 
     Returns
     -------
@@ -210,7 +219,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
     pack = _check_positive_int("pack", pack, 2)
     num_classes = _check_num_classes(num_classes)
     _check_pack_conditional(pack, num_classes)
-    height, wide, channels = _check_image_shape(image_shape)
+    strides = _check_strides(strides)
+    height, wide, channels = _check_image_shape(image_shape, strides)
     x_in = keras.Input((height, wide, pack * channels), name="x")
     inputs, h = [x_in], x_in
     if num_classes:
@@ -218,15 +228,15 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
         inputs.append(y_in)
         label_map = layers.Reshape((height, wide, 1))(layers.Embedding(num_classes, height * wide)(y_in))
         h = layers.Concatenate()([x_in, label_map])  # (batch, h, w, channels + 1)
-    h = _dcgan_trunk(h, width, spectral_norm)  # (batch, h/4 * w/4 * 2 width)
+    h = _dcgan_trunk(h, width, spectral_norm, strides)  # (batch, h/4 * w/4 * 2 width) with strides (2, 2)
     logit = _dense(1, spectral_norm, name="logit")(h)
     return keras.Model(inputs if num_classes else x_in, logit, name=name)
 
 
-def _dcgan_trunk(h, width, spectral_norm=False):
-    """The DCGAN discriminator's body: two stride-2 4x4 convolutions with LeakyReLU(0.2), flattened."""
-    for i, filters in enumerate((width, 2 * width)):
-        conv = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{i}")
+def _dcgan_trunk(h, width, spectral_norm=False, strides=(2, 2)):
+    """The DCGAN discriminator's body: two 4x4 convolutions (stride 2 by default) with LeakyReLU(0.2), flattened."""
+    for i, (filters, stride) in enumerate(zip((width, 2 * width), strides)):
+        conv = layers.Conv2D(filters, 4, strides=stride, padding="same", name=f"conv_{i}")
         h = layers.LeakyReLU(0.2)((layers.SpectralNormalization(conv) if spectral_norm else conv)(h))
     return layers.Flatten()(h)
 
@@ -261,13 +271,26 @@ def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encode
     return keras.Model(x_in, [mu, log_var], name=name)
 
 
-def _check_image_shape(image_shape):
+def _check_strides(strides):
+    """The two strides of a DCGAN network, each 1 or 2, as a tuple of ints."""
+    pair = isinstance(strides, (tuple, list)) and len(strides) == 2
+    if not pair or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s in (1, 2)
+                           for s in strides):  # fmt: skip
+        raise ValueError(f"Invalid value received for argument `strides`. Expected two strides, each 1 or 2: (2, 2) "
+                         f"for 28x28 images, (1, 2) for a 14x14 generator. Received: strides={strides!r}.")  # fmt: skip
+    return tuple(int(s) for s in strides)
+
+
+def _check_image_shape(image_shape, strides=(2, 2)):
+    factor = strides[0] * strides[1]
     shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
     if (shape is None or len(shape) != 3 or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in shape)
-            or shape[0] % 4 or shape[1] % 4):  # fmt: skip
+            or shape[0] % factor or shape[1] % factor):  # fmt: skip
+        hint = " (or strides=(1, 2) for sides divisible by 2 only, such as 14x14)" if factor == 4 else ""
         raise ValueError(
             "Invalid value received for argument `image_shape`. Expected (height, width, channels) with "
-            f"height and width divisible by 4, such as (28, 28, 1). Received: image_shape={image_shape!r}."
+            f"height and width divisible by {factor} (the product of strides={strides}){hint}, such as (28, 28, 1). "
+            f"Received: image_shape={image_shape!r}."
         )
     return tuple(int(s) for s in shape)
 
