@@ -148,18 +148,24 @@ def test_compare_is_one_holm_family_of_paired_tests(hand_made):
     comparison = stability.compare(hand_made)
     claims = [t.claim for t in comparison.tests]
     assert claims == [
+        "baseline at lr x0.5 has lower frechet_distance_late than at x1",
         "WGAN-GP at its best lr (x0.5) has lower frechet_distance_late than baseline at its best",
         "WGAN-GP's frechet_distance_late varies less over the lr grid than baseline's",
+        "WGAN-GP at lr x0.5 has lower frechet_distance_late than at x1",
         "TTUR at its best lr (x4) has lower frechet_distance_late than baseline at its best",
     ]
-    # TTUR's range needs all three of its rates and x1 always diverged: not testable, and said so
-    assert list(comparison.left_out) == ["TTUR's frechet_distance_late varies less over the lr grid than baseline's"]
-    raw = [scipy_stats.ttest_rel([9.0, 9.5, 10.5], [8.0, 9.0, 10.0]).pvalue,
+    # TTUR's range needs all three of its rates, and x1 always diverged: neither pairs with x1, and said so
+    assert list(comparison.left_out) == ["TTUR's frechet_distance_late varies less over the lr grid than baseline's",
+                                         "TTUR at lr x0.5 has lower frechet_distance_late than at x1"]  # fmt: skip
+    raw = [scipy_stats.ttest_rel([10.0, 12.0, 14.0], [8.0, 9.0, 10.0]).pvalue,  # the article's smaller rate
+           scipy_stats.ttest_rel([9.0, 9.5, 10.5], [8.0, 9.0, 10.0]).pvalue,
            scipy_stats.ttest_rel([0.5, 1.0], [12.0, 20.0]).pvalue,  # seed 1 of the baseline diverged at x4
+           scipy_stats.ttest_rel([9.0, 9.5, 10.5], [8.5, 9.5, 11.0]).pvalue,
            scipy_stats.ttest_rel([9.0, 12.0, 14.0], [8.0, 9.0, 10.0]).pvalue]  # fmt: skip
     np.testing.assert_allclose([t.p_value for t in comparison.tests], raw)
     np.testing.assert_allclose([t.p_holm for t in comparison.tests], holm_adjust(raw))
-    assert comparison.tests[0].effect.estimate == pytest.approx(2 / 3)
+    assert comparison.tests[0].effect.estimate == pytest.approx(3.0)  # 10-8, 12-9, 14-10
+    assert comparison.tests[1].effect.estimate == pytest.approx(2 / 3)
 
 
 def test_summaries_name_the_bad_argument_and_the_fix(hand_made):

@@ -72,6 +72,17 @@ def test_memorised_fraction_known_answers(glyphs):
     assert ve.metrics.memorised_fraction(glyphs.x_test[300:600], train, heldout) <= 0.05
     with pytest.raises(ValueError, match="`quantile` must be in"):
         ve.metrics.memorised_fraction(train[:10], train, heldout, quantile=1.5)
+    # a threshold computed once gives the same share as the held-out images it came from
+    threshold = ve.metrics.memorisation_threshold(train, heldout)
+    _, distances = ve.metrics.nearest_training_images(heldout, train)
+    assert threshold == pytest.approx(np.quantile(distances, 0.01))
+    for samples in (train[:100], glyphs.x_test[300:600]):
+        assert ve.metrics.memorised_fraction(samples, train, threshold=threshold) == (
+            ve.metrics.memorised_fraction(samples, train, heldout))
+    with pytest.raises(ValueError, match="exactly one of `x_heldout`.*received both"):
+        ve.metrics.memorised_fraction(train[:10], train, heldout, threshold=threshold)
+    with pytest.raises(ValueError, match="received neither"):
+        ve.metrics.memorised_fraction(train[:10], train)
 
 
 def test_perceptual_features_are_fixed_and_sized(glyphs):

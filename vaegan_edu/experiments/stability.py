@@ -430,12 +430,17 @@ def compare(result, metric: str = "frechet_distance_late", alpha: float = 0.05) 
     * *sensitivity*: does the variant's metric vary less over the learning-rate grid (:func:`grid_range`) than
       the baseline's?
 
+    and, for every variant with the baseline included, when the grid holds a factor below 1:
+
+    * *a smaller learning rate*: is the variant better at the smallest factor than at its default (x1)? This is
+      the advice chapter 10 examines ("use a smaller learning rate"), asked at an equal number of steps.
+
     A seed where either run diverged is left out of that pair (the divergence rates of :func:`spread` report
     it); a comparison left with fewer than two pairs is not tested and is named in ``left_out``.
 
     Taught in: (not yet in a chapter)
     """
-    variants, _ = _check_result(result, metric=metric)
+    variants, factors = _check_result(result, metric=metric)
     baseline = BASELINE
     if baseline not in variants:
         raise ValueError(f"`result` has no {baseline!r} variant to compare with (its variants: {variants}). Fix: "
@@ -445,16 +450,20 @@ def compare(result, metric: str = "frechet_distance_late", alpha: float = 0.05) 
     base_best = result.values(variant_name(baseline, best_rate(result, baseline, metric)), metric)
     base_range = grid_range(result, baseline, metric)
     pairs, directions, left_out = {}, {}, {}
+    smallest = min(factors)
     for v in variants:
-        if v == baseline:
-            continue
-        best = best_rate(result, v, metric)
-        candidates = {  # (claim, better direction): (per-seed values of v, of the baseline)
-            (f"{v} at its best lr (x{best:g}) has {better} {metric} than {baseline} at its best", better):
-                (result.values(variant_name(v, best), metric), base_best),
-            (f"{v}'s {metric} varies less over the lr grid than {baseline}'s", "lower"):
-                (grid_range(result, v, metric), base_range),
-        }  # fmt: skip
+        candidates = {}  # (claim, better direction): (per-seed values of one side, of the other)
+        if v != baseline:
+            best = best_rate(result, v, metric)
+            candidates = {
+                (f"{v} at its best lr (x{best:g}) has {better} {metric} than {baseline} at its best", better):
+                    (result.values(variant_name(v, best), metric), base_best),
+                (f"{v}'s {metric} varies less over the lr grid than {baseline}'s", "lower"):
+                    (grid_range(result, v, metric), base_range),
+            }  # fmt: skip
+        if smallest < 1.0 <= max(factors) and 1.0 in factors:
+            candidates[(f"{v} at lr x{smallest:g} has {better} {metric} than at x1", better)] = (
+                result.values(variant_name(v, smallest), metric), result.values(variant_name(v, 1.0), metric))
         for (claim, direction), (a, b) in candidates.items():
             common = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
             if len(common) < 2:

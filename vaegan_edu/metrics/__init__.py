@@ -19,7 +19,7 @@ Every public name is re-exported here (``ve.metrics.frechet_distance`` ...).
 
 from vaegan_edu.metrics.sample_quality import (  # noqa: F401
     ModeCoverage, mode_coverage, frechet_distance, precision_recall, class_histogram, kl_to_uniform,
-    nearest_training_images, memorised_fraction, density_coverage, REALISM_PRUNE_QUANTILE, realism_scores, realism,
+    nearest_training_images, memorisation_threshold, memorised_fraction, density_coverage, REALISM_PRUNE_QUANTILE, realism_scores, realism,
 )
 from vaegan_edu.metrics.perceptual import (  # noqa: F401
     GREY_BAND, PERCEPTUAL_SEED, PERCEPTUAL_CHANNELS, grey_fraction, perceptual_network, perceptual_features,
@@ -57,7 +57,7 @@ __all__ = [
     'digit_classifier', 'digit_features', 'digit_features_and_classes', 'digit_frechet_distance',
     'discriminator_saliency', 'draw_samples', 'evaluate_elbo', 'evaluate_samples', 'frechet_distance',
     'grey_blobs', 'grey_fraction', 'iwae_log_likelihood', 'kl_per_dimension', 'kl_to_uniform', 'latent_activity', 'LinearProbe', 'linear_probe', 'make_reference',
-    'memorised_fraction', 'MIGResult', 'mode_coverage', 'ModeCoverage', 'model_latent_dim',
+    'memorisation_threshold', 'memorised_fraction', 'MIGResult', 'mode_coverage', 'ModeCoverage', 'model_latent_dim',
     'mutual_information_gap', 'nearest_training_images', 'perceptual_features', 'perceptual_network',
     'precision_recall', 'Reference', 'run_suite', 'sample_seconds', 'sampling_network', 'SuiteResult',
     'train_digit_classifier',

@@ -36,7 +36,7 @@ import dataclasses
 import numpy as np
 
 from vaegan_edu.metrics.digits import MAX_PR_SAMPLES, evaluate_samples, make_reference
-from vaegan_edu.metrics.sample_quality import memorised_fraction
+from vaegan_edu.metrics.sample_quality import memorisation_threshold, memorised_fraction
 from vaegan_edu.validation import check_bool, check_image_batch, check_positive_int, check_positive_number
 
 SUITE_SAMPLES = MAX_PR_SAMPLES  # n of every set: precision and recall depend on n and k, so one n everywhere
@@ -361,10 +361,10 @@ def run_suite(x_test, y_test, x_train, num: int = SUITE_SAMPLES, seed: int = 0) 
 
     cases = degradation_cases(x_test, y_test, x_train, num=num, seed=seed)
     reference = make_reference(np.asarray(x_test)[:num])
-    scores = {}
+    scores, threshold = {}, memorisation_threshold(x_train, reference.x_test)
     for name, images in cases.items():
         row = evaluate_samples(images, reference)
-        row["memorised"] = memorised_fraction(images, x_train, reference.x_test)
+        row["memorised"] = memorised_fraction(images, x_train, threshold=threshold)
         scores[name] = {m: float(row[m]) for m in COLUMNS}
     return SuiteResult(scores, _apply_checks(scores), num, PR_NEIGHBOURS)
 
