@@ -16,7 +16,9 @@
   for chapter 08's DCGAN, trained over 5 seeds; chapters 08 and 10), :mod:`~vaegan_edu.experiments.stability` (four
   of those variants on 14x14 digits over seeds and a learning-rate grid: stability as Lucic et al. 2018 measure it),
   :mod:`~vaegan_edu.experiments.duel_curves` (VAE
-  against GAN with one generator network, quality against training time, chapter 09) and
+  against GAN with one generator network, quality against training time, chapter 09),
+  :mod:`~vaegan_edu.experiments.duel_tuned` (the same duel made fairer: matched encoder and discriminator, both
+  models tuned on validation images, read at exact budgets of steps and seconds) and
   :mod:`~vaegan_edu.experiments.speed` (training time to a stated quality per optimiser, batch size, XLA and backend,
   chapter 10); and :mod:`~vaegan_edu.experiments.backends` (calling a function in a fresh process of another Keras
   backend).
@@ -32,7 +34,7 @@ A chapter loads a shipped result (``ve.experiments.load("tricks")``), renders it
 store=False, ...)``) and says whether it falls inside the shipped distribution (``result.agreement(...)``).
 """
 
-from vaegan_edu.experiments import backends, beta_sweep, duel_curves, mode_collapse, saturation, speed, stability, tricks  # noqa: F401  (they register protocols)
+from vaegan_edu.experiments import backends, beta_sweep, duel_curves, duel_tuned, mode_collapse, saturation, speed, stability, tricks  # noqa: F401  (they register protocols)
 from vaegan_edu.experiments.protocol import Protocol, config_hash, get, names, register
 from vaegan_edu.experiments.results import Result, ResultsError, experiments_dir, load
 from vaegan_edu.experiments.runner import run, verify

@@ -1,6 +1,7 @@
 """Factories of the book's compiled GANs: the DCGAN on digits (chapter 08), its stability variants (chapter
 10), the small GAN on 2-D points (chapters 06-07), each with the optimizer settings the book measured, and the
-VAE/GAN twins of chapter 09 (one generator network for both).
+VAE/GAN twins of chapter 09 (one generator network for both; with ``matched=True`` an encoder and a discriminator of
+the same capacity).
 
 Taught in: 06_gan_game, 07_mode_collapse, 08_gan, 09_vae_vs_gan, 10_student_questions
 """
@@ -12,7 +13,7 @@ import numbers
 import keras
 
 from vaegan_edu import config
-from vaegan_edu.validation import check_positive_number
+from vaegan_edu.validation import check_bool, check_positive_number
 from vaegan_edu.models.gan import GAN, dcgan_discriminator, dcgan_encoder, dcgan_generator
 from vaegan_edu.models.vae import VAE
 
@@ -101,14 +102,18 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
                      learning_rate: float | None = None, spectral_norm: bool = False,
                      d_learning_rate: float | None = None, g_learning_rate: float | None = None,
                      beta_1: float = DCGAN_BETA_1, beta_2: float = 0.999, optimizer: str = "adam",
-                     width: int = DCGAN_WIDTH, **gan_kwargs):  # fmt: skip
+                     width: int = DCGAN_WIDTH, hidden: int | None = None, latent_dim: int = DCGAN_LATENT_DIM,
+                     **gan_kwargs):  # fmt: skip
     """Chapter 08's DCGAN with stability knobs changed: the loss, learning rates, Adam's betas, spectral norm,
     and any other keyword of :class:`vaegan_edu.models.GAN` (``label_smoothing``, ``pack``, ``d_steps`` ...).
     ``optimizer="sgd"`` gives both networks plain gradient descent with the same step sizes instead of Adam
     (chapter 06's question: SGD's step follows the gradient's size, Adam's does not; the betas are then unused).
     ``width`` is the filters of the discriminator's first and the generator's last layer (the network's size).
     Images whose sides are even but not multiples of 4 (14x14 glyphs) get networks with one stride-2 layer each
-    way and the other at stride 1 (``strides`` of :func:`~vaegan_edu.models.dcgan_generator`).
+    way and the other at stride 1 (``strides`` of :func:`~vaegan_edu.models.dcgan_generator`). ``hidden`` puts one
+    dense layer of that many units before the discriminator's logit (:func:`~vaegan_edu.models.dcgan_discriminator`;
+    ``2 * latent_dim`` gives it the twin encoder's capacity, :func:`make_twins` with ``matched=True``);
+    ``latent_dim`` is the generator's input size (64, the book's).
 
     ``learning_rate`` None keeps the DCGAN default (2e-4); ``d_learning_rate`` / ``g_learning_rate`` set one
     network's step size (two time-scales, TTUR: Heusel et al. 2017). ``beta_1``, ``beta_2`` are Adam's decays
@@ -127,17 +132,27 @@ def make_gan_variant(image_shape=(28, 28, 1), seed: int = 0, loss: str = "non_sa
     image_shape = tuple(image_shape)
     config.set_seed(seed)
     networks = {}
-    if len(image_shape) == 3 and all(isinstance(s, numbers.Integral) and s % 2 == 0 and s % 4 for s in image_shape[:2]):
+    small = _small_strides(image_shape)
+    if small is not None or hidden is not None:
         num_classes = gan_kwargs.get("num_classes")
-        networks = {  # built here, generator first as GAN would, because GAN itself builds 4-divisible sides only
-            "generator": dcgan_generator(DCGAN_LATENT_DIM, image_shape, width, num_classes, strides=(1, 2)),
+        g_strides, d_strides = small or ((2, 2), (2, 2))
+        networks = {  # built here, generator first as GAN would: GAN itself builds neither 14x14 sides nor `hidden`
+            "generator": dcgan_generator(latent_dim, image_shape, width, num_classes, strides=g_strides),
             "discriminator": dcgan_discriminator(image_shape, width, gan_kwargs.get("pack", 1), num_classes,
-                                                 bool(spectral_norm), strides=(2, 1)),
+                                                 bool(spectral_norm), strides=d_strides, hidden=hidden),
         }  # fmt: skip
-    gan = GAN(latent_dim=DCGAN_LATENT_DIM, data_shape=image_shape, width=width, seed=seed,
+    gan = GAN(latent_dim=latent_dim, data_shape=image_shape, width=width, seed=seed,
               spectral_norm=bool(spectral_norm), **networks, **gan_kwargs)  # fmt: skip
     gan.compile(d_optimizer=step_rule(d_lr), g_optimizer=step_rule(g_lr), loss=loss)
     return gan
+
+
+def _small_strides(image_shape):
+    """``(generator strides, discriminator strides)`` for images whose sides are even but not multiples of 4
+    (14x14: one stride-2 layer each way, the other at stride 1), None for any other shape."""
+    if len(image_shape) == 3 and all(isinstance(s, numbers.Integral) and s % 2 == 0 and s % 4 for s in image_shape[:2]):
+        return (1, 2), (2, 1)
+    return None
 
 
 TWIN_VAE_LEARNING_RATE = 1e-3  # Adam's step size for chapter 09's twin VAE (the book's VAE setting)
@@ -147,18 +162,23 @@ def make_twin_vae(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGA
                   width: int = DCGAN_WIDTH, likelihood: str = "discretized_logistic"):  # fmt: skip
     """Chapter 09's twin VAE, untrained and not compiled: the DCGAN's generator as decoder (``output="logits"``)
     and its discriminator's body with two heads as encoder (see :func:`make_twins`). Seeds Keras's global random
-    state from ``seed`` first, so the same seed gives the same weights in any process.
+    state from ``seed`` first, so the same seed gives the same weights in any process. 14x14 images get the
+    strides of :func:`make_gan_variant`'s networks at that size, so the decoder is that GAN's generator.
 
     Taught in: 09_vae_vs_gan
     """
+    image_shape = tuple(image_shape)
+    g_strides, d_strides = _small_strides(image_shape) or ((2, 2), (2, 2))
     config.set_seed(seed)
-    return VAE(image_shape=tuple(image_shape), latent_dim=latent_dim, likelihood=likelihood, seed=seed,
-               encoder=dcgan_encoder(latent_dim, image_shape, width),
-               decoder=dcgan_generator(latent_dim, image_shape, width, name="decoder", output="logits"))  # fmt: skip
+    return VAE(image_shape=image_shape, latent_dim=latent_dim, likelihood=likelihood, seed=seed,
+               encoder=dcgan_encoder(latent_dim, image_shape, width, strides=d_strides),
+               decoder=dcgan_generator(latent_dim, image_shape, width, name="decoder", output="logits",
+                                       strides=g_strides))  # fmt: skip
 
 
 def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_LATENT_DIM, width: int = DCGAN_WIDTH,
-               vae_learning_rate: float = TWIN_VAE_LEARNING_RATE, likelihood: str = "discretized_logistic"):  # fmt: skip
+               vae_learning_rate: float = TWIN_VAE_LEARNING_RATE, likelihood: str = "discretized_logistic",
+               matched: bool = False, gan_learning_rate: float = DCGAN_LEARNING_RATE):  # fmt: skip
     """Chapter 09's contenders: a VAE and a GAN that generate with the *same* network, both compiled.
 
     * The GAN is chapter 08's DCGAN (:func:`make_dcgan`: generator :func:`~vaegan_edu.models.dcgan_generator`,
@@ -169,14 +189,26 @@ def make_twins(image_shape=(28, 28, 1), seed: int = 0, latent_dim: int = DCGAN_L
       instead of one logit. Adam(``vae_learning_rate``). The likelihood defaults to the discretised logistic, a
       normalised distribution over 8-bit pixel values, so the VAE's log p(x) is a true log-probability.
 
-    Both are seeded from ``seed`` (:func:`vaegan_edu.config.set_seed` before each is built), so the same seed
-    gives the same weights in any process. Returns ``(vae, gan)``.
+    * ``matched=True`` gives the two the same capacity where they differ: the encoder's two heads hold most of
+      its weights (92 % at 28x28 and width 32; 98 % at 14x14 and width 8), while the DCGAN's logit is one
+      linear unit. The discriminator then gets one hidden layer of 2 x ``latent_dim`` units with
+      LeakyReLU before its logit (``hidden`` of :func:`~vaegan_edu.models.dcgan_discriminator`), so it has the
+      encoder's parameters plus the last layer's ``2 * latent_dim + 1``. At 14x14, width 8 and ``latent_dim`` 64
+      (the ``duel_tuned`` study): encoder 102,680 parameters, matched discriminator 102,809 (the DCGAN's: 2,985);
+      at 28x28, width 32: 434,912 and 435,041 (the DCGAN's: 36,513).
+
+    ``width`` and ``latent_dim`` size both models (the GAN is :func:`make_gan_variant`: 14x14 images get its
+    strides); ``gan_learning_rate`` is both GAN networks' Adam step size (beta_1 = 0.5). Both are seeded from
+    ``seed`` (:func:`vaegan_edu.config.set_seed` before each is built), so the same seed gives the same weights
+    in any process. Returns ``(vae, gan)``.
 
     Taught in: 09_vae_vs_gan
     """
     vae_learning_rate = check_positive_number("vae_learning_rate", vae_learning_rate, TWIN_VAE_LEARNING_RATE)
+    gan_learning_rate = check_positive_number("gan_learning_rate", gan_learning_rate, DCGAN_LEARNING_RATE)
+    matched = check_bool("matched", matched)
     vae = make_twin_vae(image_shape, seed=seed, latent_dim=latent_dim, width=width, likelihood=likelihood)
     vae.compile(optimizer=keras.optimizers.Adam(vae_learning_rate))
-    config.set_seed(seed)
-    gan = make_dcgan(image_shape=tuple(image_shape), seed=seed)
+    gan = make_gan_variant(tuple(image_shape), seed=seed, learning_rate=gan_learning_rate, width=width,
+                           latent_dim=latent_dim, hidden=2 * vae.latent_dim if matched else None)  # fmt: skip
     return vae, gan

@@ -191,7 +191,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, num_classe
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=None, spectral_norm=False,
-                        name="discriminator", strides=(2, 2)):
+                        name="discriminator", strides=(2, 2), hidden=None):
     r"""A DCGAN-style discriminator: two stride-2 convolutions with LeakyReLU, then one logit.
 
     No batch normalisation, so the same network also serves as a WGAN-GP critic (the penalty is per
@@ -208,6 +208,12 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
     strides : (int, int), each 1 or 2
         The two convolutions' strides, in order: ``(2, 1)`` mirrors a generator built with ``(1, 2)``
         (14x14 -> 7x7 -> 7x7).
+    hidden : int >= 1 or None
+        None (DCGAN): the logit is linear in the flattened features :math:`h`. An int :math:`k` puts one dense
+        layer of :math:`k` units with LeakyReLU(0.2) between them, :math:`\mathrm{logit} = w^\top
+        \mathrm{LReLU}(W h + b) + c`: with :math:`k = 2 \times` ``latent_dim`` the discriminator has the capacity
+        of :func:`dcgan_encoder` (whose two heads map :math:`h` to :math:`2 \times` ``latent_dim`` numbers): the
+        same parameters plus the last layer's :math:`k + 1` (``make_twins(matched=True)``).
 
     Returns
     -------
@@ -216,6 +222,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
     Taught in: 08_gan
     """
     width = _check_positive_int("width", width, 32)
+    hidden = _check_hidden(hidden)
     pack = _check_positive_int("pack", pack, 2)
     num_classes = _check_num_classes(num_classes)
     _check_pack_conditional(pack, num_classes)
@@ -229,6 +236,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=32, pack=1, num_classes=N
         label_map = layers.Reshape((height, wide, 1))(layers.Embedding(num_classes, height * wide)(y_in))
         h = layers.Concatenate()([x_in, label_map])  # (batch, h, w, channels + 1)
     h = _dcgan_trunk(h, width, spectral_norm, strides)  # (batch, h/4 * w/4 * 2 width) with strides (2, 2)
+    if hidden is not None:
+        h = layers.LeakyReLU(0.2)(_dense(hidden, spectral_norm, name="hidden")(h))  # (batch, hidden)
     logit = _dense(1, spectral_norm, name="logit")(h)
     return keras.Model(inputs if num_classes else x_in, logit, name=name)
 
@@ -241,7 +250,7 @@ def _dcgan_trunk(h, width, spectral_norm=False, strides=(2, 2)):
     return layers.Flatten()(h)
 
 
-def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encoder"):
+def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encoder", strides=(2, 2)):
     r"""A VAE encoder that mirrors :func:`dcgan_discriminator`: the same two convolutions, then two linear heads.
 
     .. math:: x \mapsto ig(\mu(x), \log\sigma^2(x)ig) = (W_\mu h, W_\sigma h), \quad
@@ -253,7 +262,9 @@ def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encode
     Parameters
     ----------
     latent_dim, width : int >= 1
-    image_shape : tuple (height, width, channels), height and width divisible by 4
+    image_shape : tuple (height, width, channels), height and width divisible by the product of ``strides``
+    strides : (int, int), each 1 or 2
+        The two convolutions' strides, as for :func:`dcgan_discriminator` (``(2, 1)`` for 14x14 images).
 
     Returns
     -------
@@ -263,12 +274,24 @@ def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encode
     """
     latent_dim = _check_positive_int("latent_dim", latent_dim, 64)
     width = _check_positive_int("width", width, 32)
-    height, wide, channels = _check_image_shape(image_shape)
+    strides = _check_strides(strides)
+    height, wide, channels = _check_image_shape(image_shape, strides)
     x_in = keras.Input((height, wide, channels), name="x")
-    h = _dcgan_trunk(x_in, width)
+    h = _dcgan_trunk(x_in, width, strides=strides)
     mu = layers.Dense(latent_dim, name="mu")(h)
     log_var = layers.Dense(latent_dim, name="log_var")(h)
     return keras.Model(x_in, [mu, log_var], name=name)
+
+
+def _check_hidden(hidden):
+    """None, or the positive number of units of the discriminator's hidden dense layer."""
+    if hidden is None:
+        return None
+    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 1:
+        raise ValueError(f"Invalid value received for argument `hidden`. Expected None (DCGAN: a linear logit) or the "
+                         f"units of one hidden dense layer, an integer >= 1 such as 128 (2 x latent_dim: the "
+                         f"encoder's capacity). Received: hidden={hidden!r}.")  # fmt: skip
+    return int(hidden)
 
 
 def _check_strides(strides):
