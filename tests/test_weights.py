@@ -228,11 +228,10 @@ def test_cli_list_and_verify(capsys):
     assert weights.read_manifest()["vae_glyphs_2d"]["sha256"][:12] in capsys.readouterr().out
 
 
-def test_readme_lists_the_current_checksums_of_the_vae_files():
+def test_readme_lists_the_current_checksums_of_every_shipped_file():
     readme = (weights.weights_dir().parent / "README.md").read_text(encoding="utf-8")
-    for name in ("vae_glyphs_2d", "vae_glyphs_2d_conv", "betavae_sprites_beta1",
-                 "betavae_sprites_beta8"):
-        entry = weights.read_manifest()[name]
+    assert set(weights.read_manifest()) == set(weights.RECIPES)
+    for name, entry in weights.read_manifest().items():
         assert entry["sha256"] in readme, f"data/README.md is stale for {name}: copy the sha256 from the manifest"
         assert entry["command"] in readme
 

@@ -48,3 +48,23 @@ def test_the_converged_conv_vae_beats_the_dense_one_on_elbo_and_kept_digits():
     assert kept["vae_glyphs_2d_conv"] > kept["vae_glyphs_2d"] + 0.03, kept
     assert elbo["vae_glyphs_2d_conv"] > elbo["vae_glyphs_2d"] + 1.0, elbo
     assert weights.read_manifest()["vae_glyphs_2d_conv"]["kwargs"]["architecture"] == "conv"
+
+
+def test_the_shipped_dcgan_is_seed_0_of_the_tricks_studys_fastest_setting():
+    """Chapter 08 ends on the tricks study's best setting (learning rate x10 at its 2,500 steps): the shipped file is
+    that variant's seed 0, rebuilt by the study's training, so its scores are the study's."""
+    from vaegan_edu.experiments import tricks
+    from vaegan_edu.metrics import draw_samples, evaluate_samples, make_reference
+
+    entry = weights.read_manifest()["dcgan_glyphs"]
+    assert entry["kwargs"] == {"conditional": False, "learning_rate": 2e-3, "steps": 2_500} and entry["seed"] == 0
+    study = experiments.load("tricks")
+    variant = "learning rate x10"
+    assert study.config["variants"][variant] == {"learning_rate": 2e-3}
+    assert study.config["budget"]["steps"] == entry["kwargs"]["steps"]
+    glyphs = protocol.load_dataset(tricks.PROTOCOL.config)
+    reference = make_reference(glyphs.x_test[: study.config["num_samples"]])
+    gan = weights.load_pretrained("dcgan_glyphs")
+    samples = draw_samples(gan, study.config["num_samples"], seed=0 + 10_000)  # tricks' scoring of seed 0
+    fd = evaluate_samples(samples, reference)["frechet_distance"]
+    assert fd == pytest.approx(study.values(variant, "frechet_distance")[0], rel=0.02)

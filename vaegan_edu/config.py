@@ -110,10 +110,10 @@ _FULL = dict(
     iwae_k=1_000,
     iwae_images=300,
     collapse_epochs=60,
-    num_betas=6,
+    num_betas=4,
     num_betas_mig=3,
     gan_2d_steps=3_000,
-    gan_epochs=10,
+    gan_epochs=6,
     num_eval_samples=2_000,
     # chapter 09: one live pair of twins; each stops at the first checkpoint (50, 100, 200, ..., 1,600 steps)
     # whose training time reaches 30 s: the VAE at step 800 for 38-75 ms a step, the GAN at step 400 for

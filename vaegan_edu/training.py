@@ -296,8 +296,13 @@ def steps_per_second(model, x, batch_size: int = 128, steps: int = 50, warmup_st
 
 
 
-def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
-    """Train the book's (conditional) DCGAN on glyph digits with full-mode settings: a weight builder.
+def train_dcgan(seed=0, conditional=False, learning_rate=None, steps=None, epochs_setting="gan_epochs"):
+    """Train the book's (conditional) DCGAN on glyph digits with full-mode data: a weight builder.
+
+    The network is :func:`vaegan_edu.models.make_gan_variant`'s (chapter 08's DCGAN) with Adam(``learning_rate``,
+    beta_1 = 0.5) for both networks (None: the DCGAN paper's 2e-4), batch 128, trained for ``steps`` generator
+    steps (None: the full-mode setting ``epochs_setting`` in epochs) by :func:`fit_gan` from ``seed``: the
+    ``tricks`` protocol's training, so a variant of that study is rebuilt exactly.
 
     Returns
     -------
@@ -306,13 +311,16 @@ def train_dcgan(seed=0, conditional=False, epochs_setting="gan_epochs"):
     Taught in: 08_gan
     """
     from vaegan_edu import config, data
-    from vaegan_edu.models.factories import make_dcgan
+    from vaegan_edu.models.factories import DCGAN_LEARNING_RATE, make_gan_variant
 
     cfg = config.settings(seed=seed, fast=False)
     ds = data.load("glyphs", seed=seed, num_train=cfg.num_train, num_test=cfg.num_test)
-    gan = make_dcgan(ds.image_shape, conditional=conditional, seed=seed)
-    num_steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
-    fit_gan(gan, ds.x_train, num_steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
+    learning_rate = DCGAN_LEARNING_RATE if learning_rate is None else learning_rate
+    gan = make_gan_variant(ds.image_shape, seed=seed, learning_rate=learning_rate,
+                           num_classes=10 if conditional else None)  # fmt: skip
+    if steps is None:
+        steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
+    fit_gan(gan, ds.x_train, steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
             seed=seed)  # fmt: skip
     return gan
 
