@@ -59,7 +59,7 @@ class Settings:
 
     # --- GAN (chapters 06, 07, 08, 09) -------------------------------------------------------------
     gan_2d_steps: int  # generator steps for a GAN on 2-D toy data
-    gan_epochs: int  # epochs for the DCGAN on digits
+    gan_steps: int  # generator steps of chapter 08's live DCGAN on digits
     num_eval_samples: int  # generated samples used by a quality metric (FD, precision/recall)
 
     # --- VAE against GAN, and the students' questions (chapters 09-10) ------------------------------
@@ -113,7 +113,7 @@ _FULL = dict(
     num_betas=4,
     num_betas_mig=3,
     gan_2d_steps=3_000,
-    gan_epochs=6,
+    gan_steps=500,
     num_eval_samples=2_000,
     # chapter 09: one live pair of twins; each stops at the first checkpoint (50, 100, 200, ..., 1,600 steps)
     # whose training time reaches 30 s: the VAE at step 800 for 38-75 ms a step, the GAN at step 400 for
@@ -139,7 +139,7 @@ _FAST = dict(
     num_betas=2,
     num_betas_mig=2,
     gan_2d_steps=100,
-    gan_epochs=1,
+    gan_steps=8,
     num_eval_samples=300,
     duel_seconds=2.0,  # chapter 09
     stability_steps=10,  # chapter 10

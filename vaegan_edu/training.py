@@ -296,12 +296,12 @@ def steps_per_second(model, x, batch_size: int = 128, steps: int = 50, warmup_st
 
 
 
-def train_dcgan(seed=0, conditional=False, learning_rate=None, steps=None, epochs_setting="gan_epochs"):
+def train_dcgan(seed=0, conditional=False, learning_rate=None, steps=None):
     """Train the book's (conditional) DCGAN on glyph digits with full-mode data: a weight builder.
 
     The network is :func:`vaegan_edu.models.make_gan_variant`'s (chapter 08's DCGAN) with Adam(``learning_rate``,
     beta_1 = 0.5) for both networks (None: the DCGAN paper's 2e-4), batch 128, trained for ``steps`` generator
-    steps (None: the full-mode setting ``epochs_setting`` in epochs) by :func:`fit_gan` from ``seed``: the
+    steps (None: the full-mode setting ``gan_steps``, chapter 08's live run) by :func:`fit_gan` from ``seed``: the
     ``tricks`` protocol's training, so a variant of that study is rebuilt exactly.
 
     Returns
@@ -318,8 +318,7 @@ def train_dcgan(seed=0, conditional=False, learning_rate=None, steps=None, epoch
     learning_rate = DCGAN_LEARNING_RATE if learning_rate is None else learning_rate
     gan = make_gan_variant(ds.image_shape, seed=seed, learning_rate=learning_rate,
                            num_classes=10 if conditional else None)  # fmt: skip
-    if steps is None:
-        steps = getattr(cfg, epochs_setting) * (len(ds.x_train) // cfg.batch_size)
+    steps = cfg.gan_steps if steps is None else steps
     fit_gan(gan, ds.x_train, steps, batch_size=cfg.batch_size, labels=ds.y_train if conditional else None,
             seed=seed)  # fmt: skip
     return gan
