@@ -3,6 +3,7 @@
     python benchmarks/bench_chapters.py            # fast and full mode (full mode takes a while)
     python benchmarks/bench_chapters.py --quick    # fast mode only
     python benchmarks/bench_chapters.py --chapters 03 05
+    python benchmarks/bench_chapters.py --one-core # every kernel single-threaded: its CPU seconds bound a quiet run
     KERAS_BACKEND=jax JAX_ENABLE_X64=1 python benchmarks/bench_chapters.py   # kernels inherit both (chapters_jax.json)
     VAEGAN_EDU_JIT_COMPILE=1 python benchmarks/bench_chapters.py   # every model XLA-compiled (chapters_jit_1.json)
 
@@ -14,7 +15,9 @@ Besides the wall time, each full-mode run records the CPU seconds (user + system
 load average when it started. On a machine that other jobs share, the wall time overstates a quiet run; the
 kernel's CPU seconds do not depend on the load, and a chapter that computes on one core at a time (most do: small
 models) takes about that long on a quiet machine. The verdict reads the wall time when the load was below
-QUIET_LOAD, the CPU seconds otherwise, and says which.
+QUIET_LOAD, the CPU seconds otherwise, and says which. With ``--one-core`` every kernel computes on one thread
+(TensorFlow's and the BLAS libraries' thread pools set to 1): its CPU seconds are then the wall time of a quiet
+single-core run, an upper bound on a quiet 2-core run, whatever else the machine is doing; the verdict reads them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from vaegan_edu import book, config
 FULL_TARGET_S = 180
 BOOK_TARGET_S = 15 * 60
 QUIET_LOAD = 1.5  # 1-minute load average below which the machine counts as quiet (2 cores)
+ONE_CORE_ENV = {name: "1" for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
+                                       "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}  # fmt: skip
 CPU = {}  # (chapter, fast) -> (kernel CPU seconds, load average at the start), filled by wall_time
 
 
@@ -50,13 +55,13 @@ def wall_time(path, fast: bool) -> float | str:
     return wall
 
 
-def full_verdict(chapter: str, wall) -> str:
-    """``yes``/``**no**`` against FULL_TARGET_S, on the wall time when the machine was quiet, else on the kernel's CPU
-    seconds (named in the cell)."""
+def full_verdict(chapter: str, wall, one_core: bool = False) -> str:
+    """``yes``/``**no**`` against FULL_TARGET_S, on the wall time when the machine was quiet, else (and always with
+    ``one_core``) on the kernel's CPU seconds (named in the cell)."""
     if not isinstance(wall, float):
         return "**no**"
     cpu, load = CPU.get((chapter, False), (wall, 0.0))
-    seconds, basis = (wall, "wall") if load < QUIET_LOAD else (cpu, "CPU")
+    seconds, basis = (wall, "wall") if load < QUIET_LOAD and not one_core else (cpu, "CPU")
     return f"{'yes' if seconds <= FULL_TARGET_S else '**no**'} ({basis})"
 
 
@@ -64,7 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fast mode only")
     parser.add_argument("--chapters", nargs="*", help="chapter prefixes (default: all)")
+    parser.add_argument("--one-core", action="store_true", help="single-threaded kernels (chapters_one_core.json)")
     args = parser.parse_args()
+    if args.one_core:
+        os.environ.update(ONE_CORE_ENV)  # the kernels inherit it
     modes = [True] if args.quick else [True, False]
     rows, totals, times_by_chapter = [], {True: 0.0, False: 0.0}, {True: [], False: []}
     for path in book.find_notebooks(ROOT / "notebooks", args.chapters):
@@ -76,7 +84,7 @@ def main() -> None:
         extra = []
         if full is not None:
             cpu, load = CPU.get((path.stem, False), (float("nan"), float("nan")))
-            extra = [f"{cpu:.0f} s", f"{load:.1f}", full_verdict(path.stem, full)]
+            extra = [f"{cpu:.0f} s", f"{load:.1f}", full_verdict(path.stem, full, args.one_core)]
         rows.append([path.stem] + [f"{t:.0f} s" if isinstance(t, float) else t for t in times.values()] + extra)
     ran = {fast: sum(isinstance(r, float) for r in times_by_chapter[fast]) for fast in modes}
     rows.append([f"**whole book** ({', '.join(f'{ran[f]} of {len(times_by_chapter[f])}' for f in modes)} ran)"]
@@ -89,10 +97,11 @@ def main() -> None:
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     jit = os.environ.get(config.JIT_ENV_VAR)  # the kernels inherit it
     name = "chapters" + ("" if backend == "tensorflow" else f"_{backend}") + ("" if jit is None else f"_jit_{jit}")
+    name += "_one_core" if args.one_core else ""
     write_result(
         name,
         f"Chapter wall times (fresh kernel, top to bottom; KERAS_BACKEND={backend}"
-        + ("" if jit is None else f", {config.JIT_ENV_VAR}={jit}") + ")",
+        + ("" if jit is None else f", {config.JIT_ENV_VAR}={jit}") + ("; one thread" if args.one_core else "") + ")",
         [{"title": "Seconds per chapter, one run each", "columns": columns, "rows": rows}],
         notes=["One run per chapter and mode (a full-mode run is minutes long); the kernel start is included.",
                f"The verdict reads the wall time when the 1-minute load average at the start was below {QUIET_LOAD}, "
