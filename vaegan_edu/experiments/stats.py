@@ -167,14 +167,16 @@ def _dropped_note(num_dropped: int, singular: str, plural: str) -> str:
 
 
 def _t_interval(x: np.ndarray, confidence: float, method: str, one_value: str) -> Interval:
-    """Student-t interval of the mean of ``x`` (finite, non-empty)."""
+    """Student-t interval of the mean of ``x`` (finite, non-empty): :func:`scipy.stats.ttest_1samp`'s
+    ``confidence_interval``."""
     n = len(x)
     mean = float(np.mean(x))
     if n == 1:
         return Interval(mean, math.nan, math.nan, 1, confidence, one_value)
-    standard_error = float(np.std(x, ddof=1)) / math.sqrt(n)
-    half_width = float(_scipy_stats.t.ppf(0.5 + confidence / 2, df=n - 1)) * standard_error
-    return Interval(mean, mean - half_width, mean + half_width, n, confidence, method)
+    if np.all(x == x[0]):  # no spread: the mean is known exactly (scipy would divide 0 by 0)
+        return Interval(mean, mean, mean, n, confidence, method)
+    ci = _scipy_stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
+    return Interval(mean, float(ci.low), float(ci.high), n, confidence, method)
 
 
 def mean_interval(values, confidence: float = 0.95, nan_policy: str = "raise", bounds=None) -> Interval:
@@ -490,15 +492,12 @@ def welch_difference(a, b, confidence: float = 0.95, nan_policy: str = "raise") 
     if min(n_a, n_b) < 2:
         return Interval(difference, math.nan, math.nan, n_a + n_b, confidence,
                         f"no interval: one seed in a group, no uncertainty known; {seeds}")  # fmt: skip
-    var_a, var_b = np.var(x_a, ddof=1) / n_a, np.var(x_b, ddof=1) / n_b  # squared standard errors
-    standard_error = math.sqrt(var_a + var_b)
-    if standard_error == 0:  # both groups constant: the difference is known exactly (and nu is 0/0)
-        half_width = 0.0
-    else:
-        df = (var_a + var_b) ** 2 / (var_a**2 / (n_a - 1) + var_b**2 / (n_b - 1))
-        half_width = float(_scipy_stats.t.ppf(0.5 + confidence / 2, df=df)) * standard_error
-    return Interval(difference, difference - half_width, difference + half_width, n_a + n_b, confidence,
-                    f"Welch t CI, {seeds}")  # fmt: skip
+    if np.all(x_a == x_a[0]) and np.all(x_b == x_b[0]):  # both constant: the difference is known exactly
+        low = high = difference  # (and nu is 0/0)
+    else:  # scipy's Welch test: the interval above, with the Welch-Satterthwaite nu
+        ci = _scipy_stats.ttest_ind(x_a, x_b, equal_var=False).confidence_interval(confidence)
+        low, high = float(ci.low), float(ci.high)
+    return Interval(difference, low, high, n_a + n_b, confidence, f"Welch t CI, {seeds}")
 
 
 # === verdicts ===
