@@ -189,6 +189,21 @@ def test_build_writes_a_verifiable_file_and_keeps_other_entries(tmp_path, tiny_r
     assert model.latent_dim == 2 and getattr(model, "optimizer", None) is None  # no optimizer state shipped
 
 
+def test_train_vae_binarized_trains_on_binary_images(monkeypatch):
+    """chapter 04's binarised VAE: every batch train_vae feeds is 0/1, drawn afresh (BinarizedImages)."""
+    from vaegan_edu import training
+
+    seen = []
+    original = training.BinarizedImages.__getitem__
+    monkeypatch.setattr(training.BinarizedImages, "__getitem__",
+                        lambda self, i: seen.append(original(self, i)) or seen[-1])  # fmt: skip
+    vae = weights.train_vae(seed=1, dataset="digits8", latent_dim=2, epochs_setting="sweep_epochs", binarized=True)
+    batches = np.concatenate([b[0] if isinstance(b, tuple) else b for b in seen])
+    assert vae.latent_dim == 2 and len(seen) > 0 and set(np.unique(batches)) <= {0.0, 1.0}
+    with pytest.raises(TypeError, match="binarized"):
+        weights.train_vae(dataset="digits8", latent_dim=2, epochs_setting="sweep_epochs", binarized="yes")
+
+
 def test_build_records_the_data_the_builder_loaded(tmp_path, tiny_recipe):
     entry = weights.build(tiny_recipe, tmp_path)
     assert entry["data"] == {"name": "digits8", "kwargs": {"seed": 3, "num_train": None, "num_test": None},

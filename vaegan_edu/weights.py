@@ -765,12 +765,9 @@ def train_vae(seed=0, dataset="glyphs", epochs_setting="vae_epochs", callbacks=(
     ds = data.load(dataset, seed=seed, **sizes)
     vae = VAE(image_shape=ds.image_shape, seed=seed, **vae_kwargs)
     vae.compile(optimizer=keras.optimizers.Adam(VAE_LEARNING_RATE))
-    if binarized:  # a Sequence yields its own batches
-        vae.fit(BinarizedImages(ds.x_train, batch_size=cfg.batch_size, seed=seed), epochs=getattr(cfg, epochs_setting),
-                verbose=0, callbacks=[NaNGuard(), *callbacks])  # fmt: skip
-    else:
-        vae.fit(ds.x_train, epochs=getattr(cfg, epochs_setting), batch_size=cfg.batch_size, verbose=0,
-                callbacks=[NaNGuard(), *callbacks])  # fmt: skip
+    images = BinarizedImages(ds.x_train, batch_size=cfg.batch_size, seed=seed) if binarized else ds.x_train
+    batching = {} if binarized else {"batch_size": cfg.batch_size}  # a Sequence yields its own batches
+    vae.fit(images, epochs=getattr(cfg, epochs_setting), verbose=0, callbacks=[NaNGuard(), *callbacks], **batching)
     return vae
 
 
