@@ -86,7 +86,9 @@ cost 15 x 48,000 x 0.103 s = 21 hours; TTUR would add 15 runs (about 2.3 hours o
 cores as two single-threaded processes on disjoint seeds (``TF_NUM_INTRAOP_THREADS=1``; each at 9.4-10.4 ms per
 baseline step while the other runs, against 10.5 ms for one two-threaded process: twice the throughput; stepping
 several batches per call, Keras's ``steps_per_execution`` = 20, gained nothing), writing into one results file
-under its lock. Expected: 30 x (48,000 x 0.011 s + 12 s) / 2 = 2.3 hours. The full four-variant design stays
+under its lock. Expected: 30 x (48,000 x 0.011 s + 12 s) / 2 = 2.3 hours. Measured in the first runs:
+10-11 minutes of CPU per baseline run (about 13 ms per step with scoring, beside other work), so about 2.8 hours of
+both cores; on the shared machine each run took 15-32 minutes of wall time. The full four-variant design stays
 runnable, ``run("stability", variants=VARIANTS)``, e.g. on a Dask cluster. The late-window gain of the baseline at
 its default rate is reported with the results; where it is above PLATEAU_GAIN, the text says how far it got.
 
