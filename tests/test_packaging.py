@@ -141,8 +141,9 @@ def test_sdist_and_wheel_carry_every_shipped_file(dists):
     chapters = sorted(p.name for p in (dists.source / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert [n for n in chapters if f"vaegan_edu/_chapters/{n}" not in in_wheel] == [], "chapters missing"
     assert {"vaegan_edu/fonts/cmti10.ttf", "vaegan_edu/fonts/LICENSE_BAKOMA"} <= set(in_wheel)
-    # a quick install on Colab: about 19 MB with the chapters and the converged picture models (December 2026)
-    assert wheel.stat().st_size < 25e6
+    # a quick install on Colab: about 25 MB with the chapters, the converged picture models and chapter 04's three
+    # 16-latent VAEs (December 2026); the studies' results still to come need room
+    assert wheel.stat().st_size < 30e6
     readme = (ROOT / "README.md").read_text()
     assert f"a {wheel.stat().st_size / 1e6:.0f} MB wheel" in readme, "the README gives the wheel's size"
 
