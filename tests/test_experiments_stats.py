@@ -360,6 +360,16 @@ def test_a_family_of_paired_t_tests_uses_scipy_and_corrects_together():
     assert all(t.p_holm >= t.p_value for t in family) and sum(t.status != "inconclusive" for t in family) == 0
 
 
+def test_a_family_without_spread_in_the_differences():
+    """No difference at any seed: p = 1; the same shift at every seed: p = 0 (t is infinite); NaN: an error."""
+    same, shifted = stats.paired_family({"same": ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
+                                         "shifted": ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])})
+    assert (same.p_value, same.status) == (1.0, "inconclusive")
+    assert (shifted.p_value, shifted.status) == (0.0, "supported")
+    with pytest.raises(ValueError, match="non-finite"):
+        stats.paired_family({"diverged": ([1.0, float("nan"), 3.0], [2.0, 3.0, 4.0])})
+
+
 def test_the_tricks_study_corrected_as_the_review_found():
     """Review chapters-05-08 finding 7: of chapter 08's 32 tests none survives Holm; of the 8 FD tests, two."""
     from vaegan_edu import experiments

@@ -703,8 +703,12 @@ def paired_family(comparisons: dict, better: dict | str = "lower", alpha: float 
         if len(x_a) < 2:
             raise ValueError(f"`comparisons[{claim!r}]` has {len(x_a)} pair(s); a t-test needs at least 2 seeds.")
         d = x_a - x_b
-        p = 1.0 if np.all(d == d[0]) and d[0] == 0 else float(_scipy_stats.ttest_rel(x_a, x_b).pvalue)
-        rows.append((claim, paired_difference(*pair), p if np.isfinite(p) else 0.0))
+        effect = paired_difference(*pair)  # raises on a non-finite value, naming the fix
+        if np.all(d == d[0]):  # no spread: no difference (p = 1), or the same shift at every seed (t infinite, p 0)
+            p = 1.0 if d[0] == 0 else 0.0
+        else:
+            p = float(_scipy_stats.ttest_rel(x_a, x_b).pvalue)
+        rows.append((claim, effect, p))
     adjusted = holm_adjust([p for _, _, p in rows])
     out = []
     for (claim, effect, p), p_holm in zip(rows, adjusted):
