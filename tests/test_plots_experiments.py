@@ -141,3 +141,33 @@ def test_time_to_target_draws_each_repeat_the_median_and_censored_runs_at_the_ca
 def test_time_to_target_rejects_bad_input(ax, times, cap, error, message):
     with pytest.raises(error, match=message):
         plots.plot_time_to_target(times, cap=cap, ax=ax)
+
+
+def test_grid_sensitivity_draws_each_seed_the_mean_and_diverged_runs(ax):
+    per_seed = {0: {0.5: 10.0, 1.0: 4.0, 4.0: 3.0}, 1: {1.0: 6.0, 0.5: 8.0, 4.0: np.nan}}
+    returned = plots.plot_grid_sensitivity(per_seed, ax=ax, ylabel="late FD")
+    assert returned is ax
+    lines = ax.get_lines()
+    seed_lines = [line for line in lines if line.get_linewidth() == 1]
+    np.testing.assert_allclose(seed_lines[0].get_ydata(), [10.0, 4.0, 3.0])
+    np.testing.assert_allclose(seed_lines[1].get_xdata(), [0.5, 1.0, 4.0])  # sorted by grid value
+    [mean] = [line for line in lines if line.get_label() == "mean over seeds"]
+    np.testing.assert_allclose(mean.get_ydata(), [9.0, 5.0, np.nan])  # no mean where a run diverged
+    [crosses] = [line for line in lines if line.get_label() == "diverged"]
+    np.testing.assert_allclose(crosses.get_xdata(), [4.0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x1/2", "x1", "x4"]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize(
+    "per_seed, error, message",
+    [
+        ([1.0], TypeError, r"`per_seed` must be a dict"),
+        ({}, ValueError, r"`per_seed` is empty"),
+        ({0: {}}, ValueError, r"Row 0 of `per_seed` must be a non-empty dict"),
+        ({0: {0.0: 1.0}}, ValueError, r"grid value <= 0"),
+    ],
+)
+def test_grid_sensitivity_rejects_bad_input(ax, per_seed, error, message):
+    with pytest.raises(error, match=message):
+        plots.plot_grid_sensitivity(per_seed, ax=ax)

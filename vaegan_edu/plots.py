@@ -901,3 +901,81 @@ def plot_time_to_target(times: dict, cap: float, ax=None, xlabel: str = "trainin
     ax.set_xlabel(xlabel)
     ax.set_title(title or f"time to target per repeat (dashed: the cap, {style.number(cap)} s)")
     return ax
+
+
+def plot_grid_sensitivity(per_seed: dict, ax=None, ylabel: str = "metric", title: str | None = None,
+                          log: bool = True):  # fmt: skip
+    r"""A hyperparameter grid's effect, seed by seed: one thin line per seed, the mean over seeds as a thick one.
+
+    How much the result depends on the seed is the vertical spread at one grid value; how much it depends on the
+    grid is the slope of each line (Lucic et al. 2018's two kinds of sensitivity). The grid values are drawn on a
+    log-2 axis and labelled as factors (x1/2, x1, x4). A run without a finite value (diverged) is drawn as a
+    cross at the top of the axes, and the mean at that grid value is left out (what a diverged run would score is
+    unknown, not average).
+
+    Parameters
+    ----------
+    per_seed : dict {seed: {grid value (> 0): metric value}}, e.g.
+        :func:`vaegan_edu.experiments.stability.per_seed`; NaN for a diverged run
+    ax : matplotlib Axes or None (a new figure)
+    ylabel : str, the metric and which direction is better
+    title : str or None
+    log : bool, a logarithmic metric axis (for a Fréchet distance that spans several factors)
+
+    Returns
+    -------
+    ax
+
+    Raises
+    ------
+    TypeError
+        If ``per_seed`` or one of its rows is not a dict.
+    ValueError
+        If ``per_seed`` is empty, a row is empty, or a grid value is not a positive number.
+
+    Taught in: 10_student_questions
+    """
+    if not isinstance(per_seed, Mapping):
+        raise TypeError(f"`per_seed` must be a dict {{seed: {{grid value: metric}}}}; received "
+                        f"{type(per_seed).__name__}. Fix: pass stability.per_seed(result, variant).")  # fmt: skip
+    if not per_seed:
+        raise ValueError("`per_seed` is empty; pass {seed: {grid value: metric}} with at least one seed.")
+    rows = {}
+    for seed, row in per_seed.items():
+        if not isinstance(row, Mapping) or not row:
+            raise ValueError(f"Row {seed!r} of `per_seed` must be a non-empty dict {{grid value: metric}}; received "
+                             f"{row!r}.")  # fmt: skip
+        keys = [_check_scalar(f"per_seed[{seed!r}] grid value", k) for k in row]
+        if min(keys) <= 0:
+            raise ValueError(f"Row {seed!r} of `per_seed` has a grid value <= 0; grid values are factors > 0 (drawn "
+                             f"on a log axis), e.g. {{0.5: 8.9, 1.0: 4.4, 4.0: 3.3}}.")  # fmt: skip
+        values = as_float_array(f"per_seed[{seed!r}]", list(row.values()), "float64")
+        rows[seed] = dict(sorted(zip(keys, values)))
+    ax = _new_axes(ax)
+    grid = sorted({k for row in rows.values() for k in row})
+    for i, row in enumerate(rows.values()):
+        x, y = np.array(list(row)), np.array(list(row.values()))
+        ax.plot(x, np.where(np.isfinite(y), y, np.nan), color=style.PALETTE[0], alpha=0.5, linewidth=1,
+                marker=".", label="one seed" if i == 0 else None)  # fmt: skip
+        broke = x[~np.isfinite(y)]
+        ax.plot(broke, np.full(broke.size, 0.97), "x", color=style.PALETTE[3], markersize=10,
+                transform=ax.get_xaxis_transform(), label="diverged" if broke.size else None)  # fmt: skip
+    means = [np.mean([row[g] for row in rows.values() if g in row]) for g in grid]  # NaN where a run diverged
+    ax.plot(grid, means, color="k", linewidth=2.5, marker="o", label="mean over seeds")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(grid)
+    ax.set_xticklabels([f"x{style.number(g, '.3g')}" if g >= 1 else f"x1/{style.number(1 / g, '.3g')}"
+                        for g in grid])  # fmt: skip
+    ax.minorticks_off()
+    if log:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: style.number(value, "g"))  # 3, 4, 6, 10 rather than 10^0.5
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
+    ax.set_xlabel("learning rate, times the default")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    ax.set_title(title or f"{len(rows)} seeds over the grid (thick: the mean)")
+    return ax
