@@ -210,6 +210,29 @@ def test_calibrated_puts_every_checkpoint_on_the_median_step_cost():
         dt.calibrated(result, {"VAE": 0.01})
 
 
+def test_oscillation_compares_the_chosen_rates_relative_jitter_paired_by_seed():
+    def rows(model, factor, val_late, jitter, drift):
+        return [{"model": dt.variant_name(model, factor), "seed": s, "val_frechet_distance_late": val_late,
+                 "frechet_distance_relative_jitter": j, "frechet_distance_drift": d}
+                for s, (j, d) in enumerate(zip(jitter, drift))]  # fmt: skip
+
+    gan_jitter = [0.20, 0.25, 0.22, 0.30]
+    result = Result.from_rows("duel_tuned", [
+        *rows("VAE", 1.0, 5.0, [0.01, 0.02, 0.015, 0.01], [-0.05, -0.04, -0.06, -0.05]),
+        *rows("VAE", 3.0, 9.0, [0.5, 0.5, 0.5, 0.5], [0.0] * 4),  # not chosen: worse on validation
+        *rows("GAN", 1.0, 7.0, gan_jitter, [0.01, -0.02, 0.0, 0.01]),
+    ])  # fmt: skip
+    osc = dt.oscillation(result)
+    assert osc.factors == {"VAE": 1.0, "GAN": 1.0}
+    assert osc.relative_jitter["GAN"] == dict(enumerate(gan_jitter))
+    assert osc.verdict.status == "supported" and osc.verdict.effect.n == 4
+    assert osc.verdict.effect.estimate == pytest.approx(np.mean(np.subtract(gan_jitter, [0.01, 0.02, 0.015, 0.01])))
+    short = Result.from_rows("duel_tuned", [*rows("VAE", 1.0, 5.0, [math.nan] * 4, [math.nan] * 4),
+                                            *rows("GAN", 1.0, 7.0, gan_jitter, [0.0] * 4)])  # fmt: skip
+    with pytest.raises(ValueError, match="at least 3 checkpoints in its late window"):
+        dt.oscillation(short)
+
+
 # --- the protocol ------------------------------------------------------------------------------------------------
 
 

@@ -639,6 +639,10 @@ def oscillation(result: Result, confidence: float = 0.95) -> Oscillation:
     jitter = {m: result.values(variant_name(m, f), "frechet_distance_relative_jitter") for m, f in factors.items()}
     drift = {m: result.values(variant_name(m, f), "frechet_distance_drift") for m, f in factors.items()}
     common = [s for s in jitter[GAN] if math.isfinite(jitter[GAN][s]) and math.isfinite(jitter[VAE].get(s, math.nan))]
+    if len(common) < 2:
+        raise ValueError(f"Only {len(common)} seed(s) have a relative jitter for both models: a run needs at least 3 "
+                         f"checkpoints in its late window and finite scores there. Fix: compare a result of the full "
+                         f"protocol (a --quick run has too few checkpoints).")  # fmt: skip
     claim = "over the late window, the GAN's test FD jitters more between checkpoints, relative to its level, than the VAE's"
     verdict = stats.verdict(claim, {s: jitter[GAN][s] for s in common}, {s: jitter[VAE][s] for s in common},
                             better="higher", paired=True, confidence=confidence)  # fmt: skip
