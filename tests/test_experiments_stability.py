@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from vaegan_edu import experiments, models
-from vaegan_edu.experiments import stability
+from vaegan_edu.experiments import stability, tricks  # tricks.train_scored is the training loop
 from vaegan_edu.experiments.stats import holm_adjust, mean_interval, proportion_interval
 from vaegan_edu.metrics import make_reference
 from vaegan_edu.validation import UnknownNameError
@@ -76,7 +76,7 @@ def test_a_run_whose_samples_blow_up_is_scored_as_diverged(monkeypatch):
     cfg = experiments.get("stability").configured(quick=True)
     x_train, x_test = stability.small_dataset(cfg)
     reference = make_reference(stability._upsample(x_test[:50], 2))
-    monkeypatch.setattr(stability, "draw_samples", lambda gan, n, seed: np.full((n, 14, 14, 1), np.nan, "float32"))
+    monkeypatch.setattr(tricks, "draw_samples", lambda gan, n, seed: np.full((n, 14, 14, 1), np.nan, "float32"))
     row = stability.train_and_score(x_train, BASE["baseline"], seed=0, steps=4, eval_every=2, reference=reference,
                                     num_samples=50, batch_size=32, width=4)  # fmt: skip
     assert row["diverged"] == 1.0 and math.isnan(row["frechet_distance"]) and math.isnan(row["recall@2"])

@@ -99,7 +99,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 
 import numpy as np
 
@@ -107,9 +106,9 @@ from vaegan_edu import data as data_module
 from vaegan_edu import models
 from vaegan_edu.experiments import stats
 from vaegan_edu.experiments.protocol import Protocol, load_dataset, register
-from vaegan_edu.metrics import class_histogram, digit_features_and_classes, draw_samples, frechet_distance
+from vaegan_edu.experiments.tricks import train_scored
+from vaegan_edu.metrics import class_histogram, digit_features_and_classes, frechet_distance
 from vaegan_edu.metrics import kl_to_uniform, make_reference, precision_recall
-from vaegan_edu.training import fit_gan
 
 BASELINE = "baseline"
 VARIANTS = {  # name -> keyword arguments of make_gan_variant at the variant's default learning rate(s)
@@ -199,7 +198,7 @@ def late_window(row: dict, steps: int, share: float = LATE_SHARE) -> dict:
 def train_and_score(x, kwargs: dict, seed: int, steps: int, eval_every: int, reference, num_samples: int,
                     batch_size: int, width: int, factor: int = DOWNSAMPLE) -> dict:  # fmt: skip
     """Train one variant from ``seed`` on small images ``x`` for ``steps`` generator steps, scoring it every
-    ``eval_every`` steps (:func:`score`).
+    ``eval_every`` steps (:func:`score`; the loop is :func:`vaegan_edu.experiments.tricks.train_scored`).
 
     Returns
     -------
@@ -207,31 +206,9 @@ def train_and_score(x, kwargs: dict, seed: int, steps: int, eval_every: int, ref
     the :func:`late_window` values, ``diverged`` (0 or 1), ``train_seconds`` (scoring excluded), ``train_steps``
     """
     gan = models.make_gan_variant(x.shape[1:], seed=seed, width=width, **kwargs)
-    row, scoring = {}, [0.0]
-    state = {"diverged": False}
-
-    def on_eval(step):
-        start = time.perf_counter()
-        samples = None if state["diverged"] else draw_samples(gan, num_samples, seed=seed + 10_000)
-        if samples is None or not np.all(np.isfinite(samples)):
-            state["diverged"] = True
-            values = {m: float("nan") for m in SCORED}
-        else:
-            values = {m: float(v) for m, v in score(samples, reference, factor).items()}
-        row.update({f"{m}@{step}": v for m, v in values.items()})
-        row.update(values)
-        scoring[0] += time.perf_counter() - start
-
-    start = time.perf_counter()
-    history = fit_gan(gan, x, steps, batch_size=batch_size, eval_every=eval_every, on_eval=on_eval, seed=seed,
-                      nan_guard=False)  # a run that diverges is scored as diverged, not raised  # fmt: skip
-    train_seconds = time.perf_counter() - start - scoring[0]
-    losses = np.array([history[k] for k in ("d_loss", "g_loss")], dtype="float64")
-    diverged = state["diverged"] or not np.all(np.isfinite(losses))
-    if diverged:
-        row.update({m: float("nan") for m in SCORED})
+    row = train_scored(gan, x, seed, steps, eval_every, lambda samples: score(samples, reference, factor), SCORED,
+                       num_samples, batch_size)  # fmt: skip
     row.update(late_window(row, steps))
-    row.update(diverged=float(diverged), train_seconds=train_seconds, train_steps=steps)
     return row
 
 

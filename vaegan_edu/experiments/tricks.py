@@ -61,42 +61,56 @@ def checkpoint_metric(metric: str, step: int) -> str:
     return f"{metric}@{step}"
 
 
-def train_and_score(data, kwargs: dict, seed: int, steps: int, eval_every: int, reference, num_samples: int,
-                    batch_size: int = 128) -> dict:  # fmt: skip
-    """Train one variant from ``seed`` for ``steps`` generator steps, scoring it every ``eval_every`` steps.
+def train_scored(gan, x, seed: int, steps: int, eval_every: int, scorer, metrics, num_samples: int,
+                 batch_size: int) -> dict:  # fmt: skip
+    """Train ``gan`` on images ``x`` from ``seed`` for ``steps`` generator steps; every ``eval_every`` steps draw
+    ``num_samples`` samples from fixed latent codes (seed + 10,000) and score them with ``scorer(samples)``, a dict
+    holding at least ``metrics``. Scoring time is not training time. A run whose samples or losses stop being
+    finite is *diverged*: its scores from then on are NaN, and training is not stopped by an error.
 
     Returns
     -------
-    dict: the last checkpoint's metrics under their plain names, every checkpoint's under
+    dict: the last checkpoint's ``metrics`` under their plain names, every checkpoint's under
     :func:`checkpoint_metric`, ``diverged`` (0 or 1), ``train_seconds`` (scoring excluded) and ``train_steps``
-
-    Taught in: 08_gan
     """
-    gan = models.make_gan_variant(data.image_shape, seed=seed, **kwargs)
     row, scoring = {}, [0.0]
     state = {"diverged": False}
 
-    def score(step):
+    def on_eval(step):
         start = time.perf_counter()
         samples = None if state["diverged"] else draw_samples(gan, num_samples, seed=seed + 10_000)
         if samples is None or not np.all(np.isfinite(samples)):
             state["diverged"] = True
-            values = {m: float("nan") for m in SCORED}
+            values = {m: float("nan") for m in metrics}
         else:
-            values = {m: float(v) for m, v in evaluate_samples(samples, reference).items() if m in SCORED}
+            scores = scorer(samples)
+            values = {m: float(scores[m]) for m in metrics}
         row.update({checkpoint_metric(m, step): v for m, v in values.items()})
         row.update(values)
         scoring[0] += time.perf_counter() - start
 
     start = time.perf_counter()
-    history = fit_gan(gan, data.x_train, steps, batch_size=batch_size, eval_every=eval_every, on_eval=score,
-                      seed=seed, nan_guard=False)  # a run that diverges is scored as diverged, not raised  # fmt: skip
+    history = fit_gan(gan, x, steps, batch_size=batch_size, eval_every=eval_every, on_eval=on_eval, seed=seed,
+                      nan_guard=False)  # a run that diverges is scored as diverged, not raised  # fmt: skip
+    train_seconds = time.perf_counter() - start - scoring[0]
     losses = np.array([history[k] for k in ("d_loss", "g_loss")], dtype="float64")
     diverged = state["diverged"] or not np.all(np.isfinite(losses))
     if diverged:
-        row.update({m: float("nan") for m in SCORED})
-    row.update(diverged=float(diverged), train_seconds=time.perf_counter() - start - scoring[0], train_steps=steps)
+        row.update({m: float("nan") for m in metrics})
+    row.update(diverged=float(diverged), train_seconds=train_seconds, train_steps=steps)
     return row
+
+
+def train_and_score(data, kwargs: dict, seed: int, steps: int, eval_every: int, reference, num_samples: int,
+                    batch_size: int = 128) -> dict:  # fmt: skip
+    """Train one variant from ``seed`` for ``steps`` generator steps, scoring it every ``eval_every`` steps
+    (:func:`train_scored` with :func:`vaegan_edu.metrics.evaluate_samples` against ``reference``).
+
+    Taught in: 08_gan
+    """
+    gan = models.make_gan_variant(data.image_shape, seed=seed, **kwargs)
+    return train_scored(gan, data.x_train, seed, steps, eval_every, lambda x: evaluate_samples(x, reference), SCORED,
+                        num_samples, batch_size)  # fmt: skip
 
 
 def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
