@@ -59,6 +59,19 @@ def test_an_output_claim_a_constant_and_the_lint(tmp_path):
     assert claims.check(page, registry)[0] == "09_x claim 1: the prose says 'right digit in 41 %', its source gives 40."
 
 
+def test_an_output_claim_reads_a_displayed_markdown_table(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("Markdown(table)", metadata={"tags": ["claim:table"]})
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/markdown": "| run | gain |\n|---|---|\n| baseline | +16.3% |", "text/plain": "<Markdown object>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("It was still improving (16.3 % on average)."), cell]
+    nbformat.write(nb, tmp_path / "09_t.ipynb")
+    source = {"output": "table", "pattern": r"\| baseline \| \+?([0-9.]+)%"}
+    assert claims.check(tmp_path / "09_t.ipynb", {"09_t": [{"text": "(16.3 % on average)", "source": source}]}) == []
+    wrong = [{"text": "(16.3 % on average)", "source": dict(source, pattern=r"\| baseline \| \+?([0-9.]+)0%")}]
+    assert "does not match" in claims.check(tmp_path / "09_t.ipynb", {"09_t": wrong})[0]
+
+
 def test_a_malformed_registry_or_source_is_named(tmp_path):
     (tmp_path / claims.CLAIMS_FILE).write_text("[1, 2]")
     with pytest.raises(claims.ClaimError, match="must map each chapter to a list"):

@@ -11,7 +11,6 @@ from scipy import stats as scipy_stats
 from vaegan_edu import experiments, models
 from vaegan_edu.experiments import stability, tricks  # tricks.train_scored is the training loop
 from vaegan_edu.experiments.stats import holm_adjust, mean_interval, proportion_interval
-from vaegan_edu.metrics import make_reference
 from vaegan_edu.validation import UnknownNameError
 
 BASE = {"baseline": stability.VARIANTS["baseline"]}  # the test runs train the baseline only: seconds, not minutes
@@ -75,7 +74,7 @@ def test_the_data_are_14x14_and_each_variant_scales_every_learning_rate():
 def test_a_run_whose_samples_blow_up_is_scored_as_diverged(monkeypatch):
     cfg = experiments.get("stability").configured(quick=True)
     x_train, x_test = stability.small_dataset(cfg)
-    reference = make_reference(stability._upsample(x_test[:50], 2))
+    reference = stability.small_reference(x_test[:50], 2)
     monkeypatch.setattr(tricks, "draw_samples", lambda gan, n, seed: np.full((n, 14, 14, 1), np.nan, "float32"))
     row = stability.train_and_score(x_train, BASE["baseline"], seed=0, steps=4, eval_every=2, reference=reference,
                                     num_samples=50, batch_size=32, width=4)  # fmt: skip

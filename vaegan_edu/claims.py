@@ -15,8 +15,8 @@ A source is one of
 
 - ``result``: a shipped study (:func:`vaegan_edu.experiments.load`), one ``variant`` and ``metric``, and a
   ``statistic`` over its seeds: ``mean`` (default), ``low`` / ``high`` (the ends of the 95 % interval), ``n``;
-- ``output``: the committed output of the chapter's code cell tagged ``claim:<name>``, read with ``pattern`` (a
-  regular expression whose first group is the number);
+- ``output``: the committed output of the chapter's code cell tagged ``claim:<name>`` (printed text, or a
+  displayed Markdown table), read with ``pattern`` (a regular expression whose first group is the number);
 - ``benchmark``: a benchmark's results file in the checkout (``benchmarks/results/NAME.json``), read along
   ``path``, a list of keys and indices (``["checkpoints", "agreement", "perceptual", "realism k=3",
   "agrees_with_fd"]``); the check needs the checkout, where the benchmarks live;
@@ -122,7 +122,9 @@ def source_value(source: dict, nb, where: str) -> float | None:
         cells = [c for c in nb.cells if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
         if len(cells) != 1:
             raise ClaimError(f"{where}: expected one code cell tagged {tag!r}; found {len(cells)}.")
-        shown = "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cells[0].outputs)
+        data = [o.get("data", {}) for o in cells[0].outputs]  # a displayed table is read as its Markdown
+        shown = "".join(o.get("text", "") or d.get("text/markdown", "") or d.get("text/plain", "")
+                        for o, d in zip(cells[0].outputs, data))  # fmt: skip
         match = re.search(source.get("pattern", r"([−-]?\d[\d,]*(?:\.\d+)?)"), shown)
         if match is None:
             raise ClaimError(f"{where}: the output of the cell tagged {tag!r} does not match {source.get('pattern')!r}.")

@@ -153,6 +153,15 @@ def _upsample(images: np.ndarray, factor: int) -> np.ndarray:
     return np.repeat(np.repeat(images, factor, axis=1), factor, axis=2)
 
 
+def small_reference(images: np.ndarray, factor: int = DOWNSAMPLE):
+    """:func:`vaegan_edu.metrics.make_reference` of small held-out ``images``, upsampled by ``factor`` (each pixel
+    repeated) to the digit classifier's 28x28: what :func:`score` compares samples with.
+
+    Taught in: (not yet in a chapter)
+    """
+    return make_reference(_upsample(images, factor))
+
+
 def score(samples: np.ndarray, reference, factor: int = DOWNSAMPLE) -> dict:
     """FD, class KL, precision and recall of small ``samples`` (upsampled by ``factor``) against ``reference``
     (:func:`vaegan_edu.metrics.make_reference` of held-out images upsampled the same way), in the digit
@@ -224,7 +233,7 @@ def run_seed(config: dict, seed: int, say, finished=None, on_variant=None) -> di
     builds its own model from ``seed``); ``on_variant(name, row)`` is called as each run finishes."""
     x_train, x_test = small_dataset(config)
     factor = config["downsample"]
-    reference = make_reference(_upsample(x_test[: config["num_samples"]], factor))
+    reference = small_reference(x_test[: config["num_samples"]], factor)
     names = [(variant_name(v, f), v, f) for v in config["variants"] for f in config["lr_factors"]]
     table = dict(finished or {})
     for name, variant, lr_factor in names:
