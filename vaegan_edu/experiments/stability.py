@@ -92,7 +92,7 @@ both cores; on the shared machine each run took 15-32 minutes of wall time. The 
 runnable, ``run("stability", variants=VARIANTS)``, e.g. on a Dask cluster. The late-window gain of the baseline at
 its default rate is reported with the results; where it is above PLATEAU_GAIN, the text says how far it got.
 
-Taught in: (not yet in a chapter)
+Taught in: 10_student_questions (section 5; the appendix page evidence/stability.ipynb)
 """
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ def _check_result(result, variant=None, metric=None):
 class Spread:
     """How one variant's quality is distributed over seeds and learning rates (:func:`spread`).
 
-    Taught in: (not yet in a chapter)
+    Taught in: 10_student_questions
     """
 
     variant: str
@@ -326,7 +326,7 @@ def spread(result, variant: str, metric: str = "frechet_distance_late", confiden
     confidence : float in (0, 1)
     failed_above : float > 0, the late-window FD above which a run counts as failed
 
-    Taught in: (not yet in a chapter)
+    Taught in: 10_student_questions
     """
     _, factors = _check_result(result, variant, metric)
     if isinstance(failed_above, bool) or not isinstance(failed_above, (int, float)) or not failed_above > 0:
@@ -375,7 +375,7 @@ def spread_table(result, metric: str = "frechet_distance_late") -> str:
 def per_seed(result, variant: str, metric: str = "frechet_distance_late") -> dict:
     """``{seed: {factor: value}}`` of one variant over the learning-rate grid (NaN where a run diverged).
 
-    Taught in: (not yet in a chapter)
+    Taught in: 10_student_questions
     """
     _, factors = _check_result(result, variant, metric)
     out: dict = {}
@@ -426,7 +426,7 @@ def compare(result, metric: str = "frechet_distance_late", alpha: float = 0.05) 
     A seed where either run diverged is left out of that pair (the divergence rates of :func:`spread` report
     it); a comparison left with fewer than two pairs is not tested and is named in ``left_out``.
 
-    Taught in: (not yet in a chapter)
+    Taught in: 10_student_questions
     """
     variants, factors = _check_result(result, metric=metric)
     baseline = BASELINE
@@ -484,6 +484,6 @@ PROTOCOL = register(Protocol(
     baseline=variant_name(BASELINE, 1.0),
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 500, "num_test": 200},
            "budget": {"steps": 10}, "eval_every": 3, "batch_size": 32, "num_samples": 100},
-    taught_in="",
+    taught_in="10_student_questions",
     saves_variants=True,
 ))  # fmt: skip
