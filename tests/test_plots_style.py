@@ -125,6 +125,8 @@ GALLERY = {
                                                                  ax=ax)),
     "plot_time_to_target": ((8, 3), lambda ax: plots.plot_time_to_target(
         {"default": [35.0, 38.0, 36.0], "SGD+momentum": [float("nan"), 110.0, float("nan")]}, cap=120.0, ax=ax)),
+    "plot_grid_sensitivity": ((5.5, 4), lambda ax: plots.plot_grid_sensitivity(
+        {0: {0.5: 9.0, 1.0: 5.0, 4.0: 3.4}, 1: {0.5: 7.0, 1.0: float("nan"), 4.0: 3.0}}, ax=ax, ylabel="late FD")),
 }  # fmt: skip
 # Figures with a fixed meaning say what to see when the caller gives no title; generic ones leave it to the caller.
 UNTITLED = {"show_images", "plot_history", "plot_density_curves"}
