@@ -173,7 +173,7 @@ def test_the_duel_is_one_holm_family_over_both_axes():
                 for i, s in enumerate(seeds)}  # fmt: skip
 
     result = _result({("VAE", 1.0): runs(vae_1000, vae_2000, 10.0), ("GAN", 1.0): runs(gan_1000, gan_2000, 20.0)})
-    d = dt.duel(result, step_budgets=(1000, 2000), seconds_budgets=(20.0, 30.0))
+    d = dt.duel(result, step_budgets=(1000, 2000), seconds_budgets=(20.0, 30.0), best=False)
     # 20 s: the VAE at step 2000 (its end), the GAN at step 1000; 30 s: past the VAE's run, not tested
     assert [r.test is None for r in d.readings] == [False, False, False, True]
     assert "VAE" in d.readings[3].left_out and len(d.tests) == 3
@@ -194,6 +194,28 @@ def test_the_duel_is_one_holm_family_over_both_axes():
         dt.duel({"seeds": {}})
     with pytest.raises(ValueError, match="`step_budgets`"):
         dt.duel(result, step_budgets=(0,))
+
+
+def test_the_best_checkpoint_is_early_stopping_on_validation_images():
+    third, one, _ = dt.LR_FACTORS
+    seeds = (0, 1, 2)
+    # the GAN at x1 is best at step 2000 and then gets worse; at x1/3 it is never as good; test FD disagrees
+    gan_one = {s: {1000: (9.0, 9.0, 10.0), 2000: (4.0 + s, 40.0, 20.0), 3000: (8.0, 1.0, 30.0)} for s in seeds}
+    gan_third = {s: {1000: (20.0, 1.0, 10.0), 2000: (15.0, 1.0, 20.0), 3000: (6.5 + s, 1.0, 30.0)} for s in seeds}
+    gan_third[2][3000] = (math.nan, math.nan, 30.0)  # a failed checkpoint is never chosen
+    vae = {s: {1000: (7.0, 7.0 + s, 5.0), 2000: (6.0, 6.0 + s, 10.0), 3000: (6.0, 6.5, 15.0)} for s in seeds}
+    result = _result({("GAN", one): gan_one, ("GAN", third): gan_third, ("VAE", one): vae})
+    assert dt.best_checkpoint(result, "GAN") == (one, 2000)  # mean 5.0 beats 15.0 and 8.0
+    assert dt.best_checkpoint(result, "VAE") == (one, 2000)  # the first of equal means
+    d = dt.duel(result, step_budgets=(1000,), seconds_budgets=(10.0,))
+    last = d.readings[-1]
+    assert last.axis == "best" and last.factors == {"VAE": one, "GAN": one}
+    assert last.steps == {"VAE": 2000.0, "GAN": 2000.0} and last.seconds == {"VAE": 10.0, "GAN": 20.0}
+    assert last.label() == "each at its best checkpoint (VAE 2,000 steps, 10 s, GAN 2,000 steps, 20 s)"
+    assert last.test.effect.estimate == pytest.approx(np.mean([6.0, 7.0, 8.0]) - 40.0)  # on test images
+    assert len(d.tests) == 3 and len(dt.duel(result, step_budgets=(1000,), seconds_budgets=(10.0,), best=False).tests) == 2
+    with pytest.raises(TypeError, match="`best`"):
+        dt.duel(result, best="yes")
 
 
 def test_calibrated_puts_every_checkpoint_on_the_median_step_cost():
@@ -225,8 +247,13 @@ def test_oscillation_compares_the_chosen_rates_relative_jitter_paired_by_seed():
     osc = dt.oscillation(result)
     assert osc.factors == {"VAE": 1.0, "GAN": 1.0}
     assert osc.relative_jitter["GAN"] == dict(enumerate(gan_jitter))
-    assert osc.verdict.status == "supported" and osc.verdict.effect.n == 4
-    assert osc.verdict.effect.estimate == pytest.approx(np.mean(np.subtract(gan_jitter, [0.01, 0.02, 0.015, 0.01])))
+    jitter, drift = osc.tests  # one Holm family of two: jitter, then drift
+    assert jitter.status == "supported" and jitter.effect.n == 4
+    assert jitter.effect.estimate == pytest.approx(np.mean(np.subtract(gan_jitter, [0.01, 0.02, 0.015, 0.01])))
+    raw = [scipy.stats.ttest_rel(gan_jitter, [0.01, 0.02, 0.015, 0.01]).pvalue,
+           scipy.stats.ttest_rel([0.01, -0.02, 0.0, 0.01], [-0.05, -0.04, -0.06, -0.05]).pvalue]  # fmt: skip
+    assert [t.p_holm for t in osc.tests] == pytest.approx(_holm(raw))
+    assert drift.effect.estimate == pytest.approx(0.05) and "drifts upward" in drift.claim
     short = Result.from_rows("duel_tuned", [*rows("VAE", 1.0, 5.0, [math.nan] * 4, [math.nan] * 4),
                                             *rows("GAN", 1.0, 7.0, gan_jitter, [0.0] * 4)])  # fmt: skip
     with pytest.raises(ValueError, match="at least 3 checkpoints in its late window"):

@@ -76,12 +76,20 @@ results file under its lock, the longer process trains 3 seeds x 3 rates of each
 9 x 48,000 x (5.4 + 16) ms + 18 x 51 x 0.4 s = 2.6 h + 0.1 h = about 2.7 hours (2.4 to 3.0 with the spread of the
 GAN's timing), under issue 31's 3 hours only if nothing else runs beside it. Nothing was shrunk: all 30 runs train
 48,000 steps (whether the VAE had plateaued earlier, and could be cut, is for its validation curves to say once
-they exist). The VAE's 48,000 steps take about 260 s, the GAN's about 780 s, so the time axis compares the two
-only up to the VAE's end: SECONDS_BUDGETS stop at 240 s, and a seconds budget that a run had not reached is left
-out, never extrapolated. The timing is one short measurement on a loaded machine, not a benchmark; each run records
-its own ``seconds_per_step``.
+they exist). The design record expected the VAE's 48,000 steps to take about 260 s and the GAN's about 780 s; the
+study's own runs, three and later two processes on the 2 cores beside other work, measured about 10.5 ms per VAE
+step and 21 ms per GAN step (seeds 0 and 1), about 500 s for the VAE's run. The time axis compares the two only up
+to the VAE's end: SECONDS_BUDGETS stop at 480 s, and a seconds budget that a run had not reached is left out, never
+extrapolated. The timing is one short measurement on a loaded machine, not a benchmark; each run records its own
+``seconds_per_step``, and :func:`calibrated` puts every checkpoint on each model's median of them.
 
-Taught in: (not yet in a chapter)
+What the runs showed (seeds 0 and 1, before the others finished): the matched GAN's test FD falls to its best and
+then rises again at every learning rate, earlier the larger the rate (about 3,000 steps at x3, 9,000 at x1, 20,000
+at x1/3), while its discriminator's loss falls, its precision rises and its recall and class balance fall; the VAE
+stays on its level. So :func:`duel` also compares each model at its best checkpoint chosen on validation images
+(:func:`best_checkpoint`), and :func:`oscillation` tests the drift beside the jitter.
+
+Taught in: 09_vae_vs_gan
 """
 
 from __future__ import annotations
@@ -115,7 +123,7 @@ NUM_VALIDATION = 2_500  # the first held-out images: the validation set; the res
 VAL = "val_"  # prefix of the scores on validation images
 SCORED = ("frechet_distance", "class_kl", "precision", "recall")  # stability's classifier-feature metrics
 STEP_BUDGETS = (1_000, 4_000, 16_000, 48_000)  # steps at which :func:`duel` reads the curves
-SECONDS_BUDGETS = (15, 30, 60, 120, 240)  # training seconds at which :func:`duel` reads the curves
+SECONDS_BUDGETS = (15, 30, 60, 120, 240, 480)  # training seconds at which :func:`duel` reads the curves
 METRICS = {
     **{m: d for m, d in zip(SCORED, ("lower", "lower", "higher", "higher"))},
     **{VAL + m: d for m, d in zip(SCORED, ("lower", "lower", "higher", "higher"))},
@@ -231,7 +239,7 @@ def train_and_score(model, kind: str, x_train, references: dict, held_out: dict,
     ``seconds_per_step`` (the median over the segments after the first), ``compile_seconds``, ``train_seconds``,
     ``train_steps`` and ``diverged`` (0 or 1). A run that diverges stops at that checkpoint.
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     steps = config["budget"]["steps"]
     schedule = [s for s in checkpoint_steps(steps, **config["checkpoints"])]
@@ -371,7 +379,7 @@ def read_curve(row: dict, metric: str, steps: float | None = None, seconds: floa
     >>> read_curve(row, "fd", steps=1000), read_curve(row, "fd", seconds=10 ** 0.5)
     (10.0, 25.0)
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     axis, budget = _check_budget(steps, seconds)
     if not isinstance(row, dict):
@@ -432,7 +440,7 @@ def values_at(result: Result, variant: str, metric: str, steps: float | None = N
               seconds: float | None = None) -> dict:  # fmt: skip
     """``{seed: value}`` of ``metric`` for one variant at exactly ``steps`` or ``seconds`` (:func:`read_curve`).
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     _check_budget(steps, seconds)
     result._check(variant, metric)
@@ -459,7 +467,7 @@ def choose_rate(result: Result, model: str, steps: float | None = None, seconds:
     -------
     (factor or None when no factor is eligible, {factor: mean validation score} of the eligible ones)
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     factors = _check_result(result, VAL + select_on, model)
     per_factor = {f: values_at(result, variant_name(model, f), VAL + select_on, steps, seconds)
@@ -471,7 +479,7 @@ def best_rate(result: Result, model: str, select_on: str = "frechet_distance_lat
     """The learning-rate factor of ``model`` chosen at the end of training on the validation images: best mean
     over seeds of ``val_<select_on>`` (the late-window FD by default), among factors with no diverged seed.
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     factors = _check_result(result, VAL + select_on, model)
     per_factor = {f: result.values(variant_name(model, f), VAL + select_on) for f in factors
@@ -483,12 +491,42 @@ def best_rate(result: Result, model: str, select_on: str = "frechet_distance_lat
     return factor
 
 
+def best_checkpoint(result: Result, model: str, select_on: str = "frechet_distance") -> tuple:
+    """The learning-rate factor *and* the checkpoint of ``model`` chosen on the validation images: the pair whose
+    mean over seeds of ``val_<select_on>`` is best, among pairs with a finite value in every seed. This is early
+    stopping on held-out data, the practice of large GANs (Brock et al. 2019, arXiv:1809.11096, keep the checkpoint
+    before training collapses), granted to both models alike.
+
+    Returns
+    -------
+    (factor, step) or (None, None) when no pair has a value in every seed
+
+    Taught in: 09_vae_vs_gan
+    """
+    factors = _check_result(result, VAL + select_on, model)
+    lower = result.metrics.get(select_on.removeprefix(VAL), "lower") == "lower"
+    best, best_mean = (None, None), math.nan
+    for factor in factors:
+        rows = _rows(result, variant_name(model, factor))
+        if not rows:
+            continue
+        curves = [dict(zip(*_axis(row, VAL + select_on, "steps")[::2])) for row in rows.values()]
+        for step in sorted(set.intersection(*(set(c) for c in curves))):
+            values = [c[step] for c in curves]
+            if not all(math.isfinite(v) for v in values):
+                continue
+            mean = float(np.mean(values))
+            if math.isnan(best_mean) or (mean < best_mean if lower else mean > best_mean):
+                best, best_mean = (factor, int(step)), mean
+    return best
+
+
 @dataclasses.dataclass(frozen=True)
 class Reading:
     """The tuned VAE against the tuned GAN at one budget (:func:`duel`)."""
 
-    axis: str  # "steps" or "seconds": what the budget counts
-    budget: float
+    axis: str  # "steps" or "seconds": what the budget counts; "best": each model at its best_checkpoint
+    budget: float  # NaN on the "best" axis (each model has its own step)
     factors: dict  # {model: learning-rate factor chosen on validation images at this budget, or None}
     seconds: dict  # {model: mean over seeds of the training seconds at this budget}
     steps: dict  # {model: mean over seeds of the steps taken at this budget}
@@ -497,6 +535,10 @@ class Reading:
 
     def label(self) -> str:
         """The budget with the real training each model had: "16,000 steps (VAE 95 s, GAN 210 s)"."""
+        if self.axis == "best":
+            spent = ", ".join(f"{m} {self.steps[m]:,.0f} steps, {_short(self.seconds[m])} s" for m in MODELS
+                              if math.isfinite(self.steps[m]))  # fmt: skip
+            return f"each at its best checkpoint ({spent})"
         if self.axis == "steps":
             spent = ", ".join(f"{m} {_short(self.seconds[m])} s" for m in MODELS if math.isfinite(self.seconds[m]))
             return f"{self.budget:,.0f} steps ({spent})"
@@ -540,7 +582,7 @@ class Duel:
 
 
 def duel(result: Result, metric: str = "frechet_distance", step_budgets=STEP_BUDGETS, seconds_budgets=SECONDS_BUDGETS,
-         select_on: str = "frechet_distance", alpha: float = 0.05) -> Duel:  # fmt: skip
+         select_on: str = "frechet_distance", alpha: float = 0.05, best: bool = True) -> Duel:  # fmt: skip
     """The tuned VAE against the tuned GAN at every budget of steps and of training seconds, as one family.
 
     At each budget (``step_budgets`` steps, then ``seconds_budgets`` seconds), each model's learning rate is chosen
@@ -548,40 +590,51 @@ def duel(result: Result, metric: str = "frechet_distance", step_budgets=STEP_BUD
     seed on the *test* images in ``metric`` (read at exactly that budget, :func:`read_curve`): the paired
     differences VAE - GAN with their Student-t interval and t-test, every budget of both axes in one family
     corrected with Holm's method (:func:`~vaegan_edu.experiments.stats.paired_family`). "supported" means the VAE is
-    better, "contradicted" the GAN. A seed where either run has no value at the budget is left out of that pair (n
-    says how many remain); a budget with fewer than 2 pairs, or with no eligible rate, is not tested and says why.
+    better, "contradicted" the GAN. With ``best`` (the default) the family holds one more reading: each model at
+    its own best rate and checkpoint (:func:`best_checkpoint`, early stopping on the validation images). A seed
+    where either run has no value at the budget is left out of that pair (n says how many remain); a budget with
+    fewer than 2 pairs, or with no eligible rate, is not tested and says why.
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     _check_result(result, metric)
     if metric.removeprefix(VAL) not in SCORED:
         raise ValueError(f"`metric` must be a sample score both models have, one of {list(SCORED)} (the VAE's "
                          f"ELBO has no GAN counterpart); received metric={metric!r}.")  # fmt: skip
+    if not isinstance(best, bool):
+        raise TypeError(f"`best` must be True or False (add the best-checkpoint reading or not); received {best!r}.")
     budgets = [("steps", float(b)) for b in check_positive_numbers("step_budgets", step_budgets, STEP_BUDGETS)]
     budgets += [("seconds", float(b)) for b in check_positive_numbers("seconds_budgets", seconds_budgets,
                                                                       SECONDS_BUDGETS)]  # fmt: skip
+    budgets += [("best", math.nan)] if best else []
     better = result.metrics[metric]
     pending, pairs = [], {}
     for axis, budget in budgets:
-        at = {axis: budget}
-        factors = {m: choose_rate(result, m, select_on=select_on, **at)[0] for m in MODELS}
+        if axis == "best":
+            chosen = {m: best_checkpoint(result, m, select_on=select_on) for m in MODELS}
+            factors = {m: f for m, (f, _) in chosen.items()}
+            at = {m: {"steps": step} for m, (_, step) in chosen.items()}
+        else:
+            factors = {m: choose_rate(result, m, select_on=select_on, **{axis: budget})[0] for m in MODELS}
+            at = dict.fromkeys(MODELS, {axis: budget})
         rows = {m: _rows(result, variant_name(m, f)) if f is not None else {} for m, f in factors.items()}
-        seconds = {m: _mean([seconds_at_steps(r, budget) if axis == "steps" else budget for r in rows[m].values()])
-                   for m in MODELS}  # fmt: skip
-        steps = {m: _mean([steps_at_seconds(r, budget) if axis == "seconds" else budget for r in rows[m].values()])
-                 for m in MODELS}  # fmt: skip
+        seconds = {m: _mean([seconds_at_steps(r, at[m]["steps"]) if "steps" in at[m] else budget
+                             for r in rows[m].values()]) for m in MODELS}  # fmt: skip
+        steps = {m: _mean([steps_at_seconds(r, budget) if axis == "seconds" else at[m]["steps"]
+                           for r in rows[m].values()]) for m in MODELS}  # fmt: skip
         why, claim = "", None
         if None in factors.values():
             missing = " or ".join(m for m in MODELS if factors[m] is None)
             why = f"no learning rate of {missing} has a value in every seed at this budget (a seed diverged, or had not reached it)"
         else:
-            a, b = (values_at(result, variant_name(m, factors[m]), metric, **at) for m in MODELS)
+            a, b = (values_at(result, variant_name(m, factors[m]), metric, **at[m]) for m in MODELS)
             common = [s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s])]
             if len(common) < 2:
                 why = f"{len(common)} seed(s) with a value in both"
             else:
-                unit = f"{budget:,.0f} steps" if axis == "steps" else f"{budget:g} s of training"
-                claim = (f"after {unit}, the VAE (lr x{factors[VAE]:.3g}) has {better} {metric_label(metric)} than "
+                unit = {"steps": f"after {budget:,.0f} steps", "seconds": f"after {budget:g} s of training",
+                        "best": "each at its best checkpoint"}[axis]  # fmt: skip
+                claim = (f"{unit}, the VAE (lr x{factors[VAE]:.3g}) has {better} {metric_label(metric)} than "
                          f"the GAN (lr x{factors[GAN]:.3g}), each tuned on validation images")  # fmt: skip
                 pairs[claim] = ({s: a[s] for s in common}, {s: b[s] for s in common})
         pending.append((axis, budget, factors, seconds, steps, claim, why))
@@ -601,7 +654,7 @@ def curves(result: Result, model: str, factor: float | None = None, metric: str 
     """Every seed's curve of ``model`` at one learning-rate factor (default: :func:`best_rate`), for plotting:
     ``{seed: {"steps": array, "seconds": array, metric: array}}``, by checkpoint (a diverged run's curve stops).
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     factors = _check_result(result, metric, model)
     factor = best_rate(result, model) if factor is None else factor
@@ -622,31 +675,37 @@ class Oscillation:
     factors: dict  # {model: learning-rate factor (best_rate)}
     relative_jitter: dict  # {model: {seed: checkpoint-to-checkpoint FD spread / mean FD over the late window}}
     drift: dict  # {model: {seed: relative change of FD along the late window's least-squares line}}
-    verdict: stats.Verdict  # paired by seed: the GAN's relative jitter is higher than the VAE's
+    tests: list  # two FamilyTests, Holm-corrected together: the GAN's relative jitter, then its drift, is higher
 
 
-def oscillation(result: Result, confidence: float = 0.95) -> Oscillation:
-    """Does the GAN's FD oscillate from checkpoint to checkpoint more than the VAE's, relative to its level?
-    (:func:`oscillation_measures` over the late window, each model at its :func:`best_rate`, paired by seed.)
+def oscillation(result: Result, alpha: float = 0.05) -> Oscillation:
+    """How does the GAN's FD move once training is long, against the VAE's? Over the late window (the last 30 % of
+    training), each model at its :func:`best_rate`, paired by seed (:func:`oscillation_measures`), one family of two
+    paired t-tests with Holm's correction: (1) the GAN's relative *jitter* (checkpoint-to-checkpoint movement) is
+    higher than the VAE's; (2) its *drift* (the relative change along the window's least-squares line; positive: the
+    FD rises, quality falls) is higher. "supported" means the GAN's is higher.
 
-    Read with the drift: a large jitter beside a small drift is oscillation around a level, a game that has not
-    converged to a point; a drift as large as the jitter is a trend.
+    A large jitter beside a small drift is oscillation around a level; a drift as large as the jitter is a trend.
+    Either, in a model whose loss is not a quantity it descends, is the game failing to settle on a point.
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     _check_result(result, "frechet_distance_relative_jitter")
     factors = {m: best_rate(result, m) for m in MODELS}
     jitter = {m: result.values(variant_name(m, f), "frechet_distance_relative_jitter") for m, f in factors.items()}
     drift = {m: result.values(variant_name(m, f), "frechet_distance_drift") for m, f in factors.items()}
-    common = [s for s in jitter[GAN] if math.isfinite(jitter[GAN][s]) and math.isfinite(jitter[VAE].get(s, math.nan))]
+    common = [s for s in jitter[GAN] if all(math.isfinite(d[m].get(s, math.nan)) for d in (jitter, drift)
+                                            for m in MODELS)]  # fmt: skip
     if len(common) < 2:
         raise ValueError(f"Only {len(common)} seed(s) have a relative jitter for both models: a run needs at least 3 "
                          f"checkpoints in its late window and finite scores there. Fix: compare a result of the full "
                          f"protocol (a --quick run has too few checkpoints).")  # fmt: skip
-    claim = "over the late window, the GAN's test FD jitters more between checkpoints, relative to its level, than the VAE's"
-    verdict = stats.verdict(claim, {s: jitter[GAN][s] for s in common}, {s: jitter[VAE][s] for s in common},
-                            better="higher", paired=True, confidence=confidence)  # fmt: skip
-    return Oscillation(factors=factors, relative_jitter=jitter, drift=drift, verdict=verdict)
+    claims = {"over the late window, the GAN's test FD jitters more between checkpoints, relative to its level, "
+              "than the VAE's": jitter,
+              "over the late window, the GAN's test FD drifts upward (its quality falls) more than the VAE's": drift}
+    pairs = {c: ({s: d[GAN][s] for s in common}, {s: d[VAE][s] for s in common}) for c, d in claims.items()}
+    tests = stats.paired_family(pairs, better="higher", alpha=alpha)
+    return Oscillation(factors=factors, relative_jitter=jitter, drift=drift, tests=tests)
 
 
 def calibrated(result: Result, seconds_per_step: dict | None = None) -> Result:
@@ -657,7 +716,7 @@ def calibrated(result: Result, seconds_per_step: dict | None = None) -> Result:
     each model's median over all its runs of the ``seconds_per_step`` they measured (every learning rate of a model
     costs the same per step); ``{"VAE": s, "GAN": s}`` gives them from a separate timing instead.
 
-    Taught in: (not yet in a chapter)
+    Taught in: 09_vae_vs_gan
     """
     _check_result(result)
     if seconds_per_step is None:
@@ -708,6 +767,6 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 500, "num_test": 300},
            "num_validation": 150, "budget": {"steps": 20}, "checkpoints": {"first": 5, "doubling_until": 10, "every": 5},
            "batch_size": 32, "num_samples": 100, "num_likelihood": 50},
-    taught_in="",
+    taught_in="09_vae_vs_gan",
     saves_variants=True,
 ))  # fmt: skip
