@@ -294,3 +294,18 @@ def test_a_tiny_run_end_to_end():
     assert 0 < vae["val_elbo_bpd@15"] <= 8.5 and math.isfinite(vae["train_elbo_bpd@10"])
     assert math.isnan(gan["elbo_bpd"]) and math.isfinite(gan["d_loss@15"]) and math.isnan(vae["d_loss@15"])
     assert vae["learning_rate"] == pytest.approx(1e-3) and gan["learning_rate"] == pytest.approx(2e-4)
+
+
+def test_the_step_cost_protocol_times_both_models_alone_and_sets_the_clock():
+    costs = experiments.run("duel_tuned_step_cost", quick=True, store=False, seeds=[0, 1], say=lambda text: None)
+    assert sorted(costs.variants) == ["GAN", "VAE"] and costs.seeds == [0, 1]
+    for row in costs.rows():
+        assert 0 < row["seconds_per_step_min"] <= row["seconds_per_step"]
+    per_step = dt.step_costs(costs)
+    assert per_step["GAN"] == pytest.approx(np.median(list(costs.values("GAN", "seconds_per_step").values())))
+    rows = [{"model": dt.variant_name(m, 1.0), "seed": 0, "train_seconds@100": 99.0, "frechet_distance@100": 1.0,
+             "seconds_per_step": 1.0} for m in dt.MODELS]  # fmt: skip
+    clocked = dt.calibrated(Result.from_rows("duel_tuned", rows), per_step)
+    assert clocked.values(dt.variant_name("VAE", 1.0), "train_seconds@100")[0] == pytest.approx(100 * per_step["VAE"])
+    with pytest.raises(ValueError, match="duel_tuned_step_cost"):
+        dt.step_costs(Result.from_rows("duel_tuned", rows))

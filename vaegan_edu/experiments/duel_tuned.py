@@ -80,8 +80,10 @@ they exist). The design record expected the VAE's 48,000 steps to take about 260
 study's own runs, three and later two processes on the 2 cores beside other work, measured about 10.5 ms per VAE
 step and 21 ms per GAN step (seeds 0 and 1), about 500 s for the VAE's run. The time axis compares the two only up
 to the VAE's end: SECONDS_BUDGETS stop at 480 s, and a seconds budget that a run had not reached is left out, never
-extrapolated. The timing is one short measurement on a loaded machine, not a benchmark; each run records its own
-``seconds_per_step``, and :func:`calibrated` puts every checkpoint on each model's median of them.
+extrapolated. Each run records its own ``seconds_per_step``, but the load beside the study bends it (three
+processes on the two cores doubled it), so the chapter's clock is a separate timing of each model alone on one
+thread, ``duel_tuned_step_cost`` (:func:`run_step_cost`, :func:`step_costs`), which :func:`calibrated` puts every
+checkpoint on.
 
 What the runs showed (seeds 0 and 1, before the others finished): the matched GAN's test FD falls to its best and
 then rises again at every learning rate, earlier the larger the rate (about 3,000 steps at x3, 9,000 at x1, 20,000
@@ -708,13 +710,57 @@ def oscillation(result: Result, alpha: float = 0.05) -> Oscillation:
     return Oscillation(factors=factors, relative_jitter=jitter, drift=drift, tests=tests)
 
 
+def run_step_cost(config: dict, seed: int, say, finished=None, on_variant=None) -> dict:
+    """One repeat of ``duel_tuned_step_cost``: each model's seconds per training step on this machine, alone (as
+    :func:`vaegan_edu.experiments.duel_curves.run_step_cost` does for the first duel).
+
+    The matched twins of ``seed`` at the study's learning rates (factor 1) are built on the study's 14x14 training
+    images; each model (the order alternates with the seed, so neither always runs first) trains ``warmup_steps``
+    steps (tracing and compilation), then ``blocks`` timed blocks of ``steps`` steps through the same
+    :func:`vaegan_edu.training.train_for` calls the study uses. The row holds the median block's
+    ``seconds_per_step`` and the fastest block's ``seconds_per_step_min``.
+    """
+    x_train, _, _ = split(config)
+    table = dict(finished or {})
+    for kind in (MODELS if seed % 2 == 0 else MODELS[::-1]):
+        if kind in table:
+            continue
+        model = build(kind, x_train.shape[1:], seed, 1.0, config)
+        train_for(model, x_train, steps=config["warmup_steps"], batch_size=config["batch_size"], seed=seed,
+                  max_chunk_steps=config["warmup_steps"], nan_guard=False)  # fmt: skip
+        per_step = []
+        for block in range(config["blocks"]):
+            run = train_for(model, x_train, steps=config["steps"], batch_size=config["batch_size"],
+                            seed=seed * 1000 + block + 1, max_chunk_steps=config["steps"], nan_guard=False)  # fmt: skip
+            per_step.append(run.seconds / config["steps"])
+        table[kind] = {"seconds_per_step": float(np.median(per_step)), "seconds_per_step_min": float(min(per_step))}
+        say(f"{kind}: {1000 * table[kind]['seconds_per_step']:.2f} ms per step (median of {config['blocks']} blocks)")
+        if on_variant is not None:
+            on_variant(kind, table[kind])
+    return {kind: table[kind] for kind in MODELS}
+
+
+def step_costs(costs: Result) -> dict:
+    """``{model: seconds per step}``: the median over the repeats of ``duel_tuned_step_cost``, the clock
+    :func:`calibrated` puts the study's curves on.
+
+    Taught in: 09_vae_vs_gan
+    """
+    if not isinstance(costs, Result) or costs.name != "duel_tuned_step_cost":
+        raise ValueError(f"`costs` must be the results of 'duel_tuned_step_cost' "
+                         f"(ve.experiments.load('duel_tuned_step_cost')); received "
+                         f"{getattr(costs, 'name', type(costs).__name__)!r}.")  # fmt: skip
+    return {m: float(np.median(list(costs.values(m, "seconds_per_step").values()))) for m in MODELS}
+
+
 def calibrated(result: Result, seconds_per_step: dict | None = None) -> Result:
     """The curves of ``result`` on a clock that other work on the machine cannot bend, as
     :func:`vaegan_edu.experiments.duel_curves.calibrated` does for ``duel_curves``: every ``train_seconds@STEP``
     becomes ``STEP`` x the model's seconds per step, ``train_seconds`` becomes ``train_steps`` x the same, and the
     measured seconds are kept as ``measured_seconds@STEP`` and ``measured_seconds``. The seconds per step default to
     each model's median over all its runs of the ``seconds_per_step`` they measured (every learning rate of a model
-    costs the same per step); ``{"VAE": s, "GAN": s}`` gives them from a separate timing instead.
+    costs the same per step), which the load beside the study inflates; ``{"VAE": s, "GAN": s}`` gives them from a
+    separate timing instead, e.g. ``step_costs(ve.experiments.load("duel_tuned_step_cost"))``: each model alone.
 
     Taught in: 09_vae_vs_gan
     """
@@ -767,6 +813,35 @@ PROTOCOL = register(Protocol(
     quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 500, "num_test": 300},
            "num_validation": 150, "budget": {"steps": 20}, "checkpoints": {"first": 5, "doubling_until": 10, "every": 5},
            "batch_size": 32, "num_samples": 100, "num_likelihood": 50},
+    taught_in="09_vae_vs_gan",
+    saves_variants=True,
+))  # fmt: skip
+
+
+STEP_COST = register(Protocol(
+    name="duel_tuned_step_cost",
+    title="The time per training step of duel_tuned's two models on this machine, alone, one thread, interleaved and "
+          "repeated",
+    config={
+        "seeds": 5,
+        "data": PROTOCOL.config["data"],
+        "downsample": DOWNSAMPLE,
+        "num_validation": NUM_VALIDATION,
+        "width": WIDTH,
+        "latent_dim": 64,
+        "matched": True,
+        "likelihood": "discretized_logistic",
+        "learning_rates": dict(LEARNING_RATES),
+        "batch_size": 64,
+        "warmup_steps": 40,
+        "steps": 300,
+        "blocks": 3,
+        "metrics": {"seconds_per_step": "lower", "seconds_per_step_min": "lower"},
+    },
+    run_seed=run_step_cost,
+    baseline=GAN,
+    quick={"seeds": 2, "data": {"name": "glyphs", "seed": 0, "num_train": 500, "num_test": 300},
+           "num_validation": 150, "warmup_steps": 2, "steps": 3, "blocks": 2},
     taught_in="09_vae_vs_gan",
     saves_variants=True,
 ))  # fmt: skip
