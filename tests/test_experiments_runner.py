@@ -199,7 +199,7 @@ def test_a_protocol_returning_a_bad_table_is_reported(toy):
 # Full-strength runs still computing, seed by seed across sessions (their files may be absent or partial; no
 # chapter reads them yet). A finished one must leave this set, which the test enforces.
 # issue 31: `python -m vaegan_edu.experiments run NAME` resumes where it stopped
-IN_PROGRESS: set = {"duel_tuned"}  # issue 31 item 4: computing
+IN_PROGRESS: set = set()  # none computing now
 
 
 def test_the_shipped_results_match_their_protocols_and_data():
