@@ -85,6 +85,22 @@ def test_code_shown_to_students_fits_the_screen(path):
     assert not skips, f"`# fmt: skip` in code shown to students: {skips}"
 
 
+EVERY_PAGE = NOTEBOOKS + sorted((NOTEBOOKS[0].parent / "evidence").glob("*.ipynb"))
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@pytest.mark.parametrize("path", EVERY_PAGE, ids=lambda p: p.stem)
+def test_no_control_character_in_a_cell(path):
+    # LaTeX written through a Python string without the r prefix loses its backslash: "\approx" becomes a bell
+    # character and "pprox", "\frac" a form feed and "rac"; Markdown shows the damage, nothing else catches it
+    found = [
+        f"cell {i}: {_source(c)[max(0, m.start() - 20):m.start() + 10]!r}"
+        for i, c in enumerate(_load(path)["cells"])
+        for m in CONTROL.finditer(_source(c))
+    ]
+    assert not found, f"control characters in cell sources (a lost backslash?): {found[:5]}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_chapter_sets_a_font_below_the_book_style(path):
     # issue 17 item 1: the book style gives every text at least style.MIN_FONT_SIZE points; a cell that asks for
