@@ -136,7 +136,7 @@ def live_training_line(chapter: str, timings: Timings) -> str:
         return (
             f"**Live run:** top to bottom in full mode, every cell and any live training, the chapter's kernel "
             f"computed for {_seconds(timings.cpu[chapter])} on one thread, so a quiet 2-core machine runs it in at "
-            f"most about that time (its wall time here, beside other jobs, was {_seconds(full)}); fast mode (for "
+            f"most about that time (its wall time in the same run was {_seconds(full)}); fast mode (for "
             f"testing: its pictures are noise) {_seconds(fast)}. Measured {timings.stamp}, on {timings.machine} "
             f"(`benchmarks/RESULTS.md`); a slower machine takes longer."
         )
