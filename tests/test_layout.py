@@ -1,6 +1,8 @@
-"""The package's layout: imports point one way only (no module imports one that imports it back)."""
+"""The package's layout: imports point one way only (no module imports one that imports it back); its source is
+plain text."""
 
 import ast
+import re
 from pathlib import Path
 
 import vaegan_edu
@@ -102,3 +104,18 @@ def test_the_figure_style_is_a_leaf_that_figures_and_settings_build_on():
     assert graph["vaegan_edu.style"] <= {"vaegan_edu.validation"} and graph["vaegan_edu.validation"] == set()
     assert "vaegan_edu.style" in graph["vaegan_edu.config"] and "vaegan_edu.style" in graph["vaegan_edu.plots"]
     assert graph["vaegan_edu.diagrams"] == {"vaegan_edu.style"}
+
+
+def test_no_source_file_holds_a_control_character():
+    # a docstring's LaTeX outside a raw string loses its backslash ("\big" becomes a backspace and "ig"), and
+    # Sphinx, help() and the reader then show the damage
+    control = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    roots = [PACKAGE, PACKAGE.parent / "tests", PACKAGE.parent / "benchmarks"]
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{n}"
+        for root in roots
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if control.search(line)
+    ]
+    assert not found, f"control characters (a lost backslash?) at {found[:5]}"

@@ -253,10 +253,10 @@ def _dcgan_trunk(h, width, spectral_norm=False, strides=(2, 2)):
 def dcgan_encoder(latent_dim=64, image_shape=(28, 28, 1), width=32, name="encoder", strides=(2, 2)):
     r"""A VAE encoder that mirrors :func:`dcgan_discriminator`: the same two convolutions, then two linear heads.
 
-    .. math:: x \mapsto ig(\mu(x), \log\sigma^2(x)ig) = (W_\mu h, W_\sigma h), \quad
+    .. math:: x \mapsto \big(\mu(x), \log\sigma^2(x)\big) = (W_\mu h, W_\sigma h), \quad
         h = \mathrm{flatten}(\mathrm{LReLU}(\mathrm{Conv}(\mathrm{LReLU}(\mathrm{Conv}(x)))))
 
-    where the discriminator ends in one logit :math:`w^	op h`. With :func:`dcgan_generator` (``output="logits"``)
+    where the discriminator ends in one logit :math:`w^\top h`. With :func:`dcgan_generator` (``output="logits"``)
     as decoder it makes chapter 09's VAE the GAN's twin (:func:`vaegan_edu.models.make_twins`).
 
     Parameters
