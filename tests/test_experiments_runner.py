@@ -1,12 +1,14 @@
 """The experiments layer: protocols, resumable runs, shipped files, verify, load, agreement of a replicate."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vaegan_edu import experiments
 from vaegan_edu.experiments import protocol as protocol_module
+from vaegan_edu.experiments import runner
 from vaegan_edu.experiments.__main__ import main as cli
 
 CALLS = []
@@ -236,3 +238,20 @@ def test_intervals_of_bounded_metrics_stay_in_their_range():
                     interval = result.interval(variant, metric)
                     inside = low <= interval.low <= interval.high <= high
                     assert not interval.has_spread or inside, (name, variant, metric)
+
+
+def test_provenance_records_the_settings_that_change_the_numbers(monkeypatch):
+    # a run's sums depend on how many threads share them: a rebuild needs the thread settings the run had
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    environment = runner.provenance("python -m vaegan_edu.experiments run toy")["environment"]
+    assert environment["TF_NUM_INTRAOP_THREADS"] == "1" and "OMP_NUM_THREADS" not in environment
+    assert set(environment) <= set(runner.NUMERIC_ENV)
+
+
+def test_provenance_names_the_vector_instruction_sets_that_decide_the_rounding():
+    features = runner.provenance("x")["cpu_features"]
+    assert isinstance(features, list) and set(features) <= set(runner.SIMD_FLAGS)
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():  # Linux on x86-64 lists "flags", and every such processor of the last decade has SSE4.2
+        assert features or "flags" not in cpuinfo.read_text()

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from vaegan_edu.config import JIT_ENV_VAR
 from vaegan_edu.experiments.protocol import config_hash, get, names
 from vaegan_edu.files import FileLock
 from vaegan_edu.experiments.results import (
@@ -39,6 +40,24 @@ def cpu_name() -> str:
         if out.returncode == 0 and out.stdout.strip():
             return out.stdout.strip()
     return platform.processor() or platform.machine()
+
+
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile")
+
+
+def cpu_features() -> list:
+    """The vector instruction sets of :data:`SIMD_FLAGS` the processor reports (Linux /proc/cpuinfo; empty
+    elsewhere). The math libraries pick their kernels by them, so two machines that differ here may round
+    differently, and a GAN's training amplifies the difference: a rebuild repeats a run bit for bit only on a
+    processor with the same features."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                present = set(line.split(":", 1)[1].split())
+                return [flag for flag in SIMD_FLAGS if flag in present]
+    except OSError:
+        pass
+    return []
 
 
 def _device() -> str:
@@ -79,8 +98,16 @@ def _commit() -> str | None:
         return None
 
 
+# Settings that change a run's floating-point results on the same machine (how many threads share a sum) or the
+# backend: recorded with every run, so that a rebuild can repeat them
+NUMERIC_ENV = ("KERAS_BACKEND", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
+               "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "JAX_ENABLE_X64", JIT_ENV_VAR)  # fmt: skip
+
+
 def provenance(command: str | None = None) -> dict:
-    """Where and with what a run happens: machine, device, backend, versions, commit, date, command."""
+    """Where and with what a run happens: machine and its vector instruction sets, device, backend, versions,
+    commit, date, command, and the :data:`NUMERIC_ENV` variables that were set (``environment``; empty: every
+    default)."""
     import keras
     import numpy as np
 
@@ -92,12 +119,14 @@ def provenance(command: str | None = None) -> dict:
         pass
     return {
         "machine": f"{cpu_name()}, {os.cpu_count()} cores, {platform.system()}",
+        "cpu_features": cpu_features(),
         "device": _device(),
         "backend": backend,
         "versions": versions,
         "commit": _commit(),
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": command or " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "environment": {name: os.environ[name] for name in NUMERIC_ENV if name in os.environ},
     }
 
 
