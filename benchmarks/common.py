@@ -75,15 +75,17 @@ def _commit() -> str:
 
 
 def machine_info() -> dict:
-    """CPU model, cores, memory, GPUs; Python, Keras, backend and NumPy versions; date and commit."""
+    """CPU model and vector instruction sets, cores, memory, GPUs; Python, Keras, backend and NumPy versions; date
+    and commit."""
     import keras
     import numpy as np
 
-    from vaegan_edu.experiments.runner import cpu_name  # the package's one definition
+    from vaegan_edu.experiments.runner import cpu_features, cpu_name  # the package's one definition
 
     memory = _memory_gib()
     return {
         "cpu": cpu_name(),
+        "cpu_features": cpu_features(),
         "cores": os.cpu_count(),
         "memory_gib": None if memory is None else round(memory, 1),
         "gpus": _gpus(),

@@ -27,14 +27,22 @@ from vaegan_edu.validation import _is_integer, check_bool, check_callable, check
 from vaegan_edu.weights import write_json_atomic
 
 
-def cpu_name() -> str:
-    """The processor's model name (Linux /proc/cpuinfo, macOS sysctl), else what platform knows."""
+def _cpuinfo(field: str) -> str | None:
+    """The value of the first ``field`` line of Linux's /proc/cpuinfo, or None (no such line, or not Linux)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith(field):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return None
+
+
+def cpu_name() -> str:
+    """The processor's model name (Linux /proc/cpuinfo, macOS sysctl), else what platform knows."""
+    name = _cpuinfo("model name")
+    if name:
+        return name
     if sys.platform == "darwin":
         out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True)
         if out.returncode == 0 and out.stdout.strip():
@@ -50,14 +58,8 @@ def cpu_features() -> list:
     elsewhere). The math libraries pick their kernels by them, so two machines that differ here may round
     differently, and a GAN's training amplifies the difference: a rebuild repeats a run bit for bit only on a
     processor with the same features."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                present = set(line.split(":", 1)[1].split())
-                return [flag for flag in SIMD_FLAGS if flag in present]
-    except OSError:
-        pass
-    return []
+    present = set((_cpuinfo("flags") or "").split())
+    return [flag for flag in SIMD_FLAGS if flag in present]
 
 
 def _device() -> str:
